@@ -1,0 +1,47 @@
+"""Stable fingerprints: the same problem keeps its id across runs and line shifts."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+
+from secscan.model import Category, Finding
+
+_WS = re.compile(r"\s+")
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def content_key(f: Finding) -> tuple[str, ...]:
+    """What identifies a finding independently of its line number."""
+    path = f.location.path if f.location else ""
+    if f.category is Category.SECRET:
+        return ("secret", path, f.secret_hash or _WS.sub(" ", f.snippet or f.rule_id).strip())
+    if f.package is not None:
+        primary = sorted(f.identifiers)[0] if f.identifiers else f.rule_id
+        image = f.location.image or "" if f.location else ""
+        return ("pkg", f.category.value, image, f.package.name.lower(), f.package.version or "", primary)
+    text = _WS.sub(" ", f.snippet).strip() if f.snippet else f.message
+    return ("code", f.category.value, f.rule_id, path, text)
+
+
+def assign(findings: Iterable[Finding]) -> list[Finding]:
+    """Give each finding without a fingerprint a stable one.
+
+    Identical content keys (same rule on two identical lines of one file) get an occurrence index in line
+    order, so both stay distinct and inserting unrelated lines above does not change either id.
+    """
+    items = list(findings)
+    groups: dict[tuple[str, ...], list[int]] = defaultdict(list)
+    for i, f in enumerate(items):
+        if not f.fingerprint:
+            groups[content_key(f)].append(i)
+    for key, idxs in groups.items():
+        idxs.sort(key=lambda i: (items[i].location.start_line or 0) if items[i].location else 0)
+        for n, i in enumerate(idxs):
+            items[i] = items[i].with_(fingerprint=_digest(*key, str(n)))
+    return items

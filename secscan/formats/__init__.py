@@ -1,0 +1,1 @@
+"""Report formats; each renders the JSON result alone."""

@@ -1,0 +1,105 @@
+"""Merge duplicates that several tools (or one tool twice) report.
+
+- dependencies: same package name and version, and advisories sharing any id or alias;
+- secrets: same file and line;
+- code findings: same file and line, and either the same rule or a shared CWE.
+The merged finding keeps the highest severity, every source, and the union of identifiers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from secscan.model import Category, Finding, Package
+
+
+class _UnionFind:
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+def _advisory_ids(f: Finding) -> set[str]:
+    return {i.upper() for i in f.identifiers if not i.upper().startswith("CWE-")} | {f.rule_id.upper()}
+
+
+def _cwes(f: Finding) -> set[str]:
+    return {i.upper() for i in f.identifiers if i.upper().startswith("CWE-")}
+
+
+def _link(uf: _UnionFind, items: Sequence[Finding]) -> None:
+    by_pkg: dict[tuple[str, str, str, str], list[int]] = {}
+    by_place: dict[tuple[str, str, int], list[int]] = {}
+    for i, f in enumerate(items):
+        if f.package is not None:
+            image = (f.location.image or "") if f.location else ""
+            key = (image, f.package.name.lower().replace("_", "-"), f.package.version or "", f.category.value)
+            by_pkg.setdefault(key, []).append(i)
+        elif f.location is not None and f.location.start_line is not None:
+            kind = "secret" if f.category is Category.SECRET else "code"
+            by_place.setdefault((kind, f.location.path, f.location.start_line), []).append(i)
+    for idxs in by_pkg.values():
+        for a_pos, a in enumerate(idxs):
+            for b in idxs[a_pos + 1 :]:
+                if _advisory_ids(items[a]) & _advisory_ids(items[b]):
+                    uf.union(a, b)
+    for (kind, _path, _line), idxs in by_place.items():
+        for a_pos, a in enumerate(idxs):
+            for b in idxs[a_pos + 1 :]:
+                fa, fb = items[a], items[b]
+                if kind == "secret" or fa.rule_id == fb.rule_id or (_cwes(fa) & _cwes(fb)):
+                    uf.union(a, b)
+
+
+def _combine(group: Sequence[Finding]) -> Finding:
+    best = max(group, key=lambda f: (f.severity, len(f.identifiers)))
+    if len(group) == 1:
+        return best
+    sources = tuple(dict.fromkeys(s for f in group for s in f.sources))
+    ids = tuple(dict.fromkeys(i for f in group for i in f.identifiers))
+    pkg = best.package
+    if pkg is not None:
+        fixed = tuple(dict.fromkeys(v for f in group if f.package for v in f.package.fixed_versions))
+        pkg = Package(pkg.name, pkg.version, fixed, pkg.ecosystem, pkg.manifest or next(
+            (f.package.manifest for f in group if f.package and f.package.manifest), None))
+    props = dict(best.properties)
+    props["merged_from"] = [{"source": ",".join(f.sources), "rule_id": f.rule_id,
+                             "raw_severity": f.raw_severity} for f in group]
+    return best.with_(
+        sources=sources, identifiers=ids, package=pkg, properties=props,
+        remediation=best.remediation or next((f.remediation for f in group if f.remediation), None),
+        secret_hash=best.secret_hash or next((f.secret_hash for f in group if f.secret_hash), None),
+        secret_mask=best.secret_mask or next((f.secret_mask for f in group if f.secret_mask), None),
+        snippet=best.snippet or next((f.snippet for f in group if f.snippet), None),
+    )
+
+
+def merge(findings: Iterable[Finding]) -> list[Finding]:
+    """Merge duplicates; order: by severity (highest first), then path and line."""
+    items = list(findings)
+    uf = _UnionFind(len(items))
+    _link(uf, items)
+    groups: dict[int, list[Finding]] = {}
+    for i, f in enumerate(items):
+        groups.setdefault(uf.find(i), []).append(f)
+    merged = [_combine(g) for g in groups.values()]
+    return sort_findings(merged)
+
+
+def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
+    """Stable report order."""
+    def key(f: Finding) -> tuple[int, str, int, str]:
+        loc = f.location
+        return (-int(f.severity), loc.path if loc else (f.package.name if f.package else ""),
+                (loc.start_line or 0) if loc else 0, f.rule_id)
+    return sorted(findings, key=key)

@@ -1,0 +1,1 @@
+"""Pure normalizers: tool output text -> findings plus an outcome."""

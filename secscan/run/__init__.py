@@ -1,0 +1,1 @@
+"""Running scanners: processes, progress, cache and shards."""

@@ -1,0 +1,138 @@
+"""The scanner interface.
+
+A scanner says whether it applies to a target, which processes to start (or runs in process), how to
+read their output (a pure parser), and which canary it must detect. The engine owns files, canaries, the
+cache and sharding; ``secscan.run.runner`` is the only module that starts processes.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from secscan.model import Category, Finding, Status
+from secscan.parsers.interface import Parsed
+
+if TYPE_CHECKING:
+    from secscan.run.runner import Runner
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """One process to start."""
+
+    argv: tuple[str, ...]
+    cwd: Path
+    timeout: float
+    env: Mapping[str, str] = field(default_factory=dict)
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class ProcResult:
+    """What one process did."""
+
+    invocation: Invocation
+    returncode: int | None
+    stdout: bytes
+    stderr: bytes
+    duration_s: float
+    timed_out: bool = False
+    error: str | None = None  # could not start (missing binary, permission), or was killed
+
+    def stderr_tail(self, limit: int = 300) -> str:
+        """The last meaningful stderr line(s), for a reason text."""
+        text = self.stderr.decode("utf-8", "replace").strip()
+        lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+        return " | ".join(lines[-3:])[-limit:] if lines else ""
+
+
+@dataclass(frozen=True)
+class Canary:
+    """A small input with known problems, scanned in the same invocation as the real targets."""
+
+    files: Mapping[str, str]  # file name -> content, written into a private folder
+    expected: frozenset[str]  # rule ids or identifiers the scanner must report
+    require_all: bool = True  # every expected (not disabled by config) id must be found
+
+
+@dataclass
+class ScanContext:
+    """Everything a scanner may look at."""
+
+    target: Path
+    offline: bool = False
+    timeout: float = 600.0
+    rules_dir: Path | None = None
+    osv_db: Path | None = None
+    images: tuple[str, ...] = ()
+    excludes: tuple[str, ...] = ()
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ScanOutput:
+    """What a scanner execution returns to the engine, before canary checks and merging."""
+
+    parsed: Parsed
+    duration_s: float = 0.0
+    processes: int = 0
+
+
+class Scanner(ABC):
+    """Base class for every scanner adapter."""
+
+    name: str = ""
+    category: Category = Category.SAST
+    needs_network: bool = False
+    per_file: bool = False  # scans a list of files: cacheable per file and shardable
+    file_suffixes: tuple[str, ...] = ()  # which files it wants (empty: every file)
+
+    @abstractmethod
+    def applies(self, ctx: ScanContext, files: Sequence[str]) -> str | None:
+        """None when it applies, else the reason it is skipped."""
+
+    def canary(self, ctx: ScanContext) -> Canary | None:
+        """The canary for this scanner, or None when it has none."""
+        return None
+
+    def disabled_canary_ids(self, ctx: ScanContext) -> frozenset[str]:
+        """Expected canary ids that the target's own configuration disables."""
+        return frozenset()
+
+    def invocations(self, ctx: ScanContext, files: Sequence[str], canary_files: Sequence[Path]) -> list[Invocation]:
+        """The processes to start; files are relative to ctx.target."""
+        return []
+
+    def parse(self, ctx: ScanContext, results: Sequence[ProcResult]) -> Parsed:
+        """Read the processes' output (pure apart from the given results)."""
+        raise NotImplementedError
+
+    def execute(self, ctx: ScanContext, files: Sequence[str], canary_files: Sequence[Path],
+                runner: Runner) -> ScanOutput:
+        """Run the scanner. The default starts the invocations and parses their output."""
+        invs = self.invocations(ctx, files, canary_files)
+        results = [runner.run(inv) for inv in invs]
+        for r in results:
+            if r.timed_out:
+                return ScanOutput(Parsed(self.name, status=Status.TIMEOUT,
+                                         reason=f"timed out after {r.invocation.timeout:.0f}s"),
+                                  sum(x.duration_s for x in results), len(results))
+            if r.error:
+                return ScanOutput(Parsed(self.name, status=Status.FAILED, reason=r.error),
+                                  sum(x.duration_s for x in results), len(results))
+        return ScanOutput(self.parse(ctx, results), sum(x.duration_s for x in results), len(results))
+
+    def version(self, runner: Runner) -> str | None:
+        """The tool's version, when it can be read cheaply."""
+        return None
+
+
+def is_canary_finding(f: Finding, canary_paths: Sequence[str]) -> bool:
+    """True when the finding's location is one of the canary files."""
+    if f.location is None:
+        return False
+    return any(f.location.path == p or f.location.path.endswith("/" + p.lstrip("/")) for p in canary_paths)
