@@ -27,6 +27,7 @@ class Parsed:
     reason: str | None = None
     coverage: Mapping[str, int] = field(default_factory=dict)
     version: str | None = None
+    evidence: Mapping[str, Any] | None = None
 
 
 Parser = Callable[[str | bytes, str], Parsed]

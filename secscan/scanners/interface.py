@@ -103,6 +103,21 @@ class Scanner(ABC):
         """Expected canary ids that the target's own configuration disables."""
         return frozenset()
 
+    def canary_keys(self, finding: Finding) -> set[str]:
+        """The keys a canary finding is matched on (rule id and identifiers by default)."""
+        return {finding.rule_id, *finding.identifiers}
+
+    def split_canary(self, findings: Sequence[Finding], canary_paths: Sequence[str]
+                     ) -> tuple[list[Finding], list[Finding]]:
+        """Separate the canary's findings from the real ones (by location by default)."""
+        canary = [f for f in findings if is_canary_finding(f, canary_paths)]
+        real = [f for f in findings if not is_canary_finding(f, canary_paths)]
+        return canary, real
+
+    def version_invocation(self, ctx: ScanContext) -> Invocation | None:
+        """A cheap process that prints the tool's version, or None."""
+        return None
+
     def invocations(self, ctx: ScanContext, files: Sequence[str], canary_files: Sequence[Path]) -> list[Invocation]:
         """The processes to start; files are relative to ctx.target."""
         return []
@@ -126,9 +141,6 @@ class Scanner(ABC):
                                   sum(x.duration_s for x in results), len(results))
         return ScanOutput(self.parse(ctx, results), sum(x.duration_s for x in results), len(results))
 
-    def version(self, runner: Runner) -> str | None:
-        """The tool's version, when it can be read cheaply."""
-        return None
 
 
 def is_canary_finding(f: Finding, canary_paths: Sequence[str]) -> bool:

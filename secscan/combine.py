@@ -1,0 +1,61 @@
+"""``secscan merge``: combine results (CI shards) into one, with duplicates merged and health combined."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from secscan import __version__
+from secscan.gate import evaluate
+from secscan.merge import merge, sort_findings
+from secscan.model import Finding, Result, ScannerResult, Status
+from secscan.scanners.status import worst
+
+
+def combine_scanners(entries: Sequence[ScannerResult]) -> ScannerResult:
+    """One entry from the same scanner in several results: the least complete status that really ran."""
+    ran = [e for e in entries if e.status is not Status.SKIPPED]
+    if not ran:
+        return entries[0]
+    status = worst([e.status for e in ran])
+    coverage: dict[str, int] = {}
+    for e in ran:
+        for k, v in e.coverage.items():
+            coverage[k] = coverage.get(k, 0) + v
+    reasons = [e.reason for e in ran if e.reason and e.status is not Status.OK]
+    canaries = {e.canary for e in ran}
+    canary = "missing" if "missing" in canaries else (ran[0].canary if len(canaries) == 1 else "mixed")
+    return ScannerResult(
+        name=entries[0].name, status=status, version=next((e.version for e in ran if e.version), None),
+        duration_s=max(e.duration_s for e in ran), reason="; ".join(dict.fromkeys(reasons)) or None,
+        findings=sum(e.findings for e in ran), coverage=coverage,
+        evidence=next((e.evidence for e in ran if e.evidence), None), canary=canary,
+        required=any(e.required for e in entries))
+
+
+def combine(results: Sequence[Result], fail_on: str | None = None, allow_incomplete: bool = False) -> Result:
+    """Merge several results into one."""
+    by_fp: dict[str, Finding] = {}
+    for r in results:
+        for f in r.findings:
+            by_fp.setdefault(f.fingerprint, f)
+    findings = sort_findings(merge(by_fp.values()))
+    names: dict[str, list[ScannerResult]] = {}
+    for r in results:
+        for s in r.scanners:
+            names.setdefault(s.name, []).append(s)
+    scanners = [combine_scanners(v) for v in names.values()]
+    threshold = fail_on or results[0].gate.fail_on
+    gate = evaluate(findings, scanners, threshold, allow_incomplete)
+    notes = tuple(dict.fromkeys(n for r in results for n in r.notes if not n.startswith("shard ")))
+    stale_keys = [tuple(sorted(s.items())) for r in results for s in r.stale_suppressions]
+    common = [dict(k) for k in dict.fromkeys(stale_keys) if stale_keys.count(k) == len(results)]
+    from secscan.remediation import top_actions
+
+    return Result(
+        target=results[0].target, started_at=min(r.started_at for r in results),
+        duration_s=max(r.duration_s for r in results), scanners=tuple(scanners), findings=tuple(findings),
+        gate=gate, actions=tuple(top_actions(findings)), secscan_version=__version__,
+        notes=(*notes, f"merged from {len(results)} result(s) at {datetime.now(UTC).isoformat(timespec='seconds')}"),
+        stale_suppressions=tuple(common), run_id=str(uuid.uuid4()))

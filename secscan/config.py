@@ -1,0 +1,92 @@
+"""``[tool.secscan]`` in the target's pyproject.toml (or ``--config FILE``): validated, CLI options win.
+
+Keys: fail_on, scanners, require, exclude, severity (rule -> level), ignore (list of {rule, path?, reason}),
+suppress (list, see the contract), timeout, offline, require_pqc, osv_db, allow_incomplete, canary, jobs.
+A wrong key or value is a usage error (exit 2), never ignored.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from secscan.errors import UsageError
+from secscan.gate import FAIL_ON_CHOICES
+from secscan.scanners.registry import SCANNERS
+
+SEVERITIES = ("critical", "high", "medium", "low", "info")
+KEYS: dict[str, type | tuple[type, ...]] = {
+    "fail_on": str, "scanners": list, "require": list, "exclude": list, "severity": dict, "ignore": list,
+    "suppress": list, "timeout": (int, float), "offline": bool, "require_pqc": bool, "osv_db": str,
+    "allow_incomplete": bool, "canary": bool, "jobs": int,
+}
+
+
+@dataclass
+class Config:
+    """The validated [tool.secscan] table (empty when there is none)."""
+
+    source: Path | None = None
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """A configured value or default."""
+        return self.values.get(key, default)
+
+
+def _check_scanner_list(key: str, value: list[Any], where: str) -> None:
+    bad = [v for v in value if v not in SCANNERS]
+    if bad:
+        raise UsageError(f"{where}: {key} names unknown scanner(s) {', '.join(map(str, bad))} "
+                         f"(known: {', '.join(SCANNERS)})")
+
+
+def _validate(table: dict[str, Any], where: str) -> dict[str, Any]:
+    for key, value in table.items():
+        if key not in KEYS:
+            raise UsageError(f"{where}: unknown key {key!r} in [tool.secscan] (known: {', '.join(sorted(KEYS))})")
+        want = KEYS[key]
+        if isinstance(value, bool) and want in ((int, float), int):
+            raise UsageError(f"{where}: {key} must be a number, not {value!r}")
+        if not isinstance(value, want):
+            name = want.__name__ if isinstance(want, type) else "number"
+            raise UsageError(f"{where}: {key} must be a {name}, not {value!r}")
+    if "fail_on" in table and table["fail_on"] not in FAIL_ON_CHOICES:
+        raise UsageError(f"{where}: fail_on must be one of {', '.join(FAIL_ON_CHOICES)}, not {table['fail_on']!r}")
+    for key in ("scanners", "require"):
+        if key in table:
+            _check_scanner_list(key, table[key], where)
+    for rule, level in table.get("severity", {}).items():
+        if level not in SEVERITIES:
+            raise UsageError(f"{where}: severity.{rule} must be one of {', '.join(SEVERITIES)}, not {level!r}")
+    if "timeout" in table and table["timeout"] <= 0:
+        raise UsageError(f"{where}: timeout must be positive")
+    for key in ("ignore", "suppress"):
+        for i, entry in enumerate(table.get(key, [])):
+            if not isinstance(entry, dict):
+                raise UsageError(f"{where}: {key} entry {i + 1} must be a table")
+            if not str(entry.get("reason") or "").strip():
+                raise UsageError(f"{where}: {key} entry {i + 1} ({entry.get('rule') or entry.get('fingerprint')}) "
+                                 f"has no reason: every ignore and suppression needs one")
+    return table
+
+
+def load(target: Path, explicit: Path | None = None) -> Config:
+    """Read the configuration: --config FILE, else TARGET/pyproject.toml when it has [tool.secscan]."""
+    path = explicit if explicit is not None else (target / "pyproject.toml" if target.is_dir() else None)
+    if path is None or not path.is_file():
+        if explicit is not None:
+            raise UsageError(f"--config {explicit}: no such file")
+        return Config()
+    try:
+        data = tomllib.loads(path.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise UsageError(f"{path}: cannot read configuration: {exc}") from None
+    table = data.get("tool", {}).get("secscan") if path.name == "pyproject.toml" or "tool" in data else data
+    if table is None:
+        return Config(path, {})
+    if not isinstance(table, dict):
+        raise UsageError(f"{path}: [tool.secscan] must be a table")
+    return Config(path, _validate(dict(table), str(path)))

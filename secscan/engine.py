@@ -1,0 +1,178 @@
+"""One scan from options to Result: plan, run in parallel, merge, triage, gate."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from datetime import UTC, datetime
+from pathlib import Path
+
+from secscan import __version__
+from secscan.files import CANARY_PREFIX, FileSet, walk
+from secscan.model import Finding, Result, ScannerResult, Status
+from secscan.options import ScanOptions
+from secscan.pipeline import finish
+from secscan.run.execute import ScannerRun, execute
+from secscan.run.imports import run_imports
+from secscan.run.runner import Runner
+from secscan.scanners import registry
+from secscan.scanners.interface import ScanContext, Scanner
+from secscan.shard import select_shard
+
+Progress = Callable[[str, str, float], None]  # (scanner, "start"|"done:<status>", seconds)
+
+
+def _noop(scanner: str, event: str, seconds: float) -> None:
+    return None
+
+
+def plan(opts: ScanOptions) -> list[str]:
+    """Names of the scanners this command runs, in registry order."""
+    names = list(registry.COMMANDS.get(opts.command, registry.COMMANDS["all"]))
+    if opts.scanners is not None:
+        unknown = [n for n in opts.scanners if n not in registry.SCANNERS]
+        if unknown:
+            from secscan.errors import UsageError
+
+            raise UsageError(f"unknown scanner(s): {', '.join(unknown)} (known: {', '.join(registry.SCANNERS)})")
+        names = [n for n in registry.SCANNERS if n in opts.scanners]
+    if opts.images and "trivy-image" not in names and opts.scanners is None:
+        names.append("trivy-image")
+    return names
+
+
+def make_context(opts: ScanOptions, runner: Runner) -> ScanContext:
+    """The context scanners see."""
+    options = dict(opts.extra)
+    options.update(trivy_path=runner.which("trivy"), npm_path=runner.which("npm"), require_pqc=opts.require_pqc,
+                   no_containers=opts.no_containers)
+    return ScanContext(target=opts.target, offline=opts.offline, timeout=opts.timeout, osv_db=opts.osv_db,
+                       images=opts.images, excludes=opts.excludes, options=options)
+
+
+def _canary_dir(target: Path) -> Path:
+    """A private folder for canary inputs: inside the target when writable (detect-secrets and Trivy only
+    see files under the folder they scan), else in the temporary folder."""
+    if target.is_dir() and os.access(target, os.W_OK):
+        try:
+            return Path(tempfile.mkdtemp(prefix=CANARY_PREFIX, dir=target))
+        except OSError:
+            pass
+    return Path(tempfile.mkdtemp(prefix=CANARY_PREFIX))
+
+
+def _skip(name: str, reason: str, required: bool) -> ScannerRun:
+    return ScannerRun(ScannerResult(name, Status.SKIPPED, reason=reason, required=required), ())
+
+
+def _prepare(scanner: Scanner, ctx: ScanContext, fs: FileSet, opts: ScanOptions) -> tuple[list[str], str | None]:
+    """The files a scanner gets (per-file scanners: this shard's part) and a skip reason, if any."""
+    if scanner.per_file:
+        files = [f for f in fs.selected if f.endswith(scanner.file_suffixes)] if scanner.file_suffixes \
+            else list(fs.selected)
+    else:
+        files = list(fs.files)
+        if opts.shard is not None and opts.shard[0] != 1:
+            return files, f"runs in shard 1/{opts.shard[1]} only (not a per-file scanner)"
+    if opts.offline and scanner.needs_network and opts.osv_db is None:
+        return files, "offline"
+    return files, scanner.applies(ctx, files)
+
+
+def run_scanners(opts: ScanOptions, fs: FileSet, runner: Runner, progress: Progress) -> tuple[list[ScannerRun], bool]:
+    """Run every planned scanner concurrently; returns the runs and whether Ctrl-C interrupted them."""
+    ctx = make_context(opts, runner)
+    names = plan(opts)
+    required = set(opts.required) | set(opts.scanners or ()) | ({"trivy-image"} if opts.images else set())
+    runs: dict[str, ScannerRun] = {}
+    todo: list[tuple[Scanner, list[str]]] = []
+    for name in names:
+        scanner = registry.create(name)
+        files, skip = _prepare(scanner, ctx, fs, opts)
+        if skip is not None:
+            runs[name] = _skip(name, skip, name in required and skip != "offline")
+            progress(name, "done:skipped", 0.0)
+        else:
+            todo.append((scanner, files))
+    canary_dir = _canary_dir(opts.target) if opts.canary else None
+    interrupted = False
+    jobs = opts.jobs or os.cpu_count() or 2
+    pool = ThreadPoolExecutor(max_workers=max(1, jobs * 2), thread_name_prefix="secscan")
+    futures: dict[Future[ScannerRun], str] = {}
+    try:
+        for scanner, files in todo:
+            progress(scanner.name, "start", 0.0)
+            futures[pool.submit(execute, scanner, ctx, files, runner, canary_dir, scanner.name in required)] = \
+                scanner.name
+        pending = set(futures)
+        while pending:
+            done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+            for fut in done:
+                run = fut.result()
+                runs[run.result.name] = run
+                progress(run.result.name, f"done:{run.result.status.value}", run.result.duration_s)
+    except KeyboardInterrupt:
+        interrupted = True
+        runner.interrupt()
+        wait(list(futures), timeout=10)
+        for fut, name in futures.items():
+            if fut.done() and not fut.cancelled() and fut.exception() is None:
+                runs[name] = fut.result()
+    finally:
+        pool.shutdown(wait=not interrupted, cancel_futures=True)
+        if canary_dir is not None:
+            shutil.rmtree(canary_dir, ignore_errors=True)
+    for scanner, _files in todo:
+        if scanner.name not in runs:
+            runs[scanner.name] = ScannerRun(ScannerResult(
+                scanner.name, Status.FAILED, reason="interrupted (Ctrl-C) before it finished",
+                required=scanner.name in required), ())
+    return [runs[n] for n in names if n in runs], interrupted
+
+
+def scan(opts: ScanOptions, progress: Progress | None = None, runner: Runner | None = None) -> Result:
+    """Run a whole scan and return the Result the reports are rendered from."""
+    started = datetime.now(UTC)
+    t0 = time.monotonic()
+    runner = runner or Runner()
+    skip_dirs = [opts.output_dir] if opts.output_dir is not None else []
+    fs = walk(opts.target, opts.excludes, skip_dirs)
+    fs.selected = list(fs.files)
+    if opts.paths:
+        wanted = set(opts.paths)
+        fs.selected = [f for f in fs.selected if f in wanted]
+    if opts.shard is not None:
+        fs.selected = select_shard(fs.selected, fs.sizes, *opts.shard)
+    runs, interrupted = run_scanners(opts, fs, runner, progress or _noop)
+    import_runs = run_imports(opts.imports)
+    findings: list[Finding] = [f for r in (*runs, *import_runs) for f in r.findings]
+    scanners = [r.result for r in (*runs, *import_runs)]
+    notes = _coverage_notes(fs, opts)
+    return finish(opts, findings, scanners, started.isoformat(timespec="seconds"), time.monotonic() - t0,
+                  interrupted, notes, run_id=str(uuid.uuid4()), version=__version__)
+
+
+def _coverage_notes(fs: FileSet, opts: ScanOptions) -> list[str]:
+    notes = []
+    if fs.unreadable:
+        notes.append(f"{len(fs.unreadable)} path(s) could not be read (coverage gap): "
+                     + ", ".join(fs.unreadable[:5]))
+    if fs.links_skipped:
+        notes.append(f"{fs.links_skipped} symbolic link(s) not followed")
+    if fs.too_deep:
+        notes.append(f"{len(fs.too_deep)} folder(s) deeper than the walk limit not scanned")
+    if not opts.canary:
+        notes.append("canary checks disabled (--no-canary): a scanner that cannot detect anything reads as ok")
+    if opts.shard is not None:
+        notes.append(f"shard {opts.shard[0]}/{opts.shard[1]}: {len(fs.selected)} of {len(fs.files)} file(s)")
+    return notes
+
+
+def scanner_names(names: Sequence[str]) -> list[str]:
+    """Validate scanner names (for --scanners)."""
+    return [n for n in names if n in registry.SCANNERS]

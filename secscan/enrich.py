@@ -1,0 +1,75 @@
+"""Snippets from the scanned files, and redaction of anything secret-looking before it reaches a report."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+from secscan.model import Category, Finding
+
+MAX_SNIPPET = 300
+MAX_FILE_BYTES = 5_000_000
+_STRING_LITERAL = re.compile(r"""(?P<q>['"]{1,3})(?P<body>(?:(?!(?P=q)).){1,500}?)(?P=q)""")
+_CREDENTIAL_HINT = re.compile(r"(?i)(passw|pwd|secret|token|api[_-]?key|credential|hardcoded|private[_-]?key|B10[567])")
+
+
+def _line(cache: dict[str, list[str] | None], root: Path, path: str, line: int) -> str | None:
+    if path not in cache:
+        cache[path] = None
+        full = root / path
+        try:
+            if full.is_file() and full.stat().st_size <= MAX_FILE_BYTES and \
+                    full.resolve().is_relative_to(root.resolve()):
+                cache[path] = full.read_text("utf-8", "replace").splitlines()
+        except OSError:
+            pass
+    lines = cache[path]
+    if lines is None or not 1 <= line <= len(lines):
+        return None
+    return lines[line - 1].strip()[:MAX_SNIPPET]
+
+
+def enrich_snippets(findings: Sequence[Finding], root: Path) -> list[Finding]:
+    """Fill the code line for findings that point into the target but came without one (never for secrets)."""
+    cache: dict[str, list[str] | None] = {}
+    out = []
+    for f in findings:
+        if f.category is Category.SECRET:
+            f = f.with_(snippet=None) if f.snippet else f
+        elif not f.snippet and f.location and f.location.start_line and not f.location.image:
+            text = _line(cache, root, f.location.path, f.location.start_line)
+            if text:
+                f = f.with_(snippet=text)
+        out.append(f)
+    return out
+
+
+def _mask_literals(text: str) -> str:
+    from secscan.secrets.redact import mask
+
+    def repl(m: re.Match[str]) -> str:
+        body = m.group("body")
+        return m.group("q") + (mask(body) if len(body) >= 3 else body) + m.group("q")
+
+    return _STRING_LITERAL.sub(repl, text)
+
+
+def redact_text(text: str) -> str:
+    """Mask every secret pattern hit inside free text."""
+    from secscan.secrets.redact import redact_text as _redact
+
+    return _redact(text)
+
+
+def redact_findings(findings: Sequence[Finding]) -> list[Finding]:
+    """Mask secret-looking text in titles, messages and snippets; credential findings get literals masked."""
+    out = []
+    for f in findings:
+        credential = f.category is Category.SECRET or bool(_CREDENTIAL_HINT.search(f"{f.rule_id} {f.title}"))
+        msg, snippet, title = redact_text(f.message), redact_text(f.snippet) if f.snippet else None, f.title
+        if credential:
+            msg = _mask_literals(msg)
+            snippet = _mask_literals(snippet) if snippet else None
+        out.append(f.with_(message=msg, snippet=snippet, title=redact_text(title)))
+    return out

@@ -1,0 +1,87 @@
+"""Walking the target: which files exist, without following links, and what could not be read."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import stat
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_EXCLUDED_DIRS = frozenset({
+    ".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv", ".tox", ".nox", ".mypy_cache",
+    ".ruff_cache", ".pytest_cache", ".hypothesis", ".eggs",
+})
+CANARY_PREFIX = ".secscan-canary-"
+MAX_DEPTH = 200
+
+
+@dataclass
+class FileSet:
+    """The regular files of a target (relative POSIX paths) and the coverage gaps met on the way."""
+
+    root: Path
+    files: list[str] = field(default_factory=list)
+    sizes: dict[str, int] = field(default_factory=dict)
+    unreadable: list[str] = field(default_factory=list)
+    links_skipped: int = 0
+    too_deep: list[str] = field(default_factory=list)
+    excluded: int = 0
+    selected: list[str] = field(default_factory=list)  # the part per-file scanners get (shard, --staged)
+
+    def with_suffix(self, suffixes: Sequence[str]) -> list[str]:
+        """Files whose name ends with one of suffixes (all files when empty)."""
+        if not suffixes:
+            return list(self.files)
+        return [f for f in self.files if f.endswith(tuple(suffixes))]
+
+
+def _excluded(rel: str, name: str, patterns: Sequence[str]) -> bool:
+    return any(fnmatch.fnmatch(rel, p) or fnmatch.fnmatch(name, p) or rel.startswith(p.rstrip("/") + "/")
+               for p in patterns)
+
+
+def walk(root: Path, excludes: Sequence[str] = (), skip_dirs: Sequence[Path] = ()) -> FileSet:
+    """List regular files under root. Symbolic links are never followed (counted instead)."""
+    fs = FileSet(root=root)
+    if root.is_file():
+        fs.files.append(root.name)
+        fs.sizes[root.name] = root.stat().st_size
+        return fs
+    skip_real = {os.path.realpath(p) for p in skip_dirs}
+    stack: list[tuple[str, str, int]] = [(str(root), "", 0)]
+    while stack:
+        abs_dir, rel_dir, depth = stack.pop()
+        try:
+            entries = sorted(os.scandir(abs_dir), key=lambda e: e.name)
+        except OSError:
+            fs.unreadable.append(rel_dir or ".")
+            continue
+        for entry in entries:
+            rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+            try:
+                st = entry.stat(follow_symlinks=False)
+            except OSError:
+                fs.unreadable.append(rel)
+                continue
+            if stat.S_ISLNK(st.st_mode):
+                fs.links_skipped += 1
+            elif stat.S_ISDIR(st.st_mode):
+                if (entry.name in DEFAULT_EXCLUDED_DIRS or entry.name.startswith(CANARY_PREFIX)
+                        or os.path.realpath(entry.path) in skip_real or _excluded(rel, entry.name, excludes)):
+                    fs.excluded += 1
+                elif depth + 1 > MAX_DEPTH:
+                    fs.too_deep.append(rel)
+                else:
+                    stack.append((entry.path, rel, depth + 1))
+            elif stat.S_ISREG(st.st_mode):
+                if _excluded(rel, entry.name, excludes):
+                    fs.excluded += 1
+                elif not os.access(entry.path, os.R_OK):
+                    fs.unreadable.append(rel)
+                else:
+                    fs.files.append(rel)
+                    fs.sizes[rel] = st.st_size
+    fs.files.sort()
+    return fs

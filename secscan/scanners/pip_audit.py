@@ -1,0 +1,110 @@
+"""pip-audit on the Python dependency files of the target (or the offline OSV folder with --osv-db)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from secscan.advisories import python_deps
+from secscan.errors import ParseError
+from secscan.model import Category, Finding, Status
+from secscan.parsers import pip_audit as pa_parser
+from secscan.parsers.interface import Parsed
+from secscan.scanners.interface import Canary, Invocation, ProcResult, ScanContext, ScanOutput, Scanner
+from secscan.scanners.status import combine
+
+if TYPE_CHECKING:
+    from secscan.run.runner import Runner
+
+CANARY_PACKAGE = ("pyyaml", "5.3")  # CVE-2020-1747, CVE-2020-14343
+FLAGS = ("-f", "json", "--progress-spinner", "off", "--aliases", "on", "--desc", "on")
+
+
+class PipAuditScanner(Scanner):
+    """Audits requirements files and pyproject projects; offline from OSV records with --osv-db."""
+
+    name = "pip-audit"
+    category = Category.DEPENDENCY
+    needs_network = True
+
+    def manifests(self, ctx: ScanContext, files: Sequence[str]) -> list[str]:
+        """The dependency files found in the target."""
+        return python_deps.find_python_manifests(ctx.target, files)
+
+    def applies(self, ctx: ScanContext, files: Sequence[str]) -> str | None:
+        return None if self.manifests(ctx, files) else "no Python dependency files in the target"
+
+    def canary(self, ctx: ScanContext) -> Canary | None:
+        if ctx.osv_db is not None:
+            return None
+        name, version = CANARY_PACKAGE
+        return Canary({"canary-requirements.txt": f"{name}=={version}\n"}, frozenset({f"{name}=={version}"}),
+                      require_all=False)
+
+    def canary_keys(self, finding: Finding) -> set[str]:
+        p = finding.package
+        return {f"{p.name.lower()}=={p.version}"} if p else set()
+
+    def split_canary(self, findings: Sequence[Finding], canary_paths: Sequence[str]
+                     ) -> tuple[list[Finding], list[Finding]]:
+        name, version = CANARY_PACKAGE
+        hit = [f for f in findings if f.package and f.package.name.lower() == name
+               and f.package.version == version]
+        rest = [f for f in findings if f not in hit]
+        return hit, rest
+
+    def version_invocation(self, ctx: ScanContext) -> Invocation:
+        return Invocation(("pip-audit", "--version"), ctx.target, 30.0)
+
+    def _plan(self, ctx: ScanContext, manifests: Sequence[str], canary_files: Sequence[Path]) -> list[Invocation]:
+        reqs = [m for m in manifests if not m.endswith(("pyproject.toml", ".lock", "Pipfile.lock"))]
+        projects = sorted({str(Path(m).parent) for m in manifests if m.endswith("pyproject.toml")})
+        invs: list[Invocation] = []
+        if reqs or canary_files:
+            pinned = all(not python_deps.read_python_deps(ctx.target, m)[1] for m in reqs)
+            argv = ["pip-audit", *FLAGS]
+            if pinned:
+                argv += ["--no-deps", "--disable-pip"]
+            for m in [*reqs, *map(str, canary_files)]:
+                argv += ["-r", m]
+            invs.append(Invocation(tuple(argv), ctx.target, ctx.timeout, label="pip-audit requirements"))
+        for proj in projects:
+            invs.append(Invocation(("pip-audit", *FLAGS, proj), ctx.target, ctx.timeout, label=f"pip-audit {proj}"))
+        return invs
+
+    def execute(self, ctx: ScanContext, files: Sequence[str], canary_files: Sequence[Path],
+                runner: Runner) -> ScanOutput:
+        manifests = self.manifests(ctx, files)
+        if ctx.osv_db is not None:
+            from secscan.advisories import osv
+
+            parsed = python_deps.audit_python(ctx.target, manifests, osv.load_db(ctx.osv_db))
+            return ScanOutput(Parsed(self.name, parsed.findings, parsed.status, parsed.reason,
+                                     {**parsed.coverage, "manifests": len(manifests)}, "osv-db",
+                                     {"advisory_source": f"osv-db {ctx.osv_db}"}))
+        parts: list[Parsed] = []
+        total = 0.0
+        for inv in self._plan(ctx, manifests, canary_files):
+            res = runner.run(inv)
+            total += res.duration_s
+            if res.timed_out:
+                return ScanOutput(Parsed(self.name, status=Status.TIMEOUT, reason=f"timed out after {inv.timeout:.0f}s"),
+                                  total)
+            parts.append(self.parse(ctx, [res]))
+        out = combine(self.name, parts)
+        cov = {**out.coverage, "manifests": len(manifests)}
+        return ScanOutput(Parsed(self.name, out.findings, out.status, out.reason, cov, out.version,
+                                 {"advisory_source": "pip-audit (PyPI/OSV online)"}), total, len(parts))
+
+    def parse(self, ctx: ScanContext, results: Sequence[ProcResult]) -> Parsed:
+        (res,) = results
+        if res.error:
+            return Parsed(self.name, status=Status.FAILED, reason=res.error)
+        if res.returncode not in (0, 1) or not res.stdout.strip():
+            why = res.stderr_tail() or "no output"
+            return Parsed(self.name, status=Status.FAILED, reason=f"pip-audit exited {res.returncode}: {why}")
+        try:
+            return pa_parser.parse(res.stdout, "pip-audit output")
+        except ParseError as exc:
+            return Parsed(self.name, status=Status.FAILED, reason=f"unreadable output: {exc.problem}")

@@ -1,0 +1,30 @@
+"""Combining several partial outcomes into one scanner outcome."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from secscan.model import Status
+from secscan.parsers.interface import Parsed
+
+_RANK = {Status.OK: 0, Status.SKIPPED: 1, Status.PARTIAL: 2, Status.FAILED: 3, Status.TIMEOUT: 4}
+
+
+def worst(statuses: Sequence[Status]) -> Status:
+    """The least complete status (timeout > failed > partial > skipped > ok)."""
+    return max(statuses, key=lambda s: _RANK[s]) if statuses else Status.OK
+
+
+def combine(tool: str, parts: Sequence[Parsed]) -> Parsed:
+    """One Parsed from several invocations: findings joined, coverage summed, worst status kept."""
+    if not parts:
+        return Parsed(tool, status=Status.FAILED, reason="nothing ran")
+    findings = tuple(f for p in parts for f in p.findings)
+    coverage: dict[str, int] = {}
+    for p in parts:
+        for k, v in p.coverage.items():
+            coverage[k] = coverage.get(k, 0) + int(v)
+    status = worst([p.status for p in parts])
+    reasons = [p.reason for p in parts if p.reason and p.status is not Status.OK]
+    version = next((p.version for p in parts if p.version), None)
+    return Parsed(tool, findings, status, "; ".join(dict.fromkeys(reasons)) or None, coverage, version)

@@ -1,0 +1,110 @@
+"""Trivy: file system scan of the target (``trivy fs``) and container images (``trivy image``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from secscan.errors import ParseError
+from secscan.model import Category, Finding, Location, Status
+from secscan.parsers import trivy as trivy_parser
+from secscan.parsers.interface import Parsed
+from secscan.scanners import canaries
+from secscan.scanners.interface import Canary, Invocation, ProcResult, ScanContext, ScanOutput, Scanner
+from secscan.scanners.status import combine
+
+if TYPE_CHECKING:
+    from secscan.run.runner import Runner
+
+OFFLINE_FLAGS = ("--offline-scan", "--skip-db-update")
+
+
+def _parse_trivy(name: str, res: ProcResult) -> Parsed:
+    if res.error:
+        return Parsed(name, status=Status.FAILED, reason=res.error)
+    if res.returncode != 0 or not res.stdout.strip():
+        why = res.stderr_tail() or "no output"
+        return Parsed(name, status=Status.FAILED, reason=f"trivy exited {res.returncode}: {why}")
+    try:
+        return trivy_parser.parse(res.stdout, "trivy output")
+    except ParseError as exc:
+        return Parsed(name, status=Status.FAILED, reason=f"unreadable output: {exc.problem}")
+
+
+class TrivyFsScanner(Scanner):
+    """``trivy fs --format json`` on the target, when trivy is on PATH."""
+
+    name = "trivy"
+    category = Category.DEPENDENCY
+
+    def applies(self, ctx: ScanContext, files: Sequence[str]) -> str | None:
+        if not ctx.options.get("trivy_path"):
+            return "trivy not found on PATH"
+        return None
+
+    def canary(self, ctx: ScanContext) -> Canary:
+        return Canary({"canary_trivy_credentials.ini": canaries.fake_aws_key_file()},
+                      frozenset({"aws-access-key-id"}), require_all=False)
+
+    def canary_keys(self, finding: Finding) -> set[str]:
+        return {"aws-access-key-id"} if "aws-access-key-id" in finding.rule_id.lower() else set()
+
+    def version_invocation(self, ctx: ScanContext) -> Invocation:
+        return Invocation(("trivy", "--version"), ctx.target, 30.0)
+
+    def invocations(self, ctx: ScanContext, files: Sequence[str], canary_files: Sequence[Path]) -> list[Invocation]:
+        argv = ["trivy", "fs", "--format", "json", "--quiet", "--scanners", "vuln,secret,misconfig"]
+        if ctx.offline:
+            argv += OFFLINE_FLAGS
+        argv.append(str(ctx.target))
+        return [Invocation(tuple(argv), ctx.target, ctx.timeout, label="trivy fs")]
+
+    def parse(self, ctx: ScanContext, results: Sequence[ProcResult]) -> Parsed:
+        parsed = _parse_trivy(self.name, results[0])
+        prefix = str(ctx.target).rstrip("/") + "/"
+        fixed = [f.with_(location=Location(f.location.path.removeprefix(prefix), f.location.start_line,
+                                           f.location.end_line, f.location.image, f.location.layer))
+                 if f.location else f for f in parsed.findings]
+        return Parsed(parsed.tool, tuple(fixed), parsed.status, parsed.reason, parsed.coverage, parsed.version)
+
+
+class TrivyImageScanner(Scanner):
+    """``trivy image --format json NAME`` for each image asked for with --image."""
+
+    name = "trivy-image"
+    category = Category.CONTAINER
+
+    def applies(self, ctx: ScanContext, files: Sequence[str]) -> str | None:
+        if not ctx.images:
+            return "no --image given"
+        if ctx.options.get("no_containers"):
+            return "image scanning disabled by --no-containers"
+        return None
+
+    def version_invocation(self, ctx: ScanContext) -> Invocation:
+        return Invocation(("trivy", "--version"), ctx.target, 30.0)
+
+    def execute(self, ctx: ScanContext, files: Sequence[str], canary_files: Sequence[Path],
+                runner: Runner) -> ScanOutput:
+        parts: list[Parsed] = []
+        total = 0.0
+        for image in ctx.images:
+            argv = ["trivy", "image", "--format", "json", "--quiet"]
+            if ctx.offline:
+                argv += OFFLINE_FLAGS
+            res = runner.run(Invocation((*argv, "--", image), ctx.target, ctx.timeout, label=f"trivy image {image}"))
+            total += res.duration_s
+            if res.timed_out:
+                parts.append(Parsed(self.name, status=Status.TIMEOUT, reason=f"{image}: timed out"))
+                continue
+            p = _parse_trivy(self.name, res)
+            reason = f"{image}: {p.reason}" if p.reason else None
+            findings = tuple(f.with_(category=Category.CONTAINER, location=Location(
+                f.location.path if f.location else image, f.location.start_line if f.location else None,
+                f.location.end_line if f.location else None, image, f.location.layer if f.location else None))
+                for f in p.findings)
+            parts.append(Parsed(self.name, findings, p.status, reason, {**p.coverage, "images": 1}, p.version))
+        out = combine(self.name, parts)
+        return ScanOutput(Parsed(self.name, out.findings, out.status, out.reason, out.coverage, out.version,
+                                 {"images": list(ctx.images)}), total, len(parts))

@@ -1,0 +1,160 @@
+"""Accountable suppressions: configuration entries, inline comments and baseline entries.
+
+A suppressed finding stays in every report, marked with its reason and owner, and does not count for the gate.
+From its expiry day it counts again and says the suppression expired. Entries that matched nothing are stale.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from secscan.errors import UsageError
+from secscan.model import Finding, Suppression
+
+INLINE = re.compile(r"secscan:\s*ignore\[(?P<rules>[^\]]+)\]\s*(?P<reason>.*)$")
+BASELINE_NAME = ".secscan-baseline.json"
+SUPPRESSION_KEYS = frozenset({"rule", "fingerprint", "path", "reason", "owner", "expires"})
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One suppression entry (config or baseline)."""
+
+    kind: str
+    reason: str
+    rule: str | None = None
+    fingerprint: str | None = None
+    path: str | None = None
+    owner: str | None = None
+    expires: date | None = None
+
+    def matches(self, f: Finding) -> bool:
+        """Whether this entry covers the finding."""
+        if self.fingerprint and f.fingerprint != self.fingerprint:
+            return False
+        if self.rule and self.rule != f.rule_id and self.rule not in f.identifiers:
+            return False
+        if self.path:
+            path = f.location.path if f.location else (f.package.manifest or "" if f.package else "")
+            if not fnmatch.fnmatch(path, self.path):
+                return False
+        return bool(self.rule or self.fingerprint)
+
+    def describe(self) -> dict[str, Any]:
+        """For the stale list in the report."""
+        return {"kind": self.kind, "rule": self.rule, "fingerprint": self.fingerprint, "path": self.path,
+                "reason": self.reason, "owner": self.owner,
+                "expires": self.expires.isoformat() if self.expires else None}
+
+
+def _date(value: Any, where: str) -> date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise UsageError(f"{where}: expires must be a date like 2027-03-01, not {value!r}") from None
+
+
+def rule_from(entry: Mapping[str, Any], kind: str, where: str) -> Rule:
+    """Validate one suppression entry; a missing reason is a usage error."""
+    unknown = set(entry) - SUPPRESSION_KEYS
+    if unknown:
+        raise UsageError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+    reason = entry.get("reason")
+    if not isinstance(reason, str) or not reason.strip():
+        raise UsageError(f"{where}: a suppression needs a reason")
+    if not entry.get("rule") and not entry.get("fingerprint"):
+        raise UsageError(f"{where}: a suppression needs a rule or a fingerprint")
+    return Rule(kind, reason.strip(), entry.get("rule"), entry.get("fingerprint"), entry.get("path"),
+                entry.get("owner"), _date(entry.get("expires"), where))
+
+
+def load_baseline(path: Path) -> list[Rule]:
+    """Entries of a .secscan-baseline.json file."""
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"{path}: cannot read baseline: {exc}") from None
+    entries = data.get("entries") if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        raise UsageError(f"{path}: not a secscan baseline (no entries list)")
+    rules = []
+    for i, e in enumerate(entries):
+        if not isinstance(e, dict) or not isinstance(e.get("fingerprint"), str):
+            raise UsageError(f"{path}: entry {i} has no fingerprint")
+        rules.append(Rule("baseline", str(e.get("reason") or "accepted in baseline"), None, e["fingerprint"],
+                          None, e.get("owner"), _date(e.get("expires"), f"{path} entry {i}")))
+    return rules
+
+
+def _inline(f: Finding, lines: Mapping[str, list[str]]) -> tuple[Rule | None, str | None]:
+    if f.location is None or not f.location.start_line or f.location.path not in lines:
+        return None, None
+    text = lines[f.location.path]
+    idx = f.location.start_line - 1
+    if not 0 <= idx < len(text):
+        return None, None
+    m = INLINE.search(text[idx])
+    if not m:
+        return None, None
+    rules = {r.strip() for r in m.group("rules").split(",")}
+    if f.rule_id not in rules and not rules & set(f.identifiers) and "*" not in rules:
+        return None, None
+    reason = m.group("reason").strip().lstrip("#").strip()
+    if not reason:
+        return None, f"{f.location.path}:{f.location.start_line}: inline ignore without a reason was not applied"
+    return Rule("inline", reason, f.rule_id), None
+
+
+def _read_lines(target: Path, findings: Sequence[Finding]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for f in findings:
+        p = f.location.path if f.location else None
+        if p and p not in out and target.is_dir():
+            full = target / p
+            try:
+                if full.is_file() and full.stat().st_size < 5_000_000 and full.resolve().is_relative_to(
+                        target.resolve()):
+                    out[p] = full.read_text("utf-8", "replace").splitlines()
+            except OSError:
+                continue
+    return out
+
+
+def apply(findings: Sequence[Finding], rules: Sequence[Rule], target: Path, today: date | None = None
+          ) -> tuple[list[Finding], list[dict[str, Any]], list[str]]:
+    """Mark suppressed findings; return them, the stale entries, and notes."""
+    today = today or date.today()
+    used: set[int] = set()
+    notes: list[str] = []
+    lines = _read_lines(target, findings)
+    out: list[Finding] = []
+    for f in findings:
+        match: Rule | None = None
+        for i, r in enumerate(rules):
+            if r.matches(f):
+                used.add(i)
+                match = match or r
+        inline, note = _inline(f, lines)
+        if note:
+            notes.append(note)
+        match = match or inline
+        if match is None:
+            out.append(f)
+            continue
+        expired = match.expires is not None and today >= match.expires
+        sup = Suppression(match.kind, match.reason, match.owner,
+                          match.expires.isoformat() if match.expires else None, expired)
+        out.append(f.with_(suppressed=not expired, suppression=sup))
+    stale = [r.describe() for i, r in enumerate(rules) if i not in used]
+    return out, stale, notes
