@@ -13,11 +13,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from secscan import __version__
+from secscan.changes import collect as collect_changes
 from secscan.files import CANARY_PREFIX, FileSet, walk
 from secscan.model import Finding, Result, ScannerResult, Status
 from secscan.options import ScanOptions
 from secscan.pipeline import finish
-from secscan.run.execute import ScannerRun, execute
+from secscan.run.cache import Cache, default_dir
+from secscan.run.cached import execute_cached
+from secscan.run.execute import ScannerRun
 from secscan.run.imports import run_imports
 from secscan.run.runner import Runner
 from secscan.scanners import registry
@@ -50,7 +53,7 @@ def make_context(opts: ScanOptions, runner: Runner) -> ScanContext:
     """The context scanners see."""
     options = dict(opts.extra)
     options.update(trivy_path=runner.which("trivy"), npm_path=runner.which("npm"), require_pqc=opts.require_pqc,
-                   no_containers=opts.no_containers)
+                   no_containers=opts.no_containers, PATH=runner.env_path)
     return ScanContext(target=opts.target, offline=opts.offline, timeout=opts.timeout, osv_db=opts.osv_db,
                        images=opts.images, excludes=opts.excludes, options=options)
 
@@ -81,10 +84,30 @@ def _prepare(scanner: Scanner, ctx: ScanContext, fs: FileSet, opts: ScanOptions)
             return files, f"runs in shard 1/{opts.shard[1]} only (not a per-file scanner)"
     if opts.offline and scanner.needs_network and opts.osv_db is None:
         return files, "offline"
-    return files, scanner.applies(ctx, files)
+    reason = scanner.applies(ctx, files)
+    if reason is None and not (opts.osv_db is not None and scanner.needs_network):
+        inv = scanner.version_invocation(ctx)
+        if inv is not None and shutil.which(inv.argv[0], path=ctx.options.get("PATH")) is None:
+            return files, f"{inv.argv[0]} not found on PATH (not installed)"
+    return files, reason
 
 
-def run_scanners(opts: ScanOptions, fs: FileSet, runner: Runner, progress: Progress) -> tuple[list[ScannerRun], bool]:
+def open_cache(opts: ScanOptions, notes: list[str]) -> Cache | None:
+    """The incremental cache, or None with --no-cache (or when it cannot be opened: a note says so)."""
+    if not opts.use_cache:
+        return None
+    folder = opts.cache_dir or default_dir(opts.target)
+    try:
+        cache = Cache(folder)
+    except (OSError, Exception) as exc:  # an unusable cache never stops a scan
+        notes.append(f"cache {folder} not used: {exc}")
+        return None
+    notes.extend(cache.warnings)
+    return cache
+
+
+def run_scanners(opts: ScanOptions, fs: FileSet, runner: Runner, progress: Progress,
+                 cache: Cache | None = None) -> tuple[list[ScannerRun], bool]:
     """Run every planned scanner concurrently; returns the runs and whether Ctrl-C interrupted them."""
     ctx = make_context(opts, runner)
     names = plan(opts)
@@ -107,8 +130,8 @@ def run_scanners(opts: ScanOptions, fs: FileSet, runner: Runner, progress: Progr
     try:
         for scanner, files in todo:
             progress(scanner.name, "start", 0.0)
-            futures[pool.submit(execute, scanner, ctx, files, runner, canary_dir, scanner.name in required)] = \
-                scanner.name
+            futures[pool.submit(execute_cached, scanner, ctx, files, runner, canary_dir, scanner.name in required,
+                                cache)] = scanner.name
         pending = set(futures)
         while pending:
             done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
@@ -148,13 +171,15 @@ def scan(opts: ScanOptions, progress: Progress | None = None, runner: Runner | N
         fs.selected = [f for f in fs.selected if f in wanted]
     if opts.shard is not None:
         fs.selected = select_shard(fs.selected, fs.sizes, *opts.shard)
-    runs, interrupted = run_scanners(opts, fs, runner, progress or _noop)
+    changes = collect_changes(opts.target, opts.changed_since, runner) if opts.changed_since else None
+    notes = _coverage_notes(fs, opts)
+    cache = open_cache(opts, notes)
+    runs, interrupted = run_scanners(opts, fs, runner, progress or _noop, cache)
     import_runs = run_imports(opts.imports)
     findings: list[Finding] = [f for r in (*runs, *import_runs) for f in r.findings]
     scanners = [r.result for r in (*runs, *import_runs)]
-    notes = _coverage_notes(fs, opts)
     return finish(opts, findings, scanners, started.isoformat(timespec="seconds"), time.monotonic() - t0,
-                  interrupted, notes, run_id=str(uuid.uuid4()), version=__version__)
+                  interrupted, notes, run_id=str(uuid.uuid4()), version=__version__, changes=changes)
 
 
 def _coverage_notes(fs: FileSet, opts: ScanOptions) -> list[str]:

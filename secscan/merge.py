@@ -62,7 +62,9 @@ def _link(uf: _UnionFind, items: Sequence[Finding]) -> None:
 
 
 def _combine(group: Sequence[Finding]) -> Finding:
-    best = max(group, key=lambda f: (f.severity, len(f.identifiers)))
+    # A severity a tool only defaulted to (pip-audit has none) yields to a real one from another source.
+    rated = [f for f in group if f.properties.get("severity_source") != "default"] or list(group)
+    best = max(rated, key=lambda f: (f.severity, len(f.identifiers)))
     if len(group) == 1:
         return best
     sources = tuple(dict.fromkeys(s for f in group for s in f.sources))

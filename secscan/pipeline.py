@@ -49,7 +49,8 @@ def triage_rules(opts: ScanOptions) -> list[triage.Rule]:
 
 
 def finish(opts: ScanOptions, findings: Sequence[Finding], scanners: Sequence[ScannerResult], started_at: str,
-           duration_s: float, interrupted: bool, notes: Sequence[str], run_id: str, version: str) -> Result:
+           duration_s: float, interrupted: bool, notes: Sequence[str], run_id: str, version: str,
+           changes: changes_mod.Changes | None = None) -> Result:
     """Everything after the scanners ran."""
     from secscan.remediation import apply_remediation, top_actions
 
@@ -58,8 +59,10 @@ def finish(opts: ScanOptions, findings: Sequence[Finding], scanners: Sequence[Sc
     items = fingerprint.assign(merge(items))
     items = apply_overrides(items, opts.severity_overrides)
     items, stale, tnotes = triage.apply(items, triage_rules(opts), target)
-    if opts.changed_since:
-        items = changes_mod.mark(items, changes_mod.collect(target, opts.changed_since))
+    if changes is None and opts.changed_since:
+        changes = changes_mod.collect(target, opts.changed_since)
+    if changes is not None:
+        items = changes_mod.mark(items, changes)
     items = sort_findings(apply_remediation(items))
     scanners = recount(scanners, items)
     gate = evaluate(items, scanners, opts.fail_on, opts.allow_incomplete, interrupted)

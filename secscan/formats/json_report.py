@@ -163,3 +163,8 @@ def loads(text: str | bytes, source: str = "<result>") -> Result:
     if not isinstance(data, dict):
         raise ParseError("secscan", source, "not a secscan report (top level is not an object)")
     return from_dict(data, source)
+
+
+def finding_from_dict(d: Mapping[str, Any]) -> Finding:
+    """One finding back from its JSON form (used by the cache and by merge)."""
+    return _finding_from(d)

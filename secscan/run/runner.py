@@ -24,6 +24,11 @@ class Runner:
         self._lock = threading.Lock()
         self.interrupted = threading.Event()
 
+    @property
+    def env_path(self) -> str | None:
+        """The PATH processes are started with."""
+        return self._env.get("PATH")
+
     def which(self, name: str) -> str | None:
         """Where an executable is on this runner's PATH."""
         return shutil.which(name, path=self._env.get("PATH"))

@@ -68,6 +68,13 @@ class BanditScanner(Scanner):
     def canary(self, ctx: ScanContext) -> Canary:
         return Canary({"canary_bandit.py": canaries.PYTHON_CANARY}, canaries.BANDIT_EXPECTED)
 
+    def cache_salt(self, ctx: ScanContext) -> str:
+        parts = []
+        for name in (".bandit", "pyproject.toml"):
+            path = ctx.target / name
+            parts.append(path.read_text("utf-8", "replace") if path.is_file() else "")
+        return "\0".join(parts)
+
     def disabled_canary_ids(self, ctx: ScanContext) -> frozenset[str]:
         return configured_skips(ctx.target)
 

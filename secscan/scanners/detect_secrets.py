@@ -38,6 +38,10 @@ class DetectSecretsScanner(Scanner):
     def applies(self, ctx: ScanContext, files: Sequence[str]) -> str | None:
         return None if files else "no files to scan"
 
+    def cache_salt(self, ctx: ScanContext) -> str:
+        path = ctx.target / BASELINE
+        return path.read_text("utf-8", "replace") if path.is_file() else ""
+
     def canary(self, ctx: ScanContext) -> Canary:
         return Canary({"canary_credentials.ini": canaries.fake_aws_key_file()}, frozenset({"aws-key"}))
 

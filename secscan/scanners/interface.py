@@ -114,6 +114,10 @@ class Scanner(ABC):
         real = [f for f in findings if not is_canary_finding(f, canary_paths)]
         return canary, real
 
+    def cache_salt(self, ctx: ScanContext) -> str:
+        """Everything besides file contents and the tool's identity that changes results (rules, config)."""
+        return ""
+
     def version_invocation(self, ctx: ScanContext) -> Invocation | None:
         """A cheap process that prints the tool's version, or None."""
         return None

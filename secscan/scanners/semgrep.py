@@ -12,7 +12,7 @@ from secscan.errors import ParseError
 from secscan.model import Category, Finding, Status
 from secscan.parsers import semgrep as semgrep_parser
 from secscan.parsers.interface import Parsed
-from secscan.rules import rules_path
+from secscan.rules import rules_path, tree_hash
 from secscan.scanners import canaries
 from secscan.scanners.interface import Canary, Invocation, ProcResult, ScanContext, Scanner
 
@@ -59,6 +59,9 @@ class SemgrepScanner(Scanner):
 
     def applies(self, ctx: ScanContext, files: Sequence[str]) -> str | None:
         return None if files else "no files semgrep's bundled rules cover (Python)"
+
+    def cache_salt(self, ctx: ScanContext) -> str:
+        return tree_hash(self.rules(ctx))
 
     def canary(self, ctx: ScanContext) -> Canary:
         return Canary({"canary_semgrep.py": canaries.PYTHON_CANARY}, CANARY_LINES)

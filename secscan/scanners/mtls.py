@@ -1,0 +1,75 @@
+"""The mTLS check as a scanner: in-process, the self-test by default, a target when options say so."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from secscan.checks.mtls.check import DEFAULT_TIMEOUT, check_target, make_target_spec, self_test
+from secscan.checks.mtls.tlsio import openssl_version
+from secscan.checks.mtls.verdict import Verdict
+from secscan.errors import UsageError
+from secscan.model import Category, Status
+from secscan.parsers.interface import Parsed
+from secscan.scanners.interface import ScanContext, Scanner, ScanOutput
+
+if TYPE_CHECKING:
+    from secscan.run.runner import Runner
+
+NAME = "mtls"
+
+
+def verdict_to_parsed(verdict: Verdict) -> Parsed:
+    """The engine's shape of a verdict."""
+    probes = verdict.evidence.get("cases") or verdict.evidence.get("probes") or []
+    return Parsed(NAME, findings=verdict.findings, status=verdict.status, reason=verdict.reason,
+                  coverage={"probes": len(probes)}, version=openssl_version(), evidence=verdict.evidence)
+
+
+def _timeout(ctx: ScanContext) -> float:
+    value: Any = ctx.options.get("mtls_timeout", DEFAULT_TIMEOUT)
+    try:
+        return max(0.1, min(float(value), ctx.timeout))
+    except (TypeError, ValueError):
+        return DEFAULT_TIMEOUT
+
+
+def run_mtls(ctx: ScanContext) -> Parsed:
+    """The self-test, or the target check when ctx.options has mtls_target. Never raises."""
+    opts = ctx.options
+    timeout = _timeout(ctx)
+    try:
+        if opts.get("mtls_target"):
+            spec = make_target_spec(str(opts["mtls_target"]), opts.get("mtls_ca"), opts.get("mtls_cert"),
+                                    opts.get("mtls_key"), server_name=opts.get("mtls_server_name"),
+                                    timeout=timeout, pq=bool(opts.get("mtls_pq")),
+                                    require_pq=bool(opts.get("mtls_require_pq")))
+            return verdict_to_parsed(check_target(spec))
+        return verdict_to_parsed(self_test(timeout))
+    except UsageError as exc:
+        return Parsed(NAME, status=Status.FAILED, reason=f"mTLS check not run: {exc}")
+
+
+class MtlsScanner(Scanner):
+    """Mutual TLS verification with evidence (tls findings)."""
+
+    name = NAME
+    category = Category.TLS
+    needs_network = False  # the self-test is loopback only; a --target is what the user asked for
+
+    def applies(self, ctx: ScanContext, files: Sequence[str]) -> str | None:
+        """Always applies: without a target the self-test runs."""
+        return None
+
+    def execute(self, ctx: ScanContext, files: Sequence[str], canary_files: Sequence[Path],
+                runner: Runner) -> ScanOutput:
+        """Run in process (no subprocess)."""
+        t0 = time.monotonic()
+        parsed = run_mtls(ctx)
+        return ScanOutput(parsed, time.monotonic() - t0, 0)
+
+    def version(self, runner: Runner) -> str | None:
+        """The OpenSSL the probes use."""
+        return openssl_version()

@@ -1,0 +1,59 @@
+"""secscan-secrets: secscan's own secret patterns, run in process (no subprocess)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from secscan import __version__
+from secscan.model import Category, Status
+from secscan.parsers.interface import Parsed
+from secscan.scanners import canaries
+from secscan.scanners.interface import Canary, ProcResult, ScanContext, ScanOutput, Scanner
+
+if TYPE_CHECKING:
+    from secscan.run.runner import Runner
+
+CANARY_FILE = "secscan_canary_credentials.ini"
+CANARY_EXPECTED = frozenset({"secscan.aws-access-key-id"})
+
+
+class SecscanSecretsScanner(Scanner):
+    """Scans every target file with the bundled secret patterns (rules/secrets/patterns.yaml)."""
+
+    name = "secscan-secrets"
+    category = Category.SECRET
+    per_file = True
+
+    def applies(self, ctx: ScanContext, files: Sequence[str]) -> str | None:
+        return None
+
+    def canary(self, ctx: ScanContext) -> Canary:
+        return Canary({CANARY_FILE: canaries.fake_aws_key_file()}, CANARY_EXPECTED)
+
+    def parse(self, ctx: ScanContext, results: Sequence[ProcResult]) -> Parsed:
+        raise NotImplementedError("secscan-secrets runs in process; use execute()")
+
+    def execute(self, ctx: ScanContext, files: Sequence[str], canary_files: Sequence[Path],
+                runner: Runner) -> ScanOutput:
+        """Scan the target files (relative to ctx.target) and the canary files (absolute paths)."""
+        from secscan.secrets.engine import ScanOptions, get_engine
+
+        started = time.monotonic()
+        try:
+            opts = ScanOptions.from_mapping(ctx.options)
+            engine = get_engine(opts)
+        except (ValueError, TypeError) as exc:
+            return ScanOutput(Parsed(self.name, status=Status.FAILED, reason=f"secret patterns unusable: {exc}",
+                                     version=__version__), time.monotonic() - started)
+        real = engine.scan_paths(ctx.target, list(files), opts)
+        canary = engine.scan_paths(ctx.target, [str(Path(p).absolute()) for p in canary_files], opts)
+        cov = dict(real.coverage)
+        cov["patterns"] = len(engine.patterns)
+        status, reason = Status.OK, None
+        if cov["files_unreadable"]:
+            status, reason = Status.PARTIAL, f"{cov['files_unreadable']} file(s) could not be read"
+        parsed = Parsed(self.name, tuple(real.findings + canary.findings), status, reason, cov, __version__)
+        return ScanOutput(parsed, time.monotonic() - started)
