@@ -24,7 +24,7 @@ from secscan.run.execute import ScannerRun
 from secscan.run.imports import run_imports
 from secscan.run.runner import Runner
 from secscan.scanners import registry
-from secscan.scanners.interface import ScanContext, Scanner
+from secscan.scanners.interface import Invocation, ScanContext, Scanner
 from secscan.shard import select_shard
 
 Progress = Callable[[str, str, float], None]  # (scanner, "start"|"done:<status>", seconds)
@@ -164,7 +164,7 @@ def scan(opts: ScanOptions, progress: Progress | None = None, runner: Runner | N
     t0 = time.monotonic()
     runner = runner or Runner()
     skip_dirs = [opts.output_dir] if opts.output_dir is not None else []
-    fs = walk(opts.target, opts.excludes, skip_dirs)
+    fs = walk(opts.target, opts.excludes, skip_dirs, git_ignored(opts.target, runner))
     fs.selected = list(fs.files)
     if opts.paths:
         wanted = set(opts.paths)
@@ -180,6 +180,17 @@ def scan(opts: ScanOptions, progress: Progress | None = None, runner: Runner | N
     scanners = [r.result for r in (*runs, *import_runs)]
     return finish(opts, findings, scanners, started.isoformat(timespec="seconds"), time.monotonic() - t0,
                   interrupted, notes, run_id=str(uuid.uuid4()), version=__version__, changes=changes)
+
+
+def git_ignored(target: Path, runner: Runner) -> frozenset[str]:
+    """Paths git ignores under target (folders end with "/"); empty outside a git work tree."""
+    if not target.is_dir() or runner.which("git") is None:
+        return frozenset()
+    res = runner.run(Invocation(("git", "ls-files", "--others", "--ignored", "--exclude-standard", "--directory",
+                                 "-z", "--", "."), target, 60.0, env={"GIT_TERMINAL_PROMPT": "0"}))
+    if res.error or res.returncode != 0:
+        return frozenset()
+    return frozenset(p for p in res.stdout.decode("utf-8", "surrogateescape").split("\0") if p)
 
 
 def _coverage_notes(fs: FileSet, opts: ScanOptions) -> list[str]:

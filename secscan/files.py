@@ -42,8 +42,12 @@ def _excluded(rel: str, name: str, patterns: Sequence[str]) -> bool:
                for p in patterns)
 
 
-def walk(root: Path, excludes: Sequence[str] = (), skip_dirs: Sequence[Path] = ()) -> FileSet:
-    """List regular files under root. Symbolic links are never followed (counted instead)."""
+def walk(root: Path, excludes: Sequence[str] = (), skip_dirs: Sequence[Path] = (),
+         ignored: frozenset[str] = frozenset()) -> FileSet:
+    """List regular files under root. Symbolic links are never followed (counted instead).
+
+    ignored: paths git ignores (folders end with "/"), left out like excludes.
+    """
     fs = FileSet(root=root)
     if root.is_file():
         fs.files.append(root.name)
@@ -69,14 +73,15 @@ def walk(root: Path, excludes: Sequence[str] = (), skip_dirs: Sequence[Path] = (
                 fs.links_skipped += 1
             elif stat.S_ISDIR(st.st_mode):
                 if (entry.name in DEFAULT_EXCLUDED_DIRS or entry.name.startswith(CANARY_PREFIX)
-                        or os.path.realpath(entry.path) in skip_real or _excluded(rel, entry.name, excludes)):
+                        or rel + "/" in ignored or os.path.realpath(entry.path) in skip_real
+                        or _excluded(rel, entry.name, excludes)):
                     fs.excluded += 1
                 elif depth + 1 > MAX_DEPTH:
                     fs.too_deep.append(rel)
                 else:
                     stack.append((entry.path, rel, depth + 1))
             elif stat.S_ISREG(st.st_mode):
-                if _excluded(rel, entry.name, excludes):
+                if rel in ignored or _excluded(rel, entry.name, excludes):
                     fs.excluded += 1
                 elif not os.access(entry.path, os.R_OK):
                     fs.unreadable.append(rel)

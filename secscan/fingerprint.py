@@ -29,6 +29,10 @@ def content_key(f: Finding) -> tuple[str, ...]:
     return ("code", f.category.value, f.rule_id, path, text)
 
 
+def _line(f: Finding) -> int:
+    return (f.location.start_line or 0) if f.location is not None else 0
+
+
 def assign(findings: Iterable[Finding]) -> list[Finding]:
     """Give each finding without a fingerprint a stable one.
 
@@ -41,7 +45,7 @@ def assign(findings: Iterable[Finding]) -> list[Finding]:
         if not f.fingerprint:
             groups[content_key(f)].append(i)
     for key, idxs in groups.items():
-        idxs.sort(key=lambda i: (items[i].location.start_line or 0) if items[i].location else 0)
+        idxs.sort(key=lambda i: _line(items[i]))
         for n, i in enumerate(idxs):
             items[i] = items[i].with_(fingerprint=_digest(*key, str(n)))
     return items

@@ -50,6 +50,8 @@ def load_json(text: str | bytes, tool: str, source: str) -> Any:
         raise ParseError(tool, source, f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
     except RecursionError:
         raise ParseError(tool, source, "JSON nested too deeply") from None
+    except ValueError as exc:  # e.g. integer literals over Python's digit limit
+        raise ParseError(tool, source, f"invalid JSON: {str(exc)[:120]}") from None
 
 
 def expect(cond: bool, tool: str, source: str, problem: str) -> None:
@@ -100,12 +102,13 @@ def cwe_ids(value: Any) -> tuple[str, ...]:
         if isinstance(item, bool):
             continue
         if isinstance(item, int):
-            out.append(f"CWE-{item}")
+            if 0 <= item < 10_000_000:
+                out.append(f"CWE-{item}")
         elif isinstance(item, dict) and isinstance(item.get("id"), int | str):
             out.extend(cwe_ids(item["id"]))
         elif isinstance(item, str):
             head = item.split(":", 1)[0].strip().upper()
             num = head.removeprefix("CWE-").removeprefix("CWE")
-            if num.isdigit():
+            if num.isascii() and num.isdigit() and len(num) <= 7:
                 out.append(f"CWE-{int(num)}")
     return tuple(dict.fromkeys(out))

@@ -1,0 +1,1 @@
+"""Environment checks that produce scanner outcomes: PQC (liboqs KEM) and mTLS."""

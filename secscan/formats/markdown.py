@@ -1,0 +1,265 @@
+"""Markdown report (`secscan.md`): a CI job summary or pull-request comment.
+
+Order: the verdict (and why), top actions, counts, scanner health, critical and high findings (new first),
+the rest folded, suppressed findings and stale suppressions. Every piece of text that comes from scanned code
+is escaped (`md`), so a path or message cannot open HTML, a link, a code span or a new table cell.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+from secscan.formats.interface import (
+    SEVERITY_ORDER,
+    Format,
+    fix_text,
+    is_incomplete,
+    location_text,
+    ordered,
+    package_text,
+    suppression_text,
+    verdict,
+)
+from secscan.model import Finding, Result, ScannerResult, Severity, Status
+
+MAX_TOP_ROWS = 100  # critical and high findings shown in full
+MAX_REST_ROWS = 200  # other findings inside <details>
+MAX_SUPPRESSED_ROWS = 100
+MAX_CELL = 300  # characters of one cell; GitHub caps a comment at 65,536 and a job summary at 1 MiB
+
+_MD_PUNCT = re.compile(r"([\\*_\[\]|~#!{}])")
+_NEWLINES = re.compile(r"\r\n|\r|\n|\u2028|\u2029")
+ICONS = {"passed": "\u2705", "failed": "\u274c", "incomplete": "\u26a0\ufe0f"}
+WARN = "\u26a0\ufe0f"
+
+
+def md(text: object, limit: int = MAX_CELL) -> str:
+    """Escape untrusted text for a Markdown table cell or list item (no HTML, links, code spans, cells)."""
+    s = "" if text is None else str(text)
+    if len(s) > limit:
+        s = s[: limit - 1] + "\u2026"
+    s = _MD_PUNCT.sub(r"\\\1", s)
+    s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("`", "&#96;")
+    return _NEWLINES.sub("<br>", s)
+
+
+def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
+    out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    out += ["| " + " | ".join(r) + " |" for r in rows]
+    return out
+
+
+def _verdict(result: Result) -> list[str]:
+    v = verdict(result)
+    out = [f"## {ICONS[v.word]} {md(v.headline)}", ""]
+    out += [f"- {md(r)}" for r in v.reasons]
+    if v.incomplete:
+        out += [
+            "",
+            f"> {WARN} **Scan incomplete.** Checks that did not run are listed under *Scanner health*; "
+            "their silence is not a clean result.",
+        ]
+    return [*out, ""]
+
+
+def _header(result: Result) -> list[str]:
+    bits = [
+        f"secscan {md(result.secscan_version or '?')}",
+        f"started {md(result.started_at)}",
+        f"{result.duration_s:.1f} s",
+    ]
+    if result.run_id:
+        bits.append(f"run {md(result.run_id)}")
+    return [f"# secscan report: {md(result.target)}", "", " \u00b7 ".join(bits), ""]
+
+
+def _actions(result: Result) -> list[str]:
+    if not result.actions:
+        return []
+    out = ["### Top actions", ""]
+    for i, a in enumerate(result.actions, 1):
+        n = len(a.clears)
+        out.append(f"{i}. **{a.severity.label}** {md(a.action)} (clears {n} finding{'s' if n != 1 else ''})")
+    return [*out, ""]
+
+
+def _counts(result: Result) -> list[str]:
+    c = result.counts
+    suppressed = sum(1 for f in result.findings if f.suppressed)
+    pre = sum(1 for f in result.findings if f.pre_existing and not f.suppressed)
+    header = [s.label for s in SEVERITY_ORDER] + ["suppressed", "pre-existing"]
+    row = [str(c[s.label]) for s in SEVERITY_ORDER] + [str(suppressed), str(pre)]
+    return [
+        "### Findings by severity",
+        "",
+        *_table(header, [row]),
+        "",
+        "Counts are of new, unsuppressed findings (the ones the gate counts).",
+        "",
+    ]
+
+
+def _status_cell(s: ScannerResult) -> str:
+    if s.incomplete:
+        return f"**{WARN} {s.status.value.upper()}**"
+    if s.status is Status.SKIPPED:
+        return "skipped"
+    return "ok" if s.status is Status.OK else f"{WARN} {s.status.value}"
+
+
+def _scanners(result: Result) -> list[str]:
+    rows = []
+    for s in sorted(result.scanners, key=lambda s: (not s.incomplete, s.status is Status.SKIPPED, s.name)):
+        cov = ", ".join(f"{k}={v}" for k, v in sorted(s.coverage.items()))
+        reason = md(s.reason or "")
+        if s.incomplete:
+            reason = f"**{reason or 'no reason given'}**"
+        rows.append(
+            [
+                md(s.name),
+                _status_cell(s),
+                md(s.version or "-"),
+                f"{s.duration_s:.1f} s",
+                str(s.findings),
+                md(s.canary or "-"),
+                md(cov or "-"),
+                reason,
+            ]
+        )
+    head = ["scanner", "status", "version", "time", "findings", "canary", "coverage", "reason"]
+    return ["### Scanner health", "", *_table(head, rows), ""]
+
+
+def _finding_row(f: Finding) -> list[str]:
+    sev = f"**{f.severity.label}**" if f.severity >= Severity.HIGH else f.severity.label
+    title = md(f.title)
+    if f.message and f.message != f.title:
+        title += "<br>" + md(f.message, 200)
+    ids = ", ".join(md(i, 60) for i in [i for i in f.identifiers if i != f.rule_id][:4])
+    state = "pre-existing" if f.pre_existing else "new"
+    if f.suppression is not None and f.suppression.expired:
+        state += f" ({WARN} suppression expired {md(f.suppression.expires or '')})"
+    return [
+        sev,
+        md(location_text(f)) or "-",
+        title,
+        md(f.rule_id, 80) + (f"<br>{ids}" if ids else ""),
+        md(package_text(f)) or "-",
+        md(fix_text(f)) or "-",
+        ", ".join(md(s) for s in f.sources),
+        state,
+    ]
+
+
+_FINDING_HEAD = ["severity", "location", "finding", "rule", "package", "fix", "found by", "state"]
+
+
+def _capped(rows: Sequence[Finding], limit: int) -> tuple[list[str], list[str]]:
+    table = _table(_FINDING_HEAD, (_finding_row(f) for f in rows[:limit]))
+    more = (
+        [f"*\u2026 and {len(rows) - limit} more: see secscan.html or secscan.json.*", ""]
+        if len(rows) > limit
+        else []
+    )
+    return table, more
+
+
+def _findings(result: Result) -> list[str]:
+    active = [f for f in ordered(result.findings) if not f.suppressed]
+    top = [f for f in active if f.severity >= Severity.HIGH]
+    rest = [f for f in active if f.severity < Severity.HIGH]
+    out: list[str] = []
+    new_top = [f for f in top if not f.pre_existing]
+    old_top = [f for f in top if f.pre_existing]
+    out += ["### Critical and high findings" + (" (new)" if old_top else ""), ""]
+    if new_top:
+        table, more = _capped(new_top, MAX_TOP_ROWS)
+        out += [*table, "", *more]
+    else:
+        out += ["None" + (" (but the scan was incomplete)." if is_incomplete(result) else "."), ""]
+    if old_top:
+        table, more = _capped(old_top, MAX_TOP_ROWS)
+        out += [
+            f"<details><summary>Pre-existing critical and high findings ({len(old_top)}, in the baseline)"
+            "</summary>",
+            "",
+            *table,
+            "",
+            *more,
+            "</details>",
+            "",
+        ]
+    if rest:
+        table, more = _capped(rest, MAX_REST_ROWS)
+        out += [
+            f"<details><summary>Medium, low and info findings ({len(rest)})</summary>",
+            "",
+            *table,
+            "",
+            *more,
+            "</details>",
+            "",
+        ]
+    return out
+
+
+def _suppressed(result: Result) -> list[str]:
+    sup = [f for f in ordered(result.findings) if f.suppressed]
+    out: list[str] = []
+    if sup:
+        rows = [
+            [
+                f.severity.label,
+                md(location_text(f)) or "-",
+                md(f.title),
+                md(f.rule_id, 80),
+                md(suppression_text(f)),
+            ]
+            for f in sup[:MAX_SUPPRESSED_ROWS]
+        ]
+        out += [
+            f"<details><summary>Suppressed findings ({len(sup)}, not counted by the gate)</summary>",
+            "",
+            *_table(["severity", "location", "finding", "rule", "suppression"], rows),
+            "",
+        ]
+        if len(sup) > MAX_SUPPRESSED_ROWS:
+            out += [f"*\u2026 and {len(sup) - MAX_SUPPRESSED_ROWS} more.*", ""]
+        out += ["</details>", ""]
+    expired = [f for f in result.findings if f.suppression is not None and f.suppression.expired]
+    if expired:
+        out += [f"{WARN} {len(expired)} suppression(s) have expired; those findings count again.", ""]
+    if result.stale_suppressions:
+        out += ["### Stale suppressions", "", "These suppressions match no finding; remove them:", ""]
+        for s in result.stale_suppressions:
+            out.append("- " + ", ".join(f"{md(k)}: {md(v)}" for k, v in s.items()))
+        out.append("")
+    return out
+
+
+def render_markdown(result: Result) -> str:
+    """The whole Markdown report."""
+    parts = [
+        _header(result),
+        _verdict(result),
+        _actions(result),
+        _counts(result),
+        _scanners(result),
+        _findings(result),
+        _suppressed(result),
+    ]
+    if result.notes:
+        parts.append(["### Notes", "", *[f"- {md(n)}" for n in result.notes], ""])
+    return "\n".join(line for part in parts for line in part).rstrip("\n") + "\n"
+
+
+class MarkdownFormat(Format):
+    """`--format md`."""
+
+    name = "md"
+    files = ("secscan.md",)
+
+    def render(self, result: Result) -> dict[str, str | bytes]:
+        """{"secscan.md": text}."""
+        return {"secscan.md": render_markdown(result)}

@@ -1,0 +1,89 @@
+"""Writing reports: atomically, into a fixed set of file names, never half-written."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+from secscan.errors import SecscanError
+from secscan.formats.interface import REPORT_FILES, Format
+from secscan.model import Result
+
+
+def _problem(exc: OSError) -> str:
+    return exc.strerror or exc.__class__.__name__
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write data to path through a temporary file in the same folder, fsync, then os.replace.
+
+    A crash or a full disk leaves either the old file or the new one, never a mix.
+    """
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    with contextlib.suppress(OSError):  # make the rename itself durable (not possible everywhere)
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+
+def _encode(content: str | bytes) -> bytes:
+    # "replace": a lone surrogate from undecodable scanner output must not abort the report
+    return content if isinstance(content, bytes) else content.encode("utf-8", "replace")
+
+
+def render_all(result: Result, formats: Iterable[Format]) -> dict[str, bytes]:
+    """Render every format first (a rendering bug writes nothing); file names must be in the fixed set."""
+    files: dict[str, bytes] = {}
+    for fmt in formats:
+        for name, content in fmt.render(result).items():
+            if name not in REPORT_FILES or name not in fmt.files:
+                raise SecscanError(f"format {fmt.name} produced an unexpected file name {name!r}")
+            files[name] = _encode(content)
+    return files
+
+
+def write_reports(
+    result: Result, formats: Iterable[Format | str], output_dir: str | os.PathLike[str]
+) -> list[Path]:
+    """Render the formats and write each file atomically into output_dir (created when missing).
+
+    Raises SecscanError with a clear message when the folder cannot be created or written (reports written
+    before stay whole). Returns the paths written, in order.
+    """
+    from secscan.formats.registry import get
+
+    fmts = [get(f) if isinstance(f, str) else f for f in formats]
+    files = render_all(result, fmts)
+    out = Path(output_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SecscanError(f"cannot create report folder {out}: {_problem(exc)}") from None
+    if not out.is_dir():
+        raise SecscanError(f"cannot write reports: {out} is not a folder")
+    written: list[Path] = []
+    for name, data in files.items():
+        path = out / name
+        try:
+            atomic_write(path, data)
+        except OSError as exc:
+            done = f" (already written: {', '.join(p.name for p in written)})" if written else ""
+            raise SecscanError(f"cannot write report {path}: {_problem(exc)}{done}") from None
+        written.append(path)
+    return written

@@ -1,0 +1,92 @@
+"""Redaction: masks, hashes, findings that never carry a value, and redact_text on free text."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from secscan.secrets import mask, redact_text, scan_paths, secret_hash
+from secscan.secrets.samples import positive_samples
+
+SAMPLES = positive_samples()
+
+
+def test_mask_short_values_fully() -> None:
+    assert mask("hunter2") == "******** (7 chars)"
+    assert mask("") == "******** (0 chars)"
+    assert "h" not in mask("hunter2hunt").split(" ")[0]
+
+
+def test_mask_shows_at_most_first_4_and_last_2() -> None:
+    value = "ghp_" + "Ab1Cd2Ef3Gh4" * 3
+    m = mask(value)
+    assert m == "ghp_********h4 (40 chars)"
+    assert mask("ABCDEFGHIJKLMN") == "AB******** (14 chars)"
+
+
+def test_mask_never_contains_a_line_break() -> None:
+    pem = next(s.value for s in SAMPLES if s.pattern == "private-key")
+    assert "\n" not in mask(pem) and "\n" not in mask("ab\ncdefghijklmnopqrstu\n")
+
+
+def test_secret_hash_is_sha1_hex() -> None:
+    assert secret_hash("abc") == hashlib.sha1(b"abc").hexdigest()
+
+
+def _finding_dict(f) -> dict:
+    d = dataclasses.asdict(f)
+    d["severity"] = f.severity.label
+    d["category"] = f.category.value
+    return d
+
+
+def test_findings_never_hold_a_secret_value(tmp_path: Path) -> None:
+    files = []
+    for i, s in enumerate(SAMPLES):
+        name = f"dir{i % 4}/file{i}.{('py', 'env', 'yaml', 'json')[i % 4]}"
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text(f"# config\n{s.line}\n")
+        files.append(name)
+    findings, coverage = scan_paths(tmp_path, files)
+    assert coverage["files_scanned"] == len(SAMPLES)
+    assert sorted(f.rule_id.removeprefix("secscan.") for f in findings) == sorted(s.pattern for s in SAMPLES)
+    blob = repr(findings) + json.dumps([_finding_dict(f) for f in findings])
+    for s in SAMPLES:
+        assert s.value not in blob, s.pattern
+        for f in findings:
+            assert s.value not in str(f.secret_mask) and s.value not in f.message
+    assert {f.secret_hash for f in findings} == {hashlib.sha1(s.value.encode()).hexdigest() for s in SAMPLES}
+
+
+@pytest.mark.parametrize("sample", SAMPLES, ids=lambda s: s.pattern)
+def test_redact_text_masks_each_type(sample) -> None:
+    text = f"scanner said: line 3: {sample.line} (end)"
+    out = redact_text(text)
+    assert sample.value not in out
+    assert out.startswith("scanner said: line 3:") and out.endswith("(end)")
+
+
+def test_redact_text_masks_many_secrets_in_one_text() -> None:
+    text = "\n".join(f"{i}: {s.line}" for i, s in enumerate(SAMPLES))
+    out = redact_text(text)
+    for s in SAMPLES:
+        assert s.value not in out
+    assert redact_text(out) == out  # masks are not secrets again
+
+
+@pytest.mark.parametrize("text", ["", "plain words, nothing to hide", "x = 1\nprint('password reset')\n",
+                                  "héllo wörld ☃ \x00\x01", "the docs say BEGIN RSA PRIVATE KEY starts a key",
+                                  "url http://example.com:8080/path?a=b"])
+def test_redact_text_leaves_ordinary_text_alone(text: str) -> None:
+    assert redact_text(text) == text
+
+
+def test_redact_text_cuts_huge_input() -> None:
+    gh = next(s for s in SAMPLES if s.pattern == "github-pat")
+    text = gh.line + " " + "a" * (5 * 1024 * 1024) + gh.line
+    out = redact_text(text)
+    assert gh.value not in out and "characters cut" in out and len(out) < len(text)
