@@ -22,7 +22,8 @@ def content_key(f: Finding) -> tuple[str, ...]:
     if f.category is Category.SECRET:
         return ("secret", path, f.secret_hash or _WS.sub(" ", f.snippet or f.rule_id).strip())
     if f.package is not None:
-        primary = sorted(f.identifiers)[0] if f.identifiers else f.rule_id
+        advisories = sorted(i for i in f.identifiers if not i.upper().startswith("CWE-"))
+        primary = advisories[0] if advisories else f.rule_id
         image = f.location.image or "" if f.location else ""
         return ("pkg", f.category.value, image, f.package.name.lower(), f.package.version or "", primary)
     text = _WS.sub(" ", f.snippet).strip() if f.snippet else f.message

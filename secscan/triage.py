@@ -23,6 +23,12 @@ BASELINE_NAME = ".secscan-baseline.json"
 SUPPRESSION_KEYS = frozenset({"rule", "fingerprint", "path", "reason", "owner", "expires"})
 
 
+def rule_names(f: Finding) -> set[str]:
+    """The rule id, identifiers, and the rule ids of every tool hit merged into this finding."""
+    merged = f.properties.get("merged_from") or []
+    return {f.rule_id, *f.identifiers, *(m.get("rule_id") for m in merged if isinstance(m, dict))}
+
+
 @dataclass(frozen=True)
 class Rule:
     """One suppression entry (config or baseline)."""
@@ -39,7 +45,7 @@ class Rule:
         """Whether this entry covers the finding."""
         if self.fingerprint and f.fingerprint != self.fingerprint:
             return False
-        if self.rule and self.rule != f.rule_id and self.rule not in f.identifiers:
+        if self.rule and self.rule not in rule_names(f):
             return False
         if self.path:
             path = f.location.path if f.location else (f.package.manifest or "" if f.package else "")
@@ -108,7 +114,7 @@ def _inline(f: Finding, lines: Mapping[str, list[str]]) -> tuple[Rule | None, st
     if not m:
         return None, None
     rules = {r.strip() for r in m.group("rules").split(",")}
-    if f.rule_id not in rules and not rules & set(f.identifiers) and "*" not in rules:
+    if not rules & rule_names(f) and "*" not in rules:
         return None, None
     reason = m.group("reason").strip().lstrip("#").strip()
     if not reason:

@@ -63,8 +63,7 @@ def _remediation(name: str, version: str, fixes: tuple[str, ...], planned: dict[
 
 def _message(desc: Any, title: str) -> str:
     text = desc.strip() if isinstance(desc, str) else ""
-    if not text:
-        return title
+    text = text or title
     return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 3] + "..."
 
 
