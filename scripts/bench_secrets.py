@@ -34,6 +34,7 @@ B64 = ALNUM + "+/"
 URLSAFE = ALNUM + "-_"
 HEX = "0123456789abcdef"
 MIXED = ALNUM + "!#%^*~"
+URLPW = ALNUM + "-._~"  # unreserved URL characters
 
 
 @dataclass(frozen=True)
@@ -66,13 +67,22 @@ class Gen:
         lines = [self.s(B64, 64) for _ in range(20)] + [self.s(B64, 40) + "=="]
         return [f"-----BEGIN {kind}-----", *lines, f"-----END {kind}-----"]
 
-    def password(self, n: int = 20) -> str:
-        return self.s(ALNUM, 4) + self.s(MIXED, n - 8) + self.s(string.digits, 2) + self.s(string.ascii_uppercase, 2)
+    def password(self, n: int = 20, alphabet: str = "") -> str:
+        head, tail = self.s(ALNUM, 4), self.s(string.digits, 2) + self.s(string.ascii_uppercase, 2)
+        return head + self.s(alphabet or MIXED, n - 8) + tail
 
 
-def plan(g: Gen) -> dict[str, list[tuple[str | None, str]]]:
+Lines = dict[str, list[tuple[str | None, str]]]
+
+
+def plan(g: Gen) -> Lines:
     """File -> lines; a line tagged with a pattern id holds one planted secret of that type."""
+    return {**_plan_app(g), **_plan_config(g)}
+
+
+def _plan_app(g: Gen) -> Lines:
     pw = g.password
+    host = "internal.corp"
     return {
         "django/conf/planted_settings.py": [
             (None, '"""Deployment settings (benchmark plant)."""'),
@@ -84,10 +94,11 @@ def plan(g: Gen) -> dict[str, list[tuple[str | None, str]]]:
             ("stripe-test-key", f'STRIPE_TEST_KEY = "sk_test_{g.s(ALNUM, 24)}"'),
         ],
         "deploy/.env": [
-            ("database-url-password", f"DATABASE_URL=postgres://app:{pw(18)}@db.internal.corp:5432/app"),
-            ("broker-url-password", f"CELERY_BROKER_URL=amqp://svc:{pw(16)}@mq.internal.corp:5672/vhost"),
+            ("database-url-password", f"DATABASE_URL=postgres://app:{pw(18, URLPW)}@db.{host}:5432/app"),
+            ("broker-url-password", f"CELERY_BROKER_URL=amqp://svc:{pw(16, URLPW)}@mq.{host}:5672/vhost"),
             ("github-pat", f"GITHUB_TOKEN=ghp_{g.s(ALNUM, 36)}"),
-            ("slack-token", f"SLACK_BOT_TOKEN=xoxb-{g.s(string.digits, 11)}-{g.s(string.digits, 12)}-{g.s(ALNUM, 24)}"),
+            ("slack-token", f"SLACK_BOT_TOKEN=xoxb-{g.s(string.digits, 11)}-{g.s(string.digits, 12)}-"
+                            f"{g.s(ALNUM, 24)}"),
             ("anthropic-api-key", f"ANTHROPIC_API_KEY=sk-ant-api03-{g.s(URLSAFE, 93)}AA"),
         ],
         "config/services.yaml": [
@@ -98,6 +109,13 @@ def plan(g: Gen) -> dict[str, list[tuple[str | None, str]]]:
             ("twilio-account-sid", f"  account: AC{g.s(HEX, 32)}"),
             ("twilio-api-key", f"  key: SK{g.s(HEX, 32)}"),
         ],
+    }
+
+
+def _plan_config(g: Gen) -> Lines:
+    pw = g.password
+    host = "internal.corp"
+    return {
         "django/contrib/admin/static/admin/js/planted_config.js": [
             ("google-api-key", f'const mapsKey = "AIza{g.s(URLSAFE, 35)}";'),
             ("jwt", f'const session = "{g.jwt()}";'),
@@ -118,12 +136,14 @@ def plan(g: Gen) -> dict[str, list[tuple[str | None, str]]]:
                     ("pypi-token", f"password = pypi-AgEIcHlwaS5vcmc{g.s(URLSAFE, 120)}")],
         "docs/planted_notes.txt": [
             (None, "Mirror and alerts used by the release job:"),
-            ("url-basic-auth", f"  git clone https://deploy:{pw(18)}@git.internal.corp/django/mirror.git"),
-            ("slack-webhook", f"  https://hooks.slack.com/services/T{g.s(ALNUM, 8)}/B{g.s(ALNUM, 8)}/{g.s(ALNUM, 24)}"),
+            ("url-basic-auth", f"  git clone https://deploy:{pw(18, URLPW)}@git.{host}/mirror.git"),
+            ("slack-webhook", f"  https://hooks.slack.com/services/T{g.s(ALNUM, 8)}/B{g.s(ALNUM, 8)}/"
+                              f"{g.s(ALNUM, 24)}"),
         ],
         "scripts/planted_deploy.sh": [
             (None, "#!/bin/sh"),
-            ("azure-storage-account-key", "export AZURE_STORAGE_CONNECTION_STRING='DefaultEndpointsProtocol=https;"
+            ("azure-storage-account-key", "export AZURE_STORAGE_CONNECTION_STRING="
+             "'DefaultEndpointsProtocol=https;"
              f"AccountName=djbench;AccountKey={g.s(B64, 86)}==;EndpointSuffix=core.windows.net'"),
             ("gitlab-token", f"export GITLAB_TOKEN=glpat-{g.s(URLSAFE, 20)}"),
             ("github-fine-grained-pat", f"export GH_PAT=github_pat_{g.s(ALNUM, 22)}_{g.s(ALNUM, 59)}"),
@@ -151,9 +171,9 @@ def plant(tree: Path, g: Gen) -> list[Plant]:
             if kind:
                 plants.append(Plant(kind, rel, i))
         _write(tree / rel, "\n".join(t for _, t in lines) + "\n")
-    for rel, (kind, lines) in key_files(g).items():
-        plants.append(Plant(kind, rel, 1))
-        _write(tree / rel, "\n".join(lines) + "\n")
+    for rel, (key_kind, key_lines) in key_files(g).items():
+        plants.append(Plant(key_kind, rel, 1))
+        _write(tree / rel, "\n".join(key_lines) + "\n")
     existing = tree / "django/core/mail/backends/smtp.py"
     n = existing.read_text().count("\n")
     with existing.open("a") as fh:

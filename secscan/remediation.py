@@ -126,21 +126,28 @@ def upgrade_target(ecosystem: str | None, installed: str | None,
     return max(mins, key=fn)
 
 
-def _fixable(f: Finding) -> bool:
+def _cleared_by(f: Finding, target: str | None) -> bool:
+    """True when upgrading to target fixes f (target is one of its fixes when they cannot be ordered)."""
     pkg = f.package
-    return pkg is not None and lowest_fix(_eco(f), pkg.version, pkg.fixed_versions) is not None
+    if pkg is None or target is None:
+        return False
+    return lowest_fix(_eco(f), pkg.version, pkg.fixed_versions) is not None or target in pkg.fixed_versions
+
+
+def _where(f: Finding) -> str:
+    return f" (image {f.location.image})" if f.location and f.location.image else ""
 
 
 def _upgrade_text(f: Finding, target: str | None) -> str | None:
     pkg = f.package
     if pkg is None:
         return None
-    where = f" (image {f.location.image})" if f.location and f.location.image else ""
+    where = _where(f)
     frm = f" from {pkg.version}" if pkg.version else ""
     versions = [*pkg.fixed_versions, *([pkg.version] if pkg.version else [])]
-    if pkg.fixed_versions and key_for_all(_eco(f), versions) is None and (target is None or not _fixable(f)):
+    if pkg.fixed_versions and key_for_all(_eco(f), versions) is None and not _cleared_by(f, target):
         return f"upgrade {pkg.name}{frm} to a fixed version ({', '.join(pkg.fixed_versions)}){where}"
-    if target is None or not _fixable(f):
+    if not _cleared_by(f, target):
         return f"no fixed version published for {pkg.name} {pkg.version or ''}".rstrip() + where
     return f"upgrade {pkg.name}{frm} to {target}{where}"
 
@@ -213,15 +220,23 @@ def _action(text: str, group: Sequence[Finding]) -> Action:
 
 
 def _package_actions(group: list[Finding], target: str | None) -> list[tuple[Action, int]]:
-    """One upgrade clearing every fixable advisory; one action for those without a fix."""
-    fixable = [f for f in group if target is not None and _fixable(f)]
-    rest = [f for f in group if not (target is not None and _fixable(f))]
+    """One upgrade for every fixable advisory, one for fixes that cannot be ordered, one for no fix."""
+    fixable = [f for f in group if _cleared_by(f, target)]
+    rest = [f for f in group if f not in fixable]
+    unordered = [f for f in rest if f.package and f.package.fixed_versions]
+    unfixed = [f for f in rest if f not in unordered]
     out = [(_action(_upgrade_text(fixable[0], target) or "", fixable), len(fixable))] if fixable else []
-    if rest:
-        head = _upgrade_text(rest[0], None) or ""
-        n = len(rest)
-        text = f"{head}: replace or mitigate it ({n} advisor{'y' if n == 1 else 'ies'})"
-        out.append((_action(text, rest), n))
+    pkgs = [f.package for f in unordered if f.package]
+    if pkgs:
+        fixes = ", ".join(dict.fromkeys(v for p in pkgs for v in p.fixed_versions))
+        frm = f" from {pkgs[0].version}" if pkgs[0].version else ""
+        text = f"upgrade {pkgs[0].name}{frm} to a fixed version ({fixes}){_where(unordered[0])}"
+        out.append((_action(text, unordered), len(unordered)))
+    if unfixed:
+        n = len(unfixed)
+        plural = "advisory" if n == 1 else "advisories"
+        text = f"{_upgrade_text(unfixed[0], None)}: replace or mitigate it ({n} {plural})"
+        out.append((_action(text, unfixed), n))
     return out
 
 

@@ -56,6 +56,17 @@ def test_every_lockfile_version_gives_the_same_packages(folder: str, version: in
     assert not any(d.dev_optional for d in deps)
 
 
+def test_v2_v3_findings_point_at_the_lockfile_line() -> None:
+    for folder in ("v2", "v3"):
+        deps, _ = read_npm_deps(NPM / folder, "package-lock.json")
+        text = (NPM / folder / "package-lock.json").read_text().splitlines()
+        for d in deps:
+            key = "node_modules/" + "/node_modules/".join(p.rsplit("@", 1)[0] for p in d.path[-2:]) \
+                if len(d.path) > 1 else f"node_modules/{d.name}"
+            assert text[d.line - 1].strip().startswith(f'"{key}": {{')
+    assert {d.line for d in read_npm_deps(NPM / "v1", "package-lock.json")[0]} == {None}
+
+
 def test_v1_without_package_json_finds_the_direct_dependencies(tmp_path: Path) -> None:
     shutil.copy(NPM / "v1" / "package-lock.json", tmp_path)
     deps, _ = read_npm_deps(tmp_path, "package-lock.json")

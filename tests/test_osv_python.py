@@ -34,7 +34,8 @@ def pins(deps) -> dict[str, str]:
 
 def test_find_python_manifests() -> None:
     wanted = ["requirements.txt", "requirements-dev.txt", "requirements/base.txt", "sub/pyproject.toml",
-              "poetry.lock", "uv.lock", "Pipfile.lock", "pylock.toml", "pylock.dev.toml"]
+              "poetry.lock", "uv.lock", "Pipfile.lock", "pylock.toml", "pylock.dev.toml",
+              "test-requirements.txt"]
     ignored = ["setup.py", "README.txt", ".venv/lib/requirements.txt", "node_modules/x/requirements.txt",
                "a/site-packages/pyproject.toml", "notes/requirements.md"]
     found = find_python_manifests(".", [*wanted, *ignored, "./docs/requirements.txt"])

@@ -205,6 +205,21 @@ def test_unknown_version_and_unorderable_fixes() -> None:
     assert remediation_for(one) == "upgrade openssl from 1.1.1f-r0 to 1.1.1g-r0 (image alpine:3.10)"
 
 
+def test_unorderable_fixes_are_one_upgrade_action_not_a_missing_fix() -> None:
+    a = dep("openssl", "1.1.1f-r0", ("1.1.1g-r0", "1.1.1k-r0"), "CVE-2020-1967", eco="alpine",
+            category=Category.CONTAINER, image="alpine:3.10", sev=Severity.HIGH)
+    b = dep("openssl", "1.1.1f-r0", ("1.1.1k-r0",), "CVE-2021-3450", eco="alpine",
+            category=Category.CONTAINER, image="alpine:3.10", sev=Severity.MEDIUM)
+    (only_a,) = top_actions([a])
+    assert only_a.action == ("upgrade openssl from 1.1.1f-r0 to a fixed version (1.1.1g-r0, 1.1.1k-r0)"
+                             " (image alpine:3.10)")
+    # b's single fix is also one of a's fixes: one upgrade clears both
+    (both,) = top_actions([a, b])
+    assert both.action == "upgrade openssl from 1.1.1f-r0 to 1.1.1k-r0 (image alpine:3.10)"
+    assert set(both.clears) == {a.fingerprint, b.fingerprint} and both.severity is Severity.HIGH
+    assert {f.remediation for f in apply_remediation([a, b])} == {both.action}
+
+
 def test_ecosystem_inferred_from_the_source() -> None:
     f = dep("requests", "2.9.0", ("2.10.0", "2.9.1"), "PYSEC-X", eco=None, sources=("pip-audit",))
     assert remediation_for(f) == "upgrade requests from 2.9.0 to 2.9.1"

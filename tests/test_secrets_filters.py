@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from secscan.secrets import ScanOptions, SecretEngine, load_patterns
-from secscan.secrets import filters
+from secscan.secrets import ScanOptions, SecretEngine, filters, load_patterns
 from secscan.secrets.samples import positive_samples
 
 SAMPLE = {s.pattern: s for s in positive_samples()}
@@ -117,8 +116,8 @@ def test_max_file_size_default_is_2_mib(tmp_path: Path, engine: SecretEngine) ->
 
 
 @pytest.mark.parametrize("comment", [
-    "  # pragma: allowlist secret", "  // pragma: allowlist secret", "  # secscan: ignore", "  // secscan: ignore",
-    "  /* secscan: ignore */",
+    "  # pragma: allowlist secret", "  // pragma: allowlist secret", "  # secscan: ignore",
+    "  // secscan: ignore", "  /* secscan: ignore */",
 ])
 def test_allowlist_comment_on_the_line(engine: SecretEngine, comment: str) -> None:
     assert engine.scan_bytes("a", GH.line.encode())

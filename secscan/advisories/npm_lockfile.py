@@ -10,6 +10,7 @@ flags and the shortest chain of packages from the project to it, found with node
 from __future__ import annotations
 
 import json
+import re
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ TOOL = "npm-audit"
 LOCKFILE_NAMES = ("package-lock.json", "npm-shrinkwrap.json")
 ROOT_DEP_KEYS = ("dependencies", "devDependencies", "optionalDependencies", "peerDependencies")
 NM = "node_modules/"
+_KEY_LINE = re.compile(r'^\s*"(?P<key>(?:[^"\\]|\\.)*node_modules/(?:[^"\\]|\\.)*)"\s*:\s*\{')
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,7 @@ def _entry(location: str, item: dict[str, Any]) -> Entry:
     name = given if isinstance(given, str) and given else location.rsplit(NM, 1)[-1]
     resolved = res if isinstance(res, str) else ""
     version = item.get("version") if isinstance(item.get("version"), str) else None
-    requires = tuple(dict.fromkeys(n for k in ROOT_DEP_KEYS[:3] for n in _names(item.get(k))))
+    requires = tuple(dict.fromkeys(n for k in ROOT_DEP_KEYS for n in _names(item.get(k))))
     return Entry(location, name, version, item.get("dev") is True, item.get("devOptional") is True,
                  resolved if item.get("link") is True else None, resolved.startswith("file:"), requires)
 
@@ -181,6 +183,16 @@ def _location_chain(loc: str, entries: dict[str, Entry]) -> tuple[str, ...]:
     return tuple(chain)
 
 
+def _key_lines(raw: bytes) -> dict[str, int]:
+    """Line of each ``"node_modules/...": {`` key of a v2/v3 lockfile (npm writes one key per line)."""
+    out: dict[str, int] = {}
+    for n, line in enumerate(raw.decode("utf-8", "replace").splitlines(), 1):
+        m = _KEY_LINE.match(line)
+        if m:
+            out.setdefault(m["key"], n)
+    return out
+
+
 def read_npm_deps(root: str | Path, lockfile: str) -> tuple[list[Dep], list[Skipped]]:
     """Installed packages of one lockfile, and the ones that cannot be audited (ParseError on a bad file)."""
     path = Path(root) / lockfile
@@ -192,6 +204,7 @@ def read_npm_deps(root: str | Path, lockfile: str) -> tuple[list[Dep], list[Skip
     if roots is None:
         roots = _roots_v1(entries, path.parent / "package.json")
     paths = dependency_paths(entries, roots)
+    lines = _key_lines(raw)
     deps: list[Dep] = []
     skipped: list[Skipped] = []
     for loc, e in entries.items():
@@ -207,7 +220,7 @@ def read_npm_deps(root: str | Path, lockfile: str) -> tuple[list[Dep], list[Skip
             skipped.append(Skipped(e.name, f"version {e.version!r} is not a registry version"))
             continue
         chain = paths.get(loc) or _location_chain(loc, entries)
-        deps.append(Dep(e.name, e.version, NPM, lockfile, None, e.dev, e.dev_optional, chain))
+        deps.append(Dep(e.name, e.version, NPM, lockfile, lines.get(loc), e.dev, e.dev_optional, chain))
     deps.sort(key=lambda d: (len(d.path), d.path))
     return deps, skipped
 

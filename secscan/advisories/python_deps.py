@@ -1,12 +1,12 @@
 """Python dependency files: discovery, reading pinned versions, and the offline OSV audit.
 
-requirements*.txt (and ``*.txt`` in a ``requirements/`` folder): ``name==version`` lines, ``-r`` includes
-followed inside the target only, comments and options ignored, hashes stripped. pyproject.toml:
-``[project]`` dependencies, optional dependencies, ``[dependency-groups]`` and Poetry tables, pinned with
-``==`` (Poetry: a bare version is exact). Lock files: see :mod:`secscan.advisories.python_locks`.
-Environment markers are evaluated loosely: a requirement is kept when its marker holds on any of
-Linux/macOS/Windows with any Python 3.8-3.14, or cannot be evaluated. Everything not pinned is
-reported as skipped with the reason.
+requirements*.txt, dev-requirements.txt and the like, and ``*.txt`` in a ``requirements/`` folder:
+``name==version`` lines, ``-r`` includes followed inside the target only, comments and options ignored,
+hashes stripped. pyproject.toml: ``[project]`` dependencies, optional dependencies,
+``[dependency-groups]`` and Poetry tables, pinned with ``==`` (Poetry: a bare version is exact). Lock
+files: see :mod:`secscan.advisories.python_locks`. Environment markers are evaluated loosely: a
+requirement is kept when its marker holds on any of Linux/macOS/Windows with any Python 3.8-3.14, or
+cannot be evaluated. Everything not pinned is reported as skipped with the reason.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ def is_python_manifest(rel: str) -> bool:
         return True
     low = name.lower()
     in_folder = p.parent.name.lower() == "requirements"
-    return low.endswith(".txt") and (low.startswith("requirements") or in_folder)
+    return low.endswith(".txt") and ("requirements" in low or in_folder)
 
 
 def find_python_manifests(root: str | Path, files: Sequence[str]) -> list[str]:

@@ -115,8 +115,8 @@ class Cache:
         for i in range(0, len(keys), 500):
             chunk = list(keys[i:i + 500])
             marks = ",".join("?" * len(chunk))
-            for k, v in self.conn.execute(f"SELECT k, v FROM entries WHERE scope=? AND k IN ({marks})",  # noqa: S608
-                                          (scope, *chunk)):
+            query = f"SELECT k, v FROM entries WHERE scope=? AND k IN ({marks})"  # noqa: S608  # secscan: ignore[B608] only "?" placeholders are interpolated
+            for k, v in self.conn.execute(query, (scope, *chunk)):
                 try:
                     out[k] = json.loads(v)
                 except ValueError:

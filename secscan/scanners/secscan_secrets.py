@@ -11,7 +11,7 @@ from secscan import __version__
 from secscan.model import Category, Status
 from secscan.parsers.interface import Parsed
 from secscan.scanners import canaries
-from secscan.scanners.interface import Canary, ProcResult, ScanContext, ScanOutput, Scanner
+from secscan.scanners.interface import Canary, ProcResult, ScanContext, Scanner, ScanOutput
 
 if TYPE_CHECKING:
     from secscan.run.runner import Runner
@@ -46,14 +46,15 @@ class SecscanSecretsScanner(Scanner):
             opts = ScanOptions.from_mapping(ctx.options)
             engine = get_engine(opts)
         except (ValueError, TypeError) as exc:
-            return ScanOutput(Parsed(self.name, status=Status.FAILED, reason=f"secret patterns unusable: {exc}",
-                                     version=__version__), time.monotonic() - started)
+            reason = f"secret patterns unusable: {exc}"
+            return ScanOutput(Parsed(self.name, status=Status.FAILED, reason=reason, version=__version__),
+                              time.monotonic() - started)
         real = engine.scan_paths(ctx.target, list(files), opts)
-        canary = engine.scan_paths(ctx.target, [str(Path(p).absolute()) for p in canary_files], opts)
+        canary = engine.scan_paths(ctx.target, [str(ctx.target / p) for p in canary_files], opts)
         cov = dict(real.coverage)
         cov["patterns"] = len(engine.patterns)
-        status, reason = Status.OK, None
+        status, why = Status.OK, None
         if cov["files_unreadable"]:
-            status, reason = Status.PARTIAL, f"{cov['files_unreadable']} file(s) could not be read"
-        parsed = Parsed(self.name, tuple(real.findings + canary.findings), status, reason, cov, __version__)
+            status, why = Status.PARTIAL, f"{cov['files_unreadable']} file(s) could not be read"
+        parsed = Parsed(self.name, tuple(real.findings + canary.findings), status, why, cov, __version__)
         return ScanOutput(parsed, time.monotonic() - started)

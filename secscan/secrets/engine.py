@@ -6,9 +6,9 @@ Files are read as bytes; binary, minified, over-size and unreadable files are sk
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -59,7 +59,8 @@ class ScanResult(NamedTuple):
 class _Hit:
     pattern: Pattern
     value: str
-    start: int  # offset of the whole match (its line is the finding's line)
+    start: int  # offset of the whole match
+    line: int  # its 1-based line: the finding's line
 
 
 @dataclass
@@ -77,7 +78,8 @@ class SecretEngine:
     # ------------------------------------------------------------------ matching
     def _hits(self, data: bytes) -> list[_Hit]:
         out: list[_Hit] = []
-        seen: set[tuple[int, str]] = set()  # (line start, value): first (most specific) pattern wins
+        seen: set[tuple[int, str]] = set()  # (line, value): first (most specific) pattern wins
+        lines = filters.LineIndex(data)
         for idx in sorted(self.prefilter.candidates(data)):
             pat, rx = self.patterns[idx], self._rx[idx]
             for m in rx.finditer(data):
@@ -85,15 +87,14 @@ class SecretEngine:
                 if raw is None:
                     continue
                 value = raw.decode("utf-8", "replace")
-                if not self._accept(pat, value, m.group(0).decode("utf-8", "replace")):
+                whole = (_name_before(data, m.start()) if pat.test_words else b"") + m.group(0)
+                if not self._accept(pat, value, whole.decode("utf-8", "replace")):
                     continue
-                if filters.is_allowlisted(data, m.start()):
+                line = lines.number(m.start())
+                if (line, value) in seen or filters.is_allowlisted(lines, m.start()):
                     continue
-                key = (data.rfind(b"\n", 0, m.start()) + 1, value)
-                if key in seen:
-                    continue
-                seen.add(key)
-                out.append(_Hit(pat, value, m.start()))
+                seen.add((line, value))
+                out.append(_Hit(pat, value, m.start(), line))
         return out
 
     @staticmethod
@@ -113,16 +114,8 @@ class SecretEngine:
     # ------------------------------------------------------------------ public API
     def scan_bytes(self, path: str, data: bytes) -> list[Finding]:
         """Findings in one buffer (no file-kind checks); path is used as the location as given."""
-        hits = self._hits(data)
-        hits.sort(key=lambda h: h.start)
-        findings: list[Finding] = []
-        line, pos = 1, 0
-        for h in hits:
-            line += data.count(b"\n", pos, h.start)
-            pos = h.start
-            end_line = line + (h.value.count("\n") if "\n" in h.value else 0)
-            findings.append(_finding(h, path, line, end_line))
-        return findings
+        hits = sorted(self._hits(data), key=lambda h: (h.start, h.pattern.id))
+        return [_finding(h, path, h.line, h.line + h.value.count("\n")) for h in hits]
 
     def scan_paths(self, root: Path, files: Sequence[str], options: ScanOptions | None = None) -> ScanResult:
         """Scan files (relative to root, or absolute); skipped files are counted, never silently clean."""
@@ -148,6 +141,17 @@ class SecretEngine:
                 loc = name if os.path.isabs(name) else norm_path(name)
                 findings.extend(self.scan_bytes(loc, data))
         return ScanResult(findings, cov)
+
+
+_NAME_CHARS = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-$")
+
+
+def _name_before(data: bytes, pos: int, limit: int = 64) -> bytes:
+    """The identifier characters just before pos (e.g. ``TEST_`` before ``PASSWORD = ...``)."""
+    start = pos
+    while start > 0 and pos - start < limit and data[start - 1] in _NAME_CHARS:
+        start -= 1
+    return data[start:pos]
 
 
 _URL_PLACEHOLDER_HOSTS = ("@example.", "@localhost.example", "@host:", "@host/", "@hostname", "@your")
@@ -178,24 +182,28 @@ def _finding(h: _Hit, path: str, line: int, end_line: int) -> Finding:
     )
 
 
-@cache
-def _engine(backend: str, patterns_file: Path | None) -> SecretEngine:
-    return SecretEngine(load_patterns(patterns_file), backend)
+_LOCAL = threading.local()
 
 
 def get_engine(options: ScanOptions | None = None) -> SecretEngine:
-    """A cached engine for these options' backend and patterns file."""
+    """An engine for these options' backend and patterns, cached per thread (scratch is not shared)."""
     opts = options or ScanOptions()
-    return _engine(opts.backend, opts.patterns_file)
+    cache: dict[tuple[str, Path | None], SecretEngine] = _LOCAL.__dict__.setdefault("engines", {})
+    key = (opts.backend, opts.patterns_file)
+    if key not in cache:
+        cache[key] = SecretEngine(load_patterns(opts.patterns_file), opts.backend)
+    return cache[key]
 
 
-def scan_paths(root: Path, files: Sequence[str], options: ScanOptions | Mapping[str, Any] | None = None) -> ScanResult:
+def scan_paths(root: Path, files: Sequence[str], options: ScanOptions | Mapping[str, Any] | None = None
+               ) -> ScanResult:
     """Scan files under root with the bundled patterns; returns (findings, coverage)."""
     opts = options if isinstance(options, ScanOptions) else ScanOptions.from_mapping(options)
     return get_engine(opts).scan_paths(root, files, opts)
 
 
-def scan_bytes(path: str, data: bytes, options: ScanOptions | Mapping[str, Any] | None = None) -> list[Finding]:
+def scan_bytes(path: str, data: bytes, options: ScanOptions | Mapping[str, Any] | None = None
+               ) -> list[Finding]:
     """Findings in one buffer, located at path."""
     opts = options if isinstance(options, ScanOptions) else ScanOptions.from_mapping(options)
     return get_engine(opts).scan_bytes(path, data)

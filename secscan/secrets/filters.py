@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from collections import Counter
@@ -95,23 +96,39 @@ def generic_noise(value: str) -> bool:
     return any(w in norm for w in _SELF_WORDS)
 
 
-def line_bounds(data: bytes, pos: int) -> tuple[int, int]:
-    """Start and end offsets of the line holding data[pos]."""
-    start = data.rfind(b"\n", 0, pos) + 1
-    end = data.find(b"\n", pos)
-    return start, (len(data) if end < 0 else end)
+class LineIndex:
+    """Line numbers and bounds of offsets in one buffer (newline offsets found once, on first use)."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self._nl: list[int] | None = None
+
+    def _newlines(self) -> list[int]:
+        if self._nl is None:
+            self._nl = [m.start() for m in re.finditer(b"\n", self.data)]
+        return self._nl
+
+    def number(self, pos: int) -> int:
+        """1-based line number of data[pos]."""
+        return bisect.bisect_left(self._newlines(), pos) + 1
+
+    def bounds(self, line: int) -> tuple[int, int]:
+        """Start and end offsets of a 1-based line (without its newline)."""
+        nl = self._newlines()
+        start = nl[line - 2] + 1 if line >= 2 else 0
+        end = nl[line - 1] if line - 1 < len(nl) else len(self.data)
+        return start, end
 
 
-def is_allowlisted(data: bytes, pos: int) -> bool:
-    """True when the line of pos (or the line before, for the next-line form) carries an allow-list comment."""
-    start, end = line_bounds(data, pos)
-    line = data[start:end]
-    if any(m in line for m in ALLOW_MARKERS):
+def is_allowlisted(lines: LineIndex, pos: int) -> bool:
+    """True when the line of pos (or the line before, in the next-line form) has an allow-list comment."""
+    number = lines.number(pos)
+    start, end = lines.bounds(number)
+    if any(m in lines.data[start:end] for m in ALLOW_MARKERS):
         return True
-    if start > 0:
-        prev_start = data.rfind(b"\n", 0, start - 1) + 1
-        prev = data[prev_start:start]
-        return any(m in prev for m in ALLOW_NEXT_MARKERS)
+    if number > 1:
+        p_start, p_end = lines.bounds(number - 1)
+        return any(m in lines.data[p_start:p_end] for m in ALLOW_NEXT_MARKERS)
     return False
 
 

@@ -97,7 +97,8 @@ def _one(raw: Any, where: str) -> Pattern:
     except ValueError as exc:
         raise _problem(where, str(exc)) from None
     keywords = raw.get("keywords") or []
-    if not isinstance(keywords, list) or not all(isinstance(k, str) and k == k.lower() and k for k in keywords):
+    good = isinstance(keywords, list) and all(isinstance(k, str) and k == k.lower() != "" for k in keywords)
+    if not good:
         raise _problem(where, "keywords must be a list of non-empty lower-case strings")
     scope = raw.get("placeholder", "value")
     if scope not in PLACEHOLDER_SCOPES:

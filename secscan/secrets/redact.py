@@ -12,8 +12,9 @@ _STARS = 8
 MAX_REDACT_CHARS = 4 * 1024 * 1024
 # Redaction only: any credential-named assignment, anywhere in a line (reports quote code mid-sentence).
 _ASSIGNMENT = re.compile(
-    r"""(?i)[\w.-]*(?:passw(?:or)?d|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credential)"""
-    r"""[\w.-]*['"]?[ \t]*(?::=|=>|=|:)[ \t]*(?:"([^"\s]{6,})"|'([^'\s]{6,})'|([^\s'",;)}\]]{6,}))"""
+    r"""(?i)(?:passw(?:or)?d|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credential)"""
+    r"""[\w.-]{0,40}['"]?[ \t]*(?::=|=>|=|:)[ \t]*"""
+    r"""(?:"([^"\s]{6,512})"|'([^'\s]{6,512})'|([^\s'",;)}\]]{6,512}))"""
 )
 _ASSIGNMENT_KEYWORDS = ("pass", "pwd", "secret", "token", "key", "credential")
 

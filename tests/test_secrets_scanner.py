@@ -1,0 +1,84 @@
+"""The secscan-secrets scanner adapter: in-process execute, canary, coverage and options."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from secscan.model import Category, Status
+from secscan.scanners import secscan_secrets
+from secscan.scanners.interface import ScanContext, is_canary_finding
+from secscan.scanners.secscan_secrets import SecscanSecretsScanner
+from secscan.secrets.samples import positive_samples
+
+GH = next(s for s in positive_samples() if s.pattern == "github-pat")
+
+
+def _canary_files(scanner: SecscanSecretsScanner, ctx: ScanContext, where: Path) -> list[Path]:
+    canary = scanner.canary(ctx)
+    where.mkdir()
+    out = []
+    for name, text in canary.files.items():
+        (where / name).write_text(text)
+        out.append(where / name)
+    return out
+
+
+def test_identity() -> None:
+    s = SecscanSecretsScanner()
+    assert s.name == "secscan-secrets" and s.category is Category.SECRET and s.per_file
+    assert s.applies(ScanContext(Path(".")), []) is None
+
+
+def test_canary_is_a_fake_aws_pair_not_written_in_the_source(tmp_path: Path) -> None:
+    canary = SecscanSecretsScanner().canary(ScanContext(tmp_path))
+    assert canary.expected == frozenset({"secscan.aws-access-key-id"})
+    (text,) = canary.files.values()
+    key_id = next(w for w in text.split() if w.startswith("AKIA"))
+    assert len(key_id) == 20
+    assert key_id not in Path(secscan_secrets.__file__).read_text()
+
+
+def test_execute_scans_target_and_canary(tmp_path: Path) -> None:
+    target = tmp_path / "target"
+    (target / "conf").mkdir(parents=True)
+    (target / "conf" / "app.env").write_text(f"# app\n{GH.line}\n")
+    (target / "logo.png").write_bytes(b"\x89PNG\0\0" + GH.line.encode())
+    ctx = ScanContext(target)
+    scanner = SecscanSecretsScanner()
+    canary_paths = _canary_files(scanner, ctx, tmp_path / "canary")
+    out = scanner.execute(ctx, ["conf/app.env", "logo.png"], canary_paths, runner=None)  # type: ignore[arg-type]
+    parsed = out.parsed
+    assert parsed.status is Status.OK and parsed.tool == "secscan-secrets"
+    assert parsed.coverage["files_scanned"] == 1 and parsed.coverage["files_skipped_binary"] == 1
+    canary_str = [str(p) for p in canary_paths]
+    canary = [f for f in parsed.findings if is_canary_finding(f, canary_str)]
+    real = [f for f in parsed.findings if not is_canary_finding(f, canary_str)]
+    assert {f.location.path for f in canary if f.location} == set(canary_str)
+    assert "secscan.aws-access-key-id" in {f.rule_id for f in canary}
+    assert [(f.rule_id, f.location.path, f.location.start_line) for f in real if f.location] == [
+        ("secscan.github-pat", "conf/app.env", 2)]
+    assert GH.value not in repr(parsed)
+
+
+def test_max_file_size_option_is_respected(tmp_path: Path) -> None:
+    (tmp_path / "a.env").write_text(GH.line + "\n" + "x = 1\n" * 100)
+    ctx = ScanContext(tmp_path, options={"max_file_size": 100})
+    parsed = SecscanSecretsScanner().execute(ctx, ["a.env"], [], runner=None).parsed  # type: ignore[arg-type]
+    assert parsed.findings == () and parsed.coverage["files_skipped_large"] == 1
+
+
+def test_unreadable_file_makes_the_run_partial(tmp_path: Path) -> None:
+    parsed = SecscanSecretsScanner().execute(ScanContext(tmp_path), ["gone.txt"], [],
+                                             runner=None).parsed  # type: ignore[arg-type]
+    assert parsed.status is Status.PARTIAL and "could not be read" in (parsed.reason or "")
+
+
+@pytest.mark.parametrize("content", ["patterns: []\n", "patterns: [{id: a}]\n", ": not yaml: ["])
+def test_broken_patterns_fail_with_a_reason(tmp_path: Path, content: str) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(content)
+    ctx = ScanContext(tmp_path, options={"secret_patterns": str(bad)})
+    parsed = SecscanSecretsScanner().execute(ctx, [], [], runner=None).parsed  # type: ignore[arg-type]
+    assert parsed.status is Status.FAILED and "secret patterns" in (parsed.reason or "")
