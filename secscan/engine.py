@@ -124,8 +124,10 @@ def run_scanners(opts: ScanOptions, fs: FileSet, runner: Runner, progress: Progr
             todo.append((scanner, files))
     canary_dir = _canary_dir(opts.target) if opts.canary else None
     interrupted = False
-    jobs = opts.jobs or os.cpu_count() or 2
-    pool = ThreadPoolExecutor(max_workers=max(1, jobs * 2), thread_name_prefix="secscan")
+    # Scanners mostly wait on their own processes (semgrep and bandit use the cores themselves): by default
+    # they all start at once; --jobs N caps how many run together.
+    jobs = opts.jobs if opts.jobs > 0 else max(1, len(todo))
+    pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="secscan")
     futures: dict[Future[ScannerRun], str] = {}
     try:
         for scanner, files in todo:

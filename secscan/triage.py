@@ -11,7 +11,7 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,8 @@ SUPPRESSION_KEYS = frozenset({"rule", "fingerprint", "path", "reason", "owner", 
 def rule_names(f: Finding) -> set[str]:
     """The rule id, identifiers, and the rule ids of every tool hit merged into this finding."""
     merged = f.properties.get("merged_from") or []
-    return {f.rule_id, *f.identifiers, *(m.get("rule_id") for m in merged if isinstance(m, dict))}
+    extra = {str(m["rule_id"]) for m in merged if isinstance(m, dict) and m.get("rule_id")}
+    return {f.rule_id, *f.identifiers, *extra}
 
 
 @dataclass(frozen=True)
@@ -60,9 +61,20 @@ class Rule:
                 "expires": self.expires.isoformat() if self.expires else None}
 
 
+def rule_ids(f: Finding) -> set[str]:
+    """Every name a suppression may use for the finding: its rule, the rules merged into it, identifiers."""
+    merged = f.properties.get("merged_from")
+    names = {f.rule_id, *f.identifiers}
+    if isinstance(merged, list):
+        names.update(str(m.get("rule_id")) for m in merged if isinstance(m, dict) and m.get("rule_id"))
+    return names
+
+
 def _date(value: Any, where: str) -> date | None:
     if value is None or value == "":
         return None
+    if isinstance(value, datetime):
+        return value.date()
     if isinstance(value, date):
         return value
     try:
@@ -72,17 +84,21 @@ def _date(value: Any, where: str) -> date | None:
 
 
 def rule_from(entry: Mapping[str, Any], kind: str, where: str) -> Rule:
-    """Validate one suppression entry; a missing reason is a usage error."""
+    """Validate one suppression entry; a missing reason (or a wrong key or value) is a usage error."""
     unknown = set(entry) - SUPPRESSION_KEYS
     if unknown:
-        raise UsageError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+        raise UsageError(f"{where}: unknown key(s) {', '.join(sorted(unknown))} "
+                         f"(known: {', '.join(sorted(SUPPRESSION_KEYS))})")
+    for key in ("rule", "fingerprint", "path", "reason", "owner"):
+        if entry.get(key) is not None and not isinstance(entry[key], str):
+            raise UsageError(f"{where}: {key} must be a string, not {entry[key]!r}")
     reason = entry.get("reason")
     if not isinstance(reason, str) or not reason.strip():
         raise UsageError(f"{where}: a suppression needs a reason")
     if not entry.get("rule") and not entry.get("fingerprint"):
         raise UsageError(f"{where}: a suppression needs a rule or a fingerprint")
-    return Rule(kind, reason.strip(), entry.get("rule"), entry.get("fingerprint"), entry.get("path"),
-                entry.get("owner"), _date(entry.get("expires"), where))
+    return Rule(kind, " ".join(reason.split()), entry.get("rule") or None, entry.get("fingerprint") or None,
+                entry.get("path") or None, entry.get("owner") or None, _date(entry.get("expires"), where))
 
 
 def load_baseline(path: Path) -> list[Rule]:
@@ -137,30 +153,67 @@ def _read_lines(target: Path, findings: Sequence[Finding]) -> dict[str, list[str
     return out
 
 
+def _pick(f: Finding, rules: Sequence[Rule], used: set[int], today: date) -> Rule | None:
+    """The entry that suppresses f: the first one still in force, else the first (expired) match."""
+    first: Rule | None = None
+    live: Rule | None = None
+    for i, r in enumerate(rules):
+        if r.matches(f):
+            used.add(i)
+            first = first or r
+            if live is None and (r.expires is None or today < r.expires):
+                live = r
+    return live or first
+
+
+def _where(f: Finding) -> str:
+    if f.location is not None and f.location.path:
+        return f"{f.location.path}:{f.location.start_line}" if f.location.start_line else f.location.path
+    return f"{f.package.name} {f.package.version or ''}".strip() if f.package else f.rule_id
+
+
 def apply(findings: Sequence[Finding], rules: Sequence[Rule], target: Path, today: date | None = None
           ) -> tuple[list[Finding], list[dict[str, Any]], list[str]]:
-    """Mark suppressed findings; return them, the stale entries, and notes."""
+    """Mark suppressed findings; return them, the stale entries, and notes (expired, stale, bad inline)."""
     today = today or date.today()
     used: set[int] = set()
     notes: list[str] = []
     lines = _read_lines(target, findings)
     out: list[Finding] = []
     for f in findings:
-        match: Rule | None = None
-        for i, r in enumerate(rules):
-            if r.matches(f):
-                used.add(i)
-                match = match or r
+        match = _pick(f, rules, used, today)
         inline, note = _inline(f, lines)
         if note:
             notes.append(note)
-        match = match or inline
+        if inline is not None and (match is None or match.expires is not None and today >= match.expires):
+            match = inline
         if match is None:
             out.append(f)
             continue
         expired = match.expires is not None and today >= match.expires
         sup = Suppression(match.kind, match.reason, match.owner,
                           match.expires.isoformat() if match.expires else None, expired)
+        if expired:
+            notes.append(f"{match.kind} suppression of {f.rule_id} at {_where(f)} expired on "
+                         f"{match.expires}: the finding counts again")
         out.append(f.with_(suppressed=not expired, suppression=sup))
     stale = [r.describe() for i, r in enumerate(rules) if i not in used]
+    notes += _stale_notes(stale)
     return out, stale, notes
+
+
+def _stale_notes(stale: Sequence[Mapping[str, Any]], limit: int = 20) -> list[str]:
+    """One note per stale configuration entry (capped), one summary note for stale baseline entries."""
+    notes = []
+    own = [r for r in stale if r["kind"] != "baseline"]
+    for r in own[:limit]:
+        what = r["rule"] or r["fingerprint"]
+        notes.append(f"stale suppression {what}" + (f" (path {r['path']})" if r["path"] else "")
+                     + ": it matches no finding; remove it")
+    if len(own) > limit:
+        notes.append(f"... and {len(own) - limit} more stale suppressions")
+    base = len(stale) - len(own)
+    if base:
+        notes.append(f"{base} baseline entr{'y' if base == 1 else 'ies'} match no finding any more "
+                     "(fixed?): run `secscan baseline update` to drop them")
+    return notes
