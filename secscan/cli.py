@@ -26,10 +26,23 @@ MODULE_COMMANDS = {
 }
 
 
+def one_line(text: str, limit: int = 2000) -> str:
+    """A message as one printable line: line breaks, terminal escapes and other control characters from
+    file names or tool output are shown escaped, never interpreted by the terminal; secrets are masked."""
+    out = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    out = out if len(out) <= limit else out[:limit] + "..."
+    try:  # a file name or a tool's message may hold a secret
+        from secscan.secrets.redact import redact_text
+
+        return redact_text(out)
+    except Exception:
+        return out
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
-        print(f"secscan: error: {message}", file=sys.stderr)
+        print(f"secscan: error: {one_line(message)}", file=sys.stderr)
         raise SystemExit(EXIT_USAGE)
 
 
@@ -68,7 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SecscanError as exc:
         if debug:
             traceback.print_exc()
-        print(f"secscan: error: {exc}", file=sys.stderr)
+        print(f"secscan: error: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("secscan: interrupted", file=sys.stderr)
@@ -76,8 +89,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # a bug in secscan: never read as clean
         if debug:
             traceback.print_exc()
-        print(f"secscan: internal error: {type(exc).__name__}: {exc} (run with --debug for details)",
-              file=sys.stderr)
+        print(
+            f"secscan: internal error: {type(exc).__name__}: {one_line(str(exc))} (run with --debug for "
+            "details)",
+            file=sys.stderr,
+        )
         return EXIT_INCOMPLETE
 
 

@@ -21,9 +21,13 @@ KNOWN_FORMATS = ("json", "md", "html", "sarif", "gitlab")
 
 def add_output_arguments(p: argparse.ArgumentParser) -> None:
     """Options every command that writes reports takes."""
-    p.add_argument("--format", default=None, help="comma list of json,md,html,sarif,gitlab (default: json,md,html,sarif)")
+    p.add_argument(
+        "--format", default=None, help="comma list of json,md,html,sarif,gitlab (default: json,md,html,sarif)"
+    )
     p.add_argument("--output-dir", type=Path, default=None, help="where reports go (default: reports/)")
-    p.add_argument("--fail-on", choices=FAIL_ON_CHOICES, default=None, help="gate threshold (default: critical)")
+    p.add_argument(
+        "--fail-on", choices=FAIL_ON_CHOICES, default=None, help="gate threshold (default: critical)"
+    )
     p.add_argument("--quiet", action="store_true", help="no progress, only the verdict line")
 
 
@@ -37,11 +41,19 @@ def add_scan_arguments(p: argparse.ArgumentParser, command: str) -> None:
     else:
         p.add_argument("path", nargs="?", default=".", metavar="PATH", help="target folder (default: .)")
     add_output_arguments(p)
-    p.add_argument("--import", dest="imports", action="append", default=[], metavar="TOOL=FILE",
-                   help="add an existing tool output (repeatable)")
+    p.add_argument(
+        "--import",
+        dest="imports",
+        action="append",
+        default=[],
+        metavar="TOOL=FILE",
+        help="add an existing tool output (repeatable)",
+    )
     p.add_argument("--baseline", type=Path, default=None, help="only findings not in this baseline count")
     p.add_argument("--offline", action="store_true", default=None, help="skip network-bound scanners")
-    p.add_argument("--allow-incomplete", action="store_true", default=None, help="do not exit 3 on incomplete")
+    p.add_argument(
+        "--allow-incomplete", action="store_true", default=None, help="do not exit 3 on incomplete"
+    )
     p.add_argument("--jobs", type=int, default=None, help="parallel scanners (default: CPU count)")
     p.add_argument("--timeout", type=float, default=None, help="seconds per scanner (default 900)")
     p.add_argument("--scanners", default=None, help="run only these (comma list); they are then required")
@@ -51,9 +63,13 @@ def add_scan_arguments(p: argparse.ArgumentParser, command: str) -> None:
     p.add_argument("--no-cache", action="store_true", help="do not use the incremental cache")
     p.add_argument("--shard", default=None, metavar="I/N", help="scan the I-th of N parts")
     p.add_argument("--osv-db", type=Path, default=None, help="offline advisories (folder of OSV records)")
-    p.add_argument("--image", dest="images", action="append", default=[], metavar="NAME", help="also scan image")
+    p.add_argument(
+        "--image", dest="images", action="append", default=[], metavar="NAME", help="also scan image"
+    )
     p.add_argument("--no-containers", action="store_true", help="skip container image scanning")
-    p.add_argument("--config", type=Path, default=None, help="configuration file (default: PATH/pyproject.toml)")
+    p.add_argument(
+        "--config", type=Path, default=None, help="configuration file (default: PATH/pyproject.toml)"
+    )
     p.add_argument("--require-pqc", action="store_true", default=None, help="liboqs unavailable is critical")
     p.add_argument("--exclude", action="append", default=[], help="glob of paths to leave out (repeatable)")
 
@@ -113,19 +129,32 @@ def build_options(args: argparse.Namespace) -> tuple[ScanOptions, tuple[str, ...
     if args.baseline is not None and not args.baseline.is_file():
         raise UsageError(f"--baseline {args.baseline}: no such file")
     opts = ScanOptions(
-        target=target.resolve(), command=args.command, scanners=tuple(scanners) if scanners else None,
-        required=tuple(conf.get("require", [])), offline=bool(_pick(args.offline, conf, "offline", False)),
-        timeout=float(_pick(args.timeout, conf, "timeout", 900.0)), jobs=int(_pick(args.jobs, conf, "jobs", 0)),
+        target=target.resolve(),
+        command=args.command,
+        scanners=tuple(scanners) if scanners else None,
+        required=tuple(conf.get("require", [])),
+        offline=bool(_pick(args.offline, conf, "offline", False)),
+        timeout=float(_pick(args.timeout, conf, "timeout", 900.0)),
+        jobs=int(_pick(args.jobs, conf, "jobs", 0)),
         fail_on=_pick(args.fail_on, conf, "fail_on", "critical"),
         allow_incomplete=bool(_pick(args.allow_incomplete, conf, "allow_incomplete", False)),
-        canary=not args.no_canary and bool(conf.get("canary", True)), imports=parse_imports(args.imports),
-        baseline=args.baseline, changed_since=args.changed_since, cache_dir=args.cache_dir,
-        use_cache=not args.no_cache, shard=parse_shard(args.shard) if args.shard else None, osv_db=osv,
+        canary=not args.no_canary and bool(conf.get("canary", True)),
+        imports=parse_imports(args.imports),
+        baseline=args.baseline,
+        changed_since=args.changed_since,
+        cache_dir=args.cache_dir,
+        use_cache=not args.no_cache,
+        shard=parse_shard(args.shard) if args.shard else None,
+        osv_db=osv,
         images=tuple(args.names if args.command == "container" else args.images),
-        no_containers=args.no_containers, excludes=tuple(conf.get("exclude", [])) + tuple(args.exclude),
-        output_dir=(args.output_dir or Path("reports")).resolve(), paths=paths,
-        staged=bool(getattr(args, "staged", False)), severity_overrides=dict(conf.get("severity", {})),
-        ignores=tuple(conf.get("ignore", [])), suppressions=tuple(conf.get("suppress", [])),
+        no_containers=args.no_containers,
+        excludes=tuple(conf.get("exclude", [])) + tuple(args.exclude),
+        output_dir=(args.output_dir or Path("reports")).resolve(),
+        paths=paths,
+        staged=bool(getattr(args, "staged", False)),
+        severity_overrides=dict(conf.get("severity", {})),
+        ignores=tuple(conf.get("ignore", [])),
+        suppressions=tuple(conf.get("suppress", [])),
         require_pqc=bool(_pick(args.require_pqc, conf, "require_pqc", False)),
     )
     return opts, parse_formats(args.format)

@@ -19,7 +19,9 @@ from secscan.parsers.registry import PARSERS
 
 def add_commands(sub: Any) -> None:
     """Register the commands of this module."""
-    p = sub.add_parser("import", help="normalize existing tool outputs", description="normalize existing outputs")
+    p = sub.add_parser(
+        "import", help="normalize existing tool outputs", description="normalize existing outputs"
+    )
     p.add_argument("tool", choices=sorted(PARSERS))
     p.add_argument("files", nargs="+", type=Path)
     add_output_arguments(p)
@@ -40,7 +42,9 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--reason", default=None)
     p.add_argument("--owner", default=None)
     p.add_argument("--expires", default=None, help="YYYY-MM-DD")
-    p.add_argument("--output", type=Path, default=None, help="baseline file (default: PATH/.secscan-baseline.json)")
+    p.add_argument(
+        "--output", type=Path, default=None, help="baseline file (default: PATH/.secscan-baseline.json)"
+    )
     p.set_defaults(func=run_baseline, command="baseline")
     p = sub.add_parser("doctor", help="check that every scanner is found and really detects its canary")
     p.add_argument("path", nargs="?", default=".")
@@ -59,8 +63,17 @@ def run_import(args: argparse.Namespace) -> int:
     started = datetime.now(UTC)
     runs = run_imports([(args.tool, f) for f in args.files], strict=True)
     opts = ScanOptions(target=Path("."), command="import", fail_on=args.fail_on or "critical")
-    result = finish(opts, [f for r in runs for f in r.findings], [r.result for r in runs],
-                    started.isoformat(timespec="seconds"), 0.0, False, [], str(uuid.uuid4()), __version__)
+    result = finish(
+        opts,
+        [f for r in runs for f in r.findings],
+        [r.result for r in runs],
+        started.isoformat(timespec="seconds"),
+        0.0,
+        False,
+        [],
+        str(uuid.uuid4()),
+        __version__,
+    )
     return emit(result, parse_formats(args.format), args.output_dir or Path("reports"), args.quiet)
 
 
@@ -118,8 +131,10 @@ def run_baseline(args: argparse.Namespace) -> int:
         result = api.run(opts)
         target = opts.target
         if result.gate.incomplete and not opts.allow_incomplete:
-            print("secscan: warning: the scan was incomplete; the baseline holds only what really ran",
-                  file=sys.stderr)
+            print(
+                "secscan: warning: the scan was incomplete; the baseline holds only what really ran",
+                file=sys.stderr,
+            )
     out = args.output or (target / BASELINE_NAME)
     n = baseline.write(out, result, args.reason, args.owner, expires, update=args.action == "update")
     print(f"secscan: wrote {n} baseline entries to {out} (fingerprints and hashes only)")

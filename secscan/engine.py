@@ -42,7 +42,9 @@ def plan(opts: ScanOptions) -> list[str]:
         if unknown:
             from secscan.errors import UsageError
 
-            raise UsageError(f"unknown scanner(s): {', '.join(unknown)} (known: {', '.join(registry.SCANNERS)})")
+            raise UsageError(
+                f"unknown scanner(s): {', '.join(unknown)} (known: {', '.join(registry.SCANNERS)})"
+            )
         names = [n for n in registry.SCANNERS if n in opts.scanners]
     if opts.images and "trivy-image" not in names and opts.scanners is None:
         names.append("trivy-image")
@@ -52,10 +54,22 @@ def plan(opts: ScanOptions) -> list[str]:
 def make_context(opts: ScanOptions, runner: Runner) -> ScanContext:
     """The context scanners see."""
     options = dict(opts.extra)
-    options.update(trivy_path=runner.which("trivy"), npm_path=runner.which("npm"), require_pqc=opts.require_pqc,
-                   no_containers=opts.no_containers, PATH=runner.env_path)
-    return ScanContext(target=opts.target, offline=opts.offline, timeout=opts.timeout, osv_db=opts.osv_db,
-                       images=opts.images, excludes=opts.excludes, options=options)
+    options.update(
+        trivy_path=runner.which("trivy"),
+        npm_path=runner.which("npm"),
+        require_pqc=opts.require_pqc,
+        no_containers=opts.no_containers,
+        PATH=runner.env_path,
+    )
+    return ScanContext(
+        target=opts.target,
+        offline=opts.offline,
+        timeout=opts.timeout,
+        osv_db=opts.osv_db,
+        images=opts.images,
+        excludes=opts.excludes,
+        options=options,
+    )
 
 
 def _canary_dir(target: Path) -> Path:
@@ -73,11 +87,16 @@ def _skip(name: str, reason: str, required: bool) -> ScannerRun:
     return ScannerRun(ScannerResult(name, Status.SKIPPED, reason=reason, required=required), ())
 
 
-def _prepare(scanner: Scanner, ctx: ScanContext, fs: FileSet, opts: ScanOptions) -> tuple[list[str], str | None]:
+def _prepare(
+    scanner: Scanner, ctx: ScanContext, fs: FileSet, opts: ScanOptions
+) -> tuple[list[str], str | None]:
     """The files a scanner gets (per-file scanners: this shard's part) and a skip reason, if any."""
     if scanner.per_file:
-        files = [f for f in fs.selected if f.endswith(scanner.file_suffixes)] if scanner.file_suffixes \
+        files = (
+            [f for f in fs.selected if f.endswith(scanner.file_suffixes)]
+            if scanner.file_suffixes
             else list(fs.selected)
+        )
     else:
         files = list(fs.files)
         if opts.shard is not None and opts.shard[0] != 1:
@@ -106,8 +125,9 @@ def open_cache(opts: ScanOptions, notes: list[str]) -> Cache | None:
     return cache
 
 
-def run_scanners(opts: ScanOptions, fs: FileSet, runner: Runner, progress: Progress,
-                 cache: Cache | None = None) -> tuple[list[ScannerRun], bool]:
+def run_scanners(
+    opts: ScanOptions, fs: FileSet, runner: Runner, progress: Progress, cache: Cache | None = None
+) -> tuple[list[ScannerRun], bool]:
     """Run every planned scanner concurrently; returns the runs and whether Ctrl-C interrupted them."""
     ctx = make_context(opts, runner)
     names = plan(opts)
@@ -132,8 +152,11 @@ def run_scanners(opts: ScanOptions, fs: FileSet, runner: Runner, progress: Progr
     try:
         for scanner, files in todo:
             progress(scanner.name, "start", 0.0)
-            futures[pool.submit(execute_cached, scanner, ctx, files, runner, canary_dir, scanner.name in required,
-                                cache)] = scanner.name
+            futures[
+                pool.submit(
+                    execute_cached, scanner, ctx, files, runner, canary_dir, scanner.name in required, cache
+                )
+            ] = scanner.name
         pending = set(futures)
         while pending:
             done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
@@ -154,9 +177,15 @@ def run_scanners(opts: ScanOptions, fs: FileSet, runner: Runner, progress: Progr
             shutil.rmtree(canary_dir, ignore_errors=True)
     for scanner, _files in todo:
         if scanner.name not in runs:
-            runs[scanner.name] = ScannerRun(ScannerResult(
-                scanner.name, Status.FAILED, reason="interrupted (Ctrl-C) before it finished",
-                required=scanner.name in required), ())
+            runs[scanner.name] = ScannerRun(
+                ScannerResult(
+                    scanner.name,
+                    Status.FAILED,
+                    reason="interrupted (Ctrl-C) before it finished",
+                    required=scanner.name in required,
+                ),
+                (),
+            )
     return [runs[n] for n in names if n in runs], interrupted
 
 
@@ -180,16 +209,42 @@ def scan(opts: ScanOptions, progress: Progress | None = None, runner: Runner | N
     import_runs = run_imports(opts.imports)
     findings: list[Finding] = [f for r in (*runs, *import_runs) for f in r.findings]
     scanners = [r.result for r in (*runs, *import_runs)]
-    return finish(opts, findings, scanners, started.isoformat(timespec="seconds"), time.monotonic() - t0,
-                  interrupted, notes, run_id=str(uuid.uuid4()), version=__version__, changes=changes)
+    return finish(
+        opts,
+        findings,
+        scanners,
+        started.isoformat(timespec="seconds"),
+        time.monotonic() - t0,
+        interrupted,
+        notes,
+        run_id=str(uuid.uuid4()),
+        version=__version__,
+        changes=changes,
+    )
 
 
 def git_ignored(target: Path, runner: Runner) -> frozenset[str]:
     """Paths git ignores under target (folders end with "/"); empty outside a git work tree."""
     if not target.is_dir() or runner.which("git") is None:
         return frozenset()
-    res = runner.run(Invocation(("git", "ls-files", "--others", "--ignored", "--exclude-standard", "--directory",
-                                 "-z", "--", "."), target, 60.0, env={"GIT_TERMINAL_PROMPT": "0"}))
+    res = runner.run(
+        Invocation(
+            (
+                "git",
+                "ls-files",
+                "--others",
+                "--ignored",
+                "--exclude-standard",
+                "--directory",
+                "-z",
+                "--",
+                ".",
+            ),
+            target,
+            60.0,
+            env={"GIT_TERMINAL_PROMPT": "0"},
+        )
+    )
     if res.error or res.returncode != 0:
         return frozenset()
     return frozenset(p for p in res.stdout.decode("utf-8", "surrogateescape").split("\0") if p)
@@ -198,14 +253,17 @@ def git_ignored(target: Path, runner: Runner) -> frozenset[str]:
 def _coverage_notes(fs: FileSet, opts: ScanOptions) -> list[str]:
     notes = []
     if fs.unreadable:
-        notes.append(f"{len(fs.unreadable)} path(s) could not be read (coverage gap): "
-                     + ", ".join(fs.unreadable[:5]))
+        notes.append(
+            f"{len(fs.unreadable)} path(s) could not be read (coverage gap): " + ", ".join(fs.unreadable[:5])
+        )
     if fs.links_skipped:
         notes.append(f"{fs.links_skipped} symbolic link(s) not followed")
     if fs.too_deep:
         notes.append(f"{len(fs.too_deep)} folder(s) deeper than the walk limit not scanned")
     if not opts.canary:
-        notes.append("canary checks disabled (--no-canary): a scanner that cannot detect anything reads as ok")
+        notes.append(
+            "canary checks disabled (--no-canary): a scanner that cannot detect anything reads as ok"
+        )
     if opts.shard is not None:
         notes.append(f"shard {opts.shard[0]}/{opts.shard[1]}: {len(fs.selected)} of {len(fs.files)} file(s)")
     return notes

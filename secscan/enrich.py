@@ -11,7 +11,9 @@ from secscan.model import Category, Finding
 MAX_SNIPPET = 300
 MAX_FILE_BYTES = 5_000_000
 _STRING_LITERAL = re.compile(r"""(?P<q>['"]{1,3})(?P<body>(?:(?!(?P=q)).){1,500}?)(?P=q)""")
-_CREDENTIAL_HINT = re.compile(r"(?i)(passw|pwd|secret|token|api[_-]?key|credential|hardcoded|private[_-]?key|B10[567])")
+_CREDENTIAL_HINT = re.compile(
+    r"(?i)(passw|pwd|secret|token|api[_-]?key|credential|hardcoded|private[_-]?key|B10[567])"
+)
 
 
 def _line(cache: dict[str, list[str] | None], root: Path, path: str, line: int) -> str | None:
@@ -19,8 +21,11 @@ def _line(cache: dict[str, list[str] | None], root: Path, path: str, line: int) 
         cache[path] = None
         full = root / path
         try:
-            if full.is_file() and full.stat().st_size <= MAX_FILE_BYTES and \
-                    full.resolve().is_relative_to(root.resolve()):
+            if (
+                full.is_file()
+                and full.stat().st_size <= MAX_FILE_BYTES
+                and full.resolve().is_relative_to(root.resolve())
+            ):
                 cache[path] = full.read_text("utf-8", "replace").splitlines()
         except OSError:
             pass

@@ -17,8 +17,13 @@ def threshold(fail_on: str) -> Severity | None:
     return Severity.from_label(fail_on)
 
 
-def evaluate(findings: Sequence[Finding], scanners: Sequence[ScannerResult], fail_on: str = "critical",
-             allow_incomplete: bool = False, interrupted: bool = False) -> Gate:
+def evaluate(
+    findings: Sequence[Finding],
+    scanners: Sequence[ScannerResult],
+    fail_on: str = "critical",
+    allow_incomplete: bool = False,
+    interrupted: bool = False,
+) -> Gate:
     """Decide the exit code: 1 for findings (wins over 3), 3 for an incomplete scan, else 0."""
     reasons: list[str] = []
     limit = threshold(fail_on)
@@ -44,5 +49,6 @@ def evaluate(findings: Sequence[Finding], scanners: Sequence[ScannerResult], fai
         code = EXIT_OK
     if incomplete and allow_incomplete and not blocking:
         reasons.append("incomplete scan allowed by --allow-incomplete")
-    return Gate(fail_on=fail_on, passed=code == EXIT_OK, exit_code=code, reasons=tuple(reasons),
-                incomplete=incomplete)
+    return Gate(
+        fail_on=fail_on, passed=code == EXIT_OK, exit_code=code, reasons=tuple(reasons), incomplete=incomplete
+    )

@@ -72,13 +72,23 @@ def _combine(group: Sequence[Finding]) -> Finding:
     pkg = best.package
     if pkg is not None:
         fixed = tuple(dict.fromkeys(v for f in group if f.package for v in f.package.fixed_versions))
-        pkg = Package(pkg.name, pkg.version, fixed, pkg.ecosystem, pkg.manifest or next(
-            (f.package.manifest for f in group if f.package and f.package.manifest), None))
+        pkg = Package(
+            pkg.name,
+            pkg.version,
+            fixed,
+            pkg.ecosystem,
+            pkg.manifest
+            or next((f.package.manifest for f in group if f.package and f.package.manifest), None),
+        )
     props = dict(best.properties)
-    props["merged_from"] = [{"source": ",".join(f.sources), "rule_id": f.rule_id,
-                             "raw_severity": f.raw_severity} for f in group]
+    props["merged_from"] = [
+        {"source": ",".join(f.sources), "rule_id": f.rule_id, "raw_severity": f.raw_severity} for f in group
+    ]
     return best.with_(
-        sources=sources, identifiers=ids, package=pkg, properties=props,
+        sources=sources,
+        identifiers=ids,
+        package=pkg,
+        properties=props,
         remediation=best.remediation or next((f.remediation for f in group if f.remediation), None),
         secret_hash=best.secret_hash or next((f.secret_hash for f in group if f.secret_hash), None),
         secret_mask=best.secret_mask or next((f.secret_mask for f in group if f.secret_mask), None),
@@ -100,8 +110,14 @@ def merge(findings: Iterable[Finding]) -> list[Finding]:
 
 def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
     """Stable report order."""
+
     def key(f: Finding) -> tuple[int, str, int, str]:
         loc = f.location
-        return (-int(f.severity), loc.path if loc else (f.package.name if f.package else ""),
-                (loc.start_line or 0) if loc else 0, f.rule_id)
+        return (
+            -int(f.severity),
+            loc.path if loc else (f.package.name if f.package else ""),
+            (loc.start_line or 0) if loc else 0,
+            f.rule_id,
+        )
+
     return sorted(findings, key=key)

@@ -39,7 +39,7 @@ def fake_bin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[str, 
     return make
 
 
-INSECURE_PY = '''\
+INSECURE_PY = """\
 import hashlib
 import pickle
 import subprocess
@@ -49,7 +49,7 @@ def run(cmd, blob):
     subprocess.call(cmd, shell=True)
     data = pickle.loads(blob)
     return hashlib.md5(data).hexdigest()
-'''
+"""
 
 
 @pytest.fixture

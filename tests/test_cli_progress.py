@@ -38,9 +38,18 @@ def test_progress_live_redraws_and_quiet_prints_nothing() -> None:
     assert quiet.getvalue() == ""
 
 
-@pytest.mark.parametrize("argv", [["frobnicate"], ["all", "--fail-on", "severe"], ["import", "nessus", "x.json"],
-                                  ["all", "/no/such/folder"], ["all", ".", "--shard", "3/2"],
-                                  ["all", ".", "--format", "pdf"], ["all", ".", "--import", "bandit"]])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["frobnicate"],
+        ["all", "--fail-on", "severe"],
+        ["import", "nessus", "x.json"],
+        ["all", "/no/such/folder"],
+        ["all", ".", "--shard", "3/2"],
+        ["all", ".", "--format", "pdf"],
+        ["all", ".", "--import", "bandit"],
+    ],
+)
 def test_usage_errors_exit_2_with_one_line(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     assert main(argv) == 2
     err = capsys.readouterr().err.strip().splitlines()
@@ -50,26 +59,66 @@ def test_usage_errors_exit_2_with_one_line(argv: list[str], capsys: pytest.Captu
 
 def test_import_report_merge_roundtrip(samples: Path, tmp_path: Path) -> None:
     out = tmp_path / "imp"
-    code = main(["import", "bandit", str(samples / "bandit" / "defectdojo__many_vulns.json"), "--output-dir",
-                 str(out), "--quiet", "--fail-on", "high"])
+    code = main(
+        [
+            "import",
+            "bandit",
+            str(samples / "bandit" / "defectdojo__many_vulns.json"),
+            "--output-dir",
+            str(out),
+            "--quiet",
+            "--fail-on",
+            "high",
+        ]
+    )
     data = json.loads((out / "secscan.json").read_text("utf-8"))
     validate(data)
     assert code == (1 if any(f["severity"] in ("high", "critical") for f in data["findings"]) else 0)
     assert data["summary"]["gate"]["exit_code"] == code
     rerender = tmp_path / "again"
-    assert main(["report", str(out / "secscan.json"), "--output-dir", str(rerender), "--format", "md,html,sarif",
-                 "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "report",
+                str(out / "secscan.json"),
+                "--output-dir",
+                str(rerender),
+                "--format",
+                "md,html,sarif",
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     assert {p.name for p in rerender.iterdir()} == {"secscan.md", "secscan.html", "secscan.sarif"}
     other = tmp_path / "imp2"
-    main(["import", "semgrep", str(samples / "semgrep" / "defectdojo__many_findings.json"), "--output-dir",
-          str(other), "--quiet"])
+    main(
+        [
+            "import",
+            "semgrep",
+            str(samples / "semgrep" / "defectdojo__many_findings.json"),
+            "--output-dir",
+            str(other),
+            "--quiet",
+        ]
+    )
     merged = tmp_path / "merged"
-    main(["merge", str(out / "secscan.json"), str(other / "secscan.json"), "--output-dir", str(merged), "--quiet"])
+    main(
+        [
+            "merge",
+            str(out / "secscan.json"),
+            str(other / "secscan.json"),
+            "--output-dir",
+            str(merged),
+            "--quiet",
+        ]
+    )
     m = json.loads((merged / "secscan.json").read_text("utf-8"))
     validate(m)
     first = json.loads((other / "secscan.json").read_text("utf-8"))
-    assert {f["fingerprint"] for f in data["findings"]} | {f["fingerprint"] for f in first["findings"]} \
-        >= {f["fingerprint"] for f in m["findings"]}
+    assert {f["fingerprint"] for f in data["findings"]} | {f["fingerprint"] for f in first["findings"]} >= {
+        f["fingerprint"] for f in m["findings"]
+    }
     assert len(m["findings"]) >= max(len(data["findings"]), len(first["findings"]))
 
 
@@ -81,14 +130,29 @@ def test_report_of_garbage_is_exit_2(tmp_path: Path, capsys: pytest.CaptureFixtu
 
 
 @pytest.mark.slow
-def test_imports_join_a_scan_and_bad_import_is_a_failed_entry(samples: Path, insecure_tree: Path,
-                                                                tmp_path: Path) -> None:
+def test_imports_join_a_scan_and_bad_import_is_a_failed_entry(
+    samples: Path, insecure_tree: Path, tmp_path: Path
+) -> None:
     trivy = samples / "trivy" / "defectdojo__scheme_2_many_vulns.json"
     bad = tmp_path / "bad.json"
     bad.write_text('{"results": [', "utf-8")
     out = tmp_path / "o"
-    code = main(["all", str(insecure_tree), "--scanners", "bandit", "--import", f"trivy={trivy}",
-                 "--import", f"bandit={bad}", "--output-dir", str(out), "--no-cache", "--quiet"])
+    code = main(
+        [
+            "all",
+            str(insecure_tree),
+            "--scanners",
+            "bandit",
+            "--import",
+            f"trivy={trivy}",
+            "--import",
+            f"bandit={bad}",
+            "--output-dir",
+            str(out),
+            "--no-cache",
+            "--quiet",
+        ]
+    )
     data = json.loads((out / "secscan.json").read_text("utf-8"))
     validate(data)
     names = {s["name"]: s for s in data["scanners"]}

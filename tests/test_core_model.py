@@ -10,10 +10,26 @@ from secscan.merge import merge
 from secscan.model import Category, Finding, Location, Package, ScannerResult, Severity, Status
 
 
-def mk(rule: str = "R1", sev: Severity = Severity.HIGH, path: str = "a.py", line: int | None = 3,
-       source: str = "bandit", category: Category = Category.SAST, **kw: object) -> Finding:
-    return Finding(rule_id=rule, title=rule, message="m", severity=sev, raw_severity=sev.name, category=category,
-                   sources=(source,), location=Location(path, line, line) if path else None, **kw)  # type: ignore[arg-type]
+def mk(
+    rule: str = "R1",
+    sev: Severity = Severity.HIGH,
+    path: str = "a.py",
+    line: int | None = 3,
+    source: str = "bandit",
+    category: Category = Category.SAST,
+    **kw: object,
+) -> Finding:
+    return Finding(
+        rule_id=rule,
+        title=rule,
+        message="m",
+        severity=sev,
+        raw_severity=sev.name,
+        category=category,
+        sources=(source,),
+        location=Location(path, line, line) if path else None,
+        **kw,
+    )  # type: ignore[arg-type]
 
 
 def test_severity_is_ordered() -> None:
@@ -23,9 +39,17 @@ def test_severity_is_ordered() -> None:
         Severity.from_label("moderate")
 
 
-@pytest.mark.parametrize(("status", "required", "incomplete"), [
-    (Status.OK, False, False), (Status.PARTIAL, False, True), (Status.FAILED, False, True),
-    (Status.TIMEOUT, False, True), (Status.SKIPPED, False, False), (Status.SKIPPED, True, True)])
+@pytest.mark.parametrize(
+    ("status", "required", "incomplete"),
+    [
+        (Status.OK, False, False),
+        (Status.PARTIAL, False, True),
+        (Status.FAILED, False, True),
+        (Status.TIMEOUT, False, True),
+        (Status.SKIPPED, False, False),
+        (Status.SKIPPED, True, True),
+    ],
+)
 def test_incomplete(status: Status, required: bool, incomplete: bool) -> None:
     assert ScannerResult("x", status, reason="r", required=required).incomplete is incomplete
 
@@ -50,14 +74,35 @@ def test_gate_exit_codes() -> None:
 
 
 def test_merge_dependency_by_alias() -> None:
-    pa = mk("PYSEC-2018-28", Severity.HIGH, path="", source="pip-audit", category=Category.DEPENDENCY,
-            package=Package("requests", "2.19.1", ("2.20.0",)), identifiers=("PYSEC-2018-28", "CVE-2018-18074"),
-            properties={"severity_source": "default"})
-    tv = mk("CVE-2018-18074", Severity.MEDIUM, path="requirements.txt", line=None, source="trivy",
-            category=Category.DEPENDENCY, package=Package("Requests", "2.19.1", ("2.20.0",)),
-            identifiers=("CVE-2018-18074", "CWE-522"))
-    other = mk("CVE-2023-32681", Severity.MEDIUM, path="", source="trivy", category=Category.DEPENDENCY,
-               package=Package("requests", "2.19.1"), identifiers=("CVE-2023-32681",))
+    pa = mk(
+        "PYSEC-2018-28",
+        Severity.HIGH,
+        path="",
+        source="pip-audit",
+        category=Category.DEPENDENCY,
+        package=Package("requests", "2.19.1", ("2.20.0",)),
+        identifiers=("PYSEC-2018-28", "CVE-2018-18074"),
+        properties={"severity_source": "default"},
+    )
+    tv = mk(
+        "CVE-2018-18074",
+        Severity.MEDIUM,
+        path="requirements.txt",
+        line=None,
+        source="trivy",
+        category=Category.DEPENDENCY,
+        package=Package("Requests", "2.19.1", ("2.20.0",)),
+        identifiers=("CVE-2018-18074", "CWE-522"),
+    )
+    other = mk(
+        "CVE-2023-32681",
+        Severity.MEDIUM,
+        path="",
+        source="trivy",
+        category=Category.DEPENDENCY,
+        package=Package("requests", "2.19.1"),
+        identifiers=("CVE-2023-32681",),
+    )
     out = merge([pa, tv, other])
     assert len(out) == 2
     merged = next(f for f in out if "CVE-2018-18074" in f.identifiers)
@@ -68,8 +113,15 @@ def test_merge_dependency_by_alias() -> None:
 
 
 def test_merge_secret_same_place_and_same_rule_twice() -> None:
-    a = mk("detect-secrets.AWSKeyDetector", Severity.HIGH, "cfg.ini", 2, "detect-secrets", Category.SECRET,
-           secret_hash="ab" * 20)
+    a = mk(
+        "detect-secrets.AWSKeyDetector",
+        Severity.HIGH,
+        "cfg.ini",
+        2,
+        "detect-secrets",
+        Category.SECRET,
+        secret_hash="ab" * 20,
+    )
     b = mk("secscan.aws-access-key-id", Severity.CRITICAL, "cfg.ini", 2, "secscan-secrets", Category.SECRET)
     c = mk("trivy.aws-access-key-id", Severity.CRITICAL, "cfg.ini", 2, "trivy", Category.SECRET)
     d = mk("B602", Severity.HIGH, "x.py", 5, "bandit")
@@ -83,18 +135,24 @@ def test_merge_secret_same_place_and_same_rule_twice() -> None:
 
 def test_merge_sast_tools_on_shared_cwe_only() -> None:
     b = mk("B602", Severity.HIGH, "x.py", 5, "bandit", identifiers=("CWE-78",))
-    s = mk("secscan.python.subprocess-shell-true", Severity.HIGH, "x.py", 5, "semgrep", identifiers=("CWE-78",))
+    s = mk(
+        "secscan.python.subprocess-shell-true", Severity.HIGH, "x.py", 5, "semgrep", identifiers=("CWE-78",)
+    )
     unrelated = mk("B324", Severity.HIGH, "x.py", 5, "bandit", identifiers=("CWE-327",))
     out = merge([b, s, unrelated])
     assert len(out) == 2
 
 
 def test_fingerprint_stable_when_lines_inserted_above() -> None:
-    before = [mk("B602", line=5, snippet="subprocess.call(cmd, shell=True)"),
-              mk("B602", line=9, snippet="subprocess.call(cmd, shell=True)"),
-              mk("B301", line=12, snippet="pickle.loads(x)")]
-    after = [f.with_(location=Location("a.py", f.location.start_line + 7, f.location.start_line + 7))  # type: ignore[union-attr]
-             for f in before]
+    before = [
+        mk("B602", line=5, snippet="subprocess.call(cmd, shell=True)"),
+        mk("B602", line=9, snippet="subprocess.call(cmd, shell=True)"),
+        mk("B301", line=12, snippet="pickle.loads(x)"),
+    ]
+    after = [
+        f.with_(location=Location("a.py", f.location.start_line + 7, f.location.start_line + 7))  # type: ignore[union-attr]
+        for f in before
+    ]
     fp1 = [f.fingerprint for f in fingerprint.assign(before)]
     fp2 = [f.fingerprint for f in fingerprint.assign(after)]
     assert fp1 == fp2

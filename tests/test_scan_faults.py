@@ -16,7 +16,9 @@ import pytest
 from secscan.cli import main
 from secscan.formats.json_report import validate
 
-EMPTY_BANDIT = '{"errors": [], "generated_at": "2026-01-01T00:00:00Z", "metrics": {"_totals": {"loc": 0}}, "results": []}'
+EMPTY_BANDIT = (
+    '{"errors": [], "generated_at": "2026-01-01T00:00:00Z", "metrics": {"_totals": {"loc": 0}}, "results": []}'
+)
 
 
 def run(args: list[str], out: Path) -> tuple[int, dict]:
@@ -42,7 +44,10 @@ def test_real_sast_run_finds_planted_problems(insecure_tree: Path, tmp_path: Pat
     assert ("app.py", 7, "B602") in places
     pickle = next(f for f in rep["findings"] if f["location"]["start_line"] == 8)
     assert set(pickle["sources"]) == {"bandit", "semgrep"}
-    assert {m["rule_id"] for m in pickle["properties"]["merged_from"]} == {"B301", "secscan.python.pickle-loads"}
+    assert {m["rule_id"] for m in pickle["properties"]["merged_from"]} == {
+        "B301",
+        "secscan.python.pickle-loads",
+    }
     shell = next(f for f in rep["findings"] if f["rule_id"] == "B602")
     assert set(shell["sources"]) == {"bandit", "semgrep"}  # merged across tools
     assert not any("canary" in f["location"]["path"] for f in rep["findings"])
@@ -51,15 +56,24 @@ def test_real_sast_run_finds_planted_problems(insecure_tree: Path, tmp_path: Pat
     assert code == 1 and not rep["summary"]["gate"]["passed"]
 
 
-@pytest.mark.parametrize(("body", "status", "reason"), [
-    (f"echo '{EMPTY_BANDIT}'; exit 0", "failed", "canary not detected"),
-    ("echo 'usage: bandit' >&2; exit 2", "failed", "bandit exited 2"),
-    ("echo 'Traceback (most recent call last):' >&2; kill -SEGV $$", "failed", "signal"),
-    ("echo '{not json'; exit 1", "failed", "unreadable output"),
-    ("sleep 30", "timeout", "timed out"),
-])
-def test_bandit_failure_modes(fake_bin: Callable[[str, str], Path], insecure_tree: Path, tmp_path: Path,
-                              body: str, status: str, reason: str) -> None:
+@pytest.mark.parametrize(
+    ("body", "status", "reason"),
+    [
+        (f"echo '{EMPTY_BANDIT}'; exit 0", "failed", "canary not detected"),
+        ("echo 'usage: bandit' >&2; exit 2", "failed", "bandit exited 2"),
+        ("echo 'Traceback (most recent call last):' >&2; kill -SEGV $$", "failed", "signal"),
+        ("echo '{not json'; exit 1", "failed", "unreadable output"),
+        ("sleep 30", "timeout", "timed out"),
+    ],
+)
+def test_bandit_failure_modes(
+    fake_bin: Callable[[str, str], Path],
+    insecure_tree: Path,
+    tmp_path: Path,
+    body: str,
+    status: str,
+    reason: str,
+) -> None:
     fake_bin("bandit", f'case "$1" in --version) echo "bandit 9.9.9"; exit 0;; esac\n{body}\n')
     start = time.monotonic()
     code, rep = run(["sast", str(insecure_tree), "--scanners", "bandit", "--timeout", "2"], tmp_path / "out")
@@ -69,9 +83,9 @@ def test_bandit_failure_modes(fake_bin: Callable[[str, str], Path], insecure_tre
     assert time.monotonic() - start < 20
 
 
-def test_missing_tool_is_skipped_and_required_when_named(fake_bin: Callable[[str, str], Path],
-                                                           insecure_tree: Path, tmp_path: Path,
-                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_tool_is_skipped_and_required_when_named(
+    fake_bin: Callable[[str, str], Path], insecure_tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     fake = fake_bin("placeholder", "exit 0").parent
     monkeypatch.setenv("PATH", str(fake))
     code, rep = run(["sast", str(insecure_tree), "--scanners", "bandit"], tmp_path / "out")
@@ -82,7 +96,8 @@ def test_missing_tool_is_skipped_and_required_when_named(fake_bin: Callable[[str
 
 def test_bandit_config_skipping_every_test_is_caught(insecure_tree: Path, tmp_path: Path) -> None:
     (insecure_tree / "pyproject.toml").write_text(
-        '[tool.bandit]\nskips = ["B602", "B301", "B403", "B404", "B506", "B324", "B303"]\n', "utf-8")
+        '[tool.bandit]\nskips = ["B602", "B301", "B403", "B404", "B506", "B324", "B303"]\n', "utf-8"
+    )
     code, rep = run(["sast", str(insecure_tree), "--scanners", "bandit"], tmp_path / "out")
     s = scanner(rep, "bandit")
     assert s["status"] == "failed" and "canary not detected" in s["reason"] and code == 3
@@ -93,14 +108,20 @@ def test_bandit_config_skipping_every_test_is_caught(insecure_tree: Path, tmp_pa
     assert not any(f["rule_id"] == "B602" for f in rep["findings"])
 
 
-def test_no_canary_is_reported(fake_bin: Callable[[str, str], Path], insecure_tree: Path, tmp_path: Path) -> None:
-    covered = EMPTY_BANDIT.replace('"_totals": {"loc": 0}', '"_totals": {"loc": 0}, "app.py": {}, "clean.py": {}')
+def test_no_canary_is_reported(
+    fake_bin: Callable[[str, str], Path], insecure_tree: Path, tmp_path: Path
+) -> None:
+    covered = EMPTY_BANDIT.replace(
+        '"_totals": {"loc": 0}', '"_totals": {"loc": 0}, "app.py": {}, "clean.py": {}'
+    )
     fake_bin("bandit", f'case "$1" in --version) echo "bandit 9.9.9"; exit 0;; esac\necho \'{covered}\'\n')
     code, rep = run(["sast", str(insecure_tree), "--scanners", "bandit", "--no-canary"], tmp_path / "out")
     assert scanner(rep, "bandit")["canary"] == "disabled"
     assert any("--no-canary" in n for n in rep["notes"])
     assert code == 0  # without the canary, an empty result that claims coverage reads as ok: the note says so
-    fake_bin("bandit", f'case "$1" in --version) echo "bandit 9.9.9"; exit 0;; esac\necho \'{EMPTY_BANDIT}\'\n')
+    fake_bin(
+        "bandit", f'case "$1" in --version) echo "bandit 9.9.9"; exit 0;; esac\necho \'{EMPTY_BANDIT}\'\n'
+    )
     code, rep = run(["sast", str(insecure_tree), "--scanners", "bandit", "--no-canary"], tmp_path / "out2")
     s = scanner(rep, "bandit")
     assert s["status"] == "partial" and "scanned 0 of 2" in s["reason"] and code == 3
@@ -123,13 +144,28 @@ def test_pip_audit_offline_machine_is_failed_not_clean(tmp_path: Path) -> None:
     assert s["status"] == "skipped" and s["reason"] == "offline" and code == 0
 
 
-def test_ctrl_c_writes_incomplete_report(fake_bin: Callable[[str, str], Path], insecure_tree: Path,
-                                         tmp_path: Path) -> None:
+def test_ctrl_c_writes_incomplete_report(
+    fake_bin: Callable[[str, str], Path], insecure_tree: Path, tmp_path: Path
+) -> None:
     fake_bin("bandit", 'case "$1" in --version) echo "bandit 9.9.9"; exit 0;; esac\nsleep 60\n')
     out = tmp_path / "out"
-    proc = subprocess.Popen([sys.executable, "-m", "secscan.cli", "sast", str(insecure_tree), "--scanners",
-                             "bandit", "--output-dir", str(out), "--no-cache"], env=os.environ.copy(),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "secscan.cli",
+            "sast",
+            str(insecure_tree),
+            "--scanners",
+            "bandit",
+            "--output-dir",
+            str(out),
+            "--no-cache",
+        ],
+        env=os.environ.copy(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     time.sleep(3)
     proc.send_signal(signal.SIGINT)
     _out, err = proc.communicate(timeout=30)

@@ -23,7 +23,7 @@ def test_shards_partition_and_balance() -> None:
     files, sizes = _files(2000)
     parts = [select_shard(files, sizes, i, 4) for i in range(1, 5)]
     assert sorted(f for p in parts for f in p) == sorted(files)
-    assert all(not set(a) & set(b) for i, a in enumerate(parts) for b in parts[i + 1:])
+    assert all(not set(a) & set(b) for i, a in enumerate(parts) for b in parts[i + 1 :])
     weights = [b for _n, b in balance(files, sizes, 4)]
     assert max(weights) / min(weights) < 1.05
 
@@ -92,7 +92,10 @@ def _write(tmp_path: Path, text: str) -> Path:
 
 
 def test_config_valid(tmp_path: Path) -> None:
-    conf = config.load(_write(tmp_path, """
+    conf = config.load(
+        _write(
+            tmp_path,
+            """
 [tool.secscan]
 fail_on = "high"
 scanners = ["bandit", "semgrep"]
@@ -102,20 +105,25 @@ offline = true
 require_pqc = false
 severity = { B101 = "info" }
 ignore = [{ rule = "B404", reason = "subprocess import is fine" }]
-"""))
+""",
+        )
+    )
     assert conf.get("fail_on") == "high" and conf.get("timeout") == 120
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ('fail_on = "severe"', "fail_on must be one of"),
-    ('colour = "red"', "unknown key 'colour'"),
-    ('scanners = ["bandit", "nessus"]', "unknown scanner"),
-    ("timeout = true", "timeout must be a number"),
-    ("timeout = -5", "timeout must be positive"),
-    ('severity = { B101 = "urgent" }', "severity.B101"),
-    ('ignore = [{ rule = "B404" }]', "has no reason"),
-    ('offline = "yes"', "offline must be a bool"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('fail_on = "severe"', "fail_on must be one of"),
+        ('colour = "red"', "unknown key 'colour'"),
+        ('scanners = ["bandit", "nessus"]', "unknown scanner"),
+        ("timeout = true", "timeout must be a number"),
+        ("timeout = -5", "timeout must be positive"),
+        ('severity = { B101 = "urgent" }', "severity.B101"),
+        ('ignore = [{ rule = "B404" }]', "has no reason"),
+        ('offline = "yes"', "offline must be a bool"),
+    ],
+)
 def test_config_errors(tmp_path: Path, text: str, message: str) -> None:
     with pytest.raises(UsageError, match=message):
         config.load(_write(tmp_path, "[tool.secscan]\n" + text + "\n"))

@@ -14,15 +14,33 @@ from secscan.model import Category, Finding, Location, Package, Severity
 
 
 def mk(rule: str, path: str, line: int, fp: str = "", **kw: object) -> Finding:
-    return Finding(rule_id=rule, title=rule, message="m", severity=Severity.HIGH, raw_severity="HIGH",
-                   category=kw.pop("category", Category.SAST), sources=("bandit",),  # type: ignore[arg-type]
-                   location=Location(path, line, line), fingerprint=fp or f"fp-{rule}-{path}-{line}", **kw)  # type: ignore[arg-type]
+    return Finding(
+        rule_id=rule,
+        title=rule,
+        message="m",
+        severity=Severity.HIGH,
+        raw_severity="HIGH",
+        category=kw.pop("category", Category.SAST),
+        sources=("bandit",),  # type: ignore[arg-type]
+        location=Location(path, line, line),
+        fingerprint=fp or f"fp-{rule}-{path}-{line}",
+        **kw,
+    )  # type: ignore[arg-type]
 
 
 def test_config_suppression_expiry_and_stale(tmp_path: Path) -> None:
     rules = [
-        triage.rule_from({"rule": "B602", "path": "tools/*.py", "reason": "constant list", "owner": "platform",
-                          "expires": "2027-03-01"}, "config", "s1"),
+        triage.rule_from(
+            {
+                "rule": "B602",
+                "path": "tools/*.py",
+                "reason": "constant list",
+                "owner": "platform",
+                "expires": "2027-03-01",
+            },
+            "config",
+            "s1",
+        ),
         triage.rule_from({"rule": "B999", "reason": "nothing matches"}, "config", "s2"),
     ]
     fs = [mk("B602", "tools/run.py", 3), mk("B602", "app/run.py", 3)]
@@ -44,7 +62,9 @@ def test_suppression_needs_reason() -> None:
 def test_inline_ignore_requires_reason(tmp_path: Path) -> None:
     (tmp_path / "a.py").write_text(
         "x = 1\nsubprocess.call(c, shell=True)  # secscan: ignore[B602] command list is constant\n"
-        "subprocess.call(c, shell=True)  # secscan: ignore[B602]\n", "utf-8")
+        "subprocess.call(c, shell=True)  # secscan: ignore[B602]\n",
+        "utf-8",
+    )
     out, _, notes = triage.apply([mk("B602", "a.py", 2), mk("B602", "a.py", 3)], [], tmp_path)
     assert out[0].suppressed and out[0].suppression and out[0].suppression.kind == "inline"
     assert not out[1].suppressed
@@ -52,9 +72,21 @@ def test_inline_ignore_requires_reason(tmp_path: Path) -> None:
 
 
 def _git(cwd: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True,
-                          env={"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@x", "GIT_COMMITTER_NAME": "t",
-                               "GIT_COMMITTER_EMAIL": "t@x", "PATH": "/usr/bin:/bin", "HOME": str(cwd)}).stdout
+    return subprocess.run(
+        ["git", *args],
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+        text=True,
+        env={
+            "GIT_AUTHOR_NAME": "t",
+            "GIT_AUTHOR_EMAIL": "t@x",
+            "GIT_COMMITTER_NAME": "t",
+            "GIT_COMMITTER_EMAIL": "t@x",
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(cwd),
+        },
+    ).stdout
 
 
 @pytest.fixture
@@ -83,8 +115,13 @@ def test_changed_since_lines_renames_staged_untracked(repo: Path) -> None:
     assert not ch.touches(mk("R", "renamed.py", 20))
     assert ch.touches(mk("R", "old.py", 2)) and not ch.touches(mk("R", "old.py", 1))
     assert ch.touches(mk("R", "new.py", 1))
-    dep = mk("PYSEC-1", "", 0, category=Category.DEPENDENCY,
-             package=Package("requests", "2.19.1", manifest="requirements.txt"))
+    dep = mk(
+        "PYSEC-1",
+        "",
+        0,
+        category=Category.DEPENDENCY,
+        package=Package("requests", "2.19.1", manifest="requirements.txt"),
+    )
     assert not ch.touches(dep)
     marked = changes.mark([mk("R", "renamed.py", 20), mk("R", "renamed.py", 6)], ch)
     assert [f.pre_existing for f in marked] == [True, False]
