@@ -131,14 +131,16 @@ def run_scanners(
     """Run every planned scanner concurrently; returns the runs and whether Ctrl-C interrupted them."""
     ctx = make_context(opts, runner)
     names = plan(opts)
-    required = set(opts.required) | set(opts.scanners or ()) | ({"trivy-image"} if opts.images else set())
+    images = {"trivy-image"} if opts.images and not opts.no_containers else set()
+    required = set(opts.required) | set(opts.scanners or ()) | images
     runs: dict[str, ScannerRun] = {}
     todo: list[tuple[Scanner, list[str]]] = []
     for name in names:
         scanner = registry.create(name)
         files, skip = _prepare(scanner, ctx, fs, opts)
         if skip is not None:
-            runs[name] = _skip(name, skip, name in required and skip != "offline")
+            chosen = skip == "offline" or (name == "trivy-image" and opts.no_containers)  # the user's own choice
+            runs[name] = _skip(name, skip, name in required and not chosen)
             progress(name, "done:skipped", 0.0)
         else:
             todo.append((scanner, files))

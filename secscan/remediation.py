@@ -195,17 +195,21 @@ def _targets(findings: Iterable[Finding]) -> dict[PkgKey, str | None]:
 
 
 def apply_remediation(findings: Iterable[Finding]) -> list[Finding]:
-    """Fill every empty remediation; dependency upgrades cover all findings of the same package."""
+    """Fill every empty remediation. A dependency's upgrade covers all findings of the same package version
+    and replaces a tool's own text (so a finding and its top action name the same version); a tool's text
+    is kept when no upgrade clears the finding."""
     items = list(findings)
     targets = _targets(items)
     out: list[Finding] = []
     for f in items:
-        if f.remediation:
-            out.append(f)
-            continue
         key = _pkg_key(f)
-        text = _upgrade_text(f, targets.get(key)) if key is not None else remediation_for(f)
-        out.append(f.with_(remediation=text))
+        if key is not None and _cleared_by(f, targets.get(key)):
+            out.append(f.with_(remediation=_upgrade_text(f, targets.get(key))))
+        elif f.remediation:
+            out.append(f)
+        else:
+            text = _upgrade_text(f, targets.get(key)) if key is not None else remediation_for(f)
+            out.append(f.with_(remediation=text))
     return out
 
 

@@ -1,21 +1,36 @@
-"""npm audit on each package-lock.json of the target (or offline OSV records with --osv-db)."""
+"""npm audit on each package-lock.json of the target (or offline OSV records with --osv-db).
+
+Online: ``npm audit --json --package-lock-only`` in the lockfile's folder. npm answers some failures
+(an audit endpoint that does not support bulk audits answers 405, ENOLOCK, ENOAUDIT) with an ``error``
+object in its JSON, whatever its exit code: that is FAILED with npm's message, never a clean pass.
+npm 7+ gives no installed versions: they are read back from the lockfile (one finding per installed
+version, located at its lockfile line), so the same advisory merges with Trivy's and the OSV audit's.
+Offline (``--osv-db``): the lockfiles are audited against the OSV folder, with a canary lockfile holding
+a package version that a record of that folder affects.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from secscan.advisories import npm_lockfile
+from secscan.advisories.canary import audit_canaries, manifest_for, pick_canary
+from secscan.advisories.npm_resolve import resolve_versions
+from secscan.advisories.versions import NPM
 from secscan.errors import ParseError
-from secscan.model import Category, Status
+from secscan.model import Category, Finding, Status
 from secscan.parsers import npm_audit as npm_parser
 from secscan.parsers.interface import Parsed
-from secscan.scanners.interface import Invocation, ProcResult, ScanContext, ScanOutput, Scanner
+from secscan.scanners.interface import Canary, Invocation, ProcResult, ScanContext, Scanner, ScanOutput
 from secscan.scanners.status import combine
 
 if TYPE_CHECKING:
     from secscan.run.runner import Runner
+
+NPM_ENV = {"npm_config_update_notifier": "false", "npm_config_fund": "false", "npm_config_progress": "false"}
 
 
 class NpmAuditScanner(Scanner):
@@ -32,51 +47,121 @@ class NpmAuditScanner(Scanner):
             return "npm not found on PATH"
         return None
 
+    def canary(self, ctx: ScanContext) -> Canary | None:
+        if ctx.osv_db is None:
+            return None  # online: one more registry round trip per scan; the error object is checked instead
+        from secscan.advisories import osv
+
+        pick = pick_canary(osv.load_db(ctx.osv_db), NPM)
+        if pick is None:
+            return None
+        name, content = manifest_for(pick)
+        return Canary({name: content}, frozenset({pick.record}))
+
     def version_invocation(self, ctx: ScanContext) -> Invocation:
         return Invocation(("npm", "--version"), ctx.target, 30.0)
 
-    def execute(self, ctx: ScanContext, files: Sequence[str], canary_files: Sequence[Path],
-                runner: Runner) -> ScanOutput:
+    def _offline(self, ctx: ScanContext, lockfiles: list[str], canary_files: Sequence[Path]) -> ScanOutput:
+        from secscan.advisories import osv
+
+        assert ctx.osv_db is not None
+        db = osv.load_db(ctx.osv_db)
+        p = npm_lockfile.audit_npm(ctx.target, lockfiles, db)
+        canary = audit_canaries(npm_lockfile.audit_npm, db, canary_files, ctx.target) if canary_files else ()
+        return ScanOutput(
+            Parsed(
+                self.name,
+                (*p.findings, *canary),
+                p.status,
+                p.reason,
+                {**p.coverage, "lockfiles": len(lockfiles)},
+                "osv-db",
+                {"advisory_source": f"osv-db {ctx.osv_db}"},
+            )
+        )
+
+    def invocation(self, ctx: ScanContext, lock: str) -> Invocation:
+        """The npm audit process for one lockfile."""
+        folder = (ctx.target / lock).parent
+        return Invocation(
+            ("npm", "audit", "--json", "--package-lock-only"),
+            folder,
+            ctx.timeout,
+            env=NPM_ENV,
+            label=f"npm audit {lock}",
+        )
+
+    def execute(
+        self, ctx: ScanContext, files: Sequence[str], canary_files: Sequence[Path], runner: Runner
+    ) -> ScanOutput:
         lockfiles = npm_lockfile.find_npm_lockfiles(ctx.target, files)
         if ctx.osv_db is not None:
-            from secscan.advisories import osv
-
-            p = npm_lockfile.audit_npm(ctx.target, lockfiles, osv.load_db(ctx.osv_db))
-            return ScanOutput(Parsed(self.name, p.findings, p.status, p.reason,
-                                     {**p.coverage, "lockfiles": len(lockfiles)}, "osv-db",
-                                     {"advisory_source": f"osv-db {ctx.osv_db}"}))
+            return self._offline(ctx, lockfiles, canary_files)
         parts: list[Parsed] = []
         total = 0.0
         for lock in lockfiles:
-            folder = (ctx.target / lock).parent
-            inv = Invocation(("npm", "audit", "--json", "--package-lock-only"), folder, ctx.timeout,
-                             env={"npm_config_update_notifier": "false", "npm_config_fund": "false"},
-                             label=f"npm audit {lock}")
-            res = runner.run(inv)
+            res = runner.run(self.invocation(ctx, lock))
             total += res.duration_s
             if res.timed_out:
-                parts.append(Parsed(self.name, status=Status.TIMEOUT, reason=f"{lock}: timed out"))
+                parts.append(
+                    Parsed(
+                        self.name, status=Status.TIMEOUT, reason=f"{lock}: timed out after {ctx.timeout:.0f}s"
+                    )
+                )
                 continue
             p = self.parse(ctx, [res])
-            manifest = lock
-            findings = tuple(f.with_(package=f.package.__class__(
-                f.package.name, f.package.version, f.package.fixed_versions, f.package.ecosystem, manifest))
-                if f.package else f for f in p.findings)
-            parts.append(Parsed(self.name, findings, p.status, f"{lock}: {p.reason}" if p.reason else None,
-                                p.coverage, p.version))
+            findings = resolve_versions(_with_manifest(p.findings, lock), ctx.target, lock)
+            reason = f"{lock}: {p.reason}" if p.reason else None
+            parts.append(Parsed(self.name, tuple(findings), p.status, reason, p.coverage, p.version))
         out = combine(self.name, parts)
-        return ScanOutput(Parsed(self.name, out.findings, out.status, out.reason,
-                                 {**out.coverage, "lockfiles": len(lockfiles)}, out.version,
-                                 {"advisory_source": "npm registry audit endpoint"}), total, len(parts))
+        return ScanOutput(
+            Parsed(
+                self.name,
+                out.findings,
+                out.status,
+                out.reason,
+                {**out.coverage, "lockfiles": len(lockfiles)},
+                out.version,
+                {"advisory_source": "npm registry audit endpoint"},
+            ),
+            total,
+            len(parts),
+        )
 
     def parse(self, ctx: ScanContext, results: Sequence[ProcResult]) -> Parsed:
         (res,) = results
         if res.error:
             return Parsed(self.name, status=Status.FAILED, reason=res.error)
         if not res.stdout.strip():
-            return Parsed(self.name, status=Status.FAILED,
-                          reason=f"npm audit exited {res.returncode}: {res.stderr_tail() or 'no output'}")
+            return Parsed(
+                self.name,
+                status=Status.FAILED,
+                reason=f"npm audit exited {res.returncode}: {res.stderr_tail() or 'no output'}",
+            )
         try:
-            return npm_parser.parse(res.stdout, "npm audit output")
+            parsed = npm_parser.parse(res.stdout, "npm audit output")
         except ParseError as exc:
-            return Parsed(self.name, status=Status.FAILED, reason=f"unreadable output: {exc.problem}")
+            why = res.stderr_tail()
+            text = f"unreadable output (exit {res.returncode}): {exc.problem}"
+            return Parsed(self.name, status=Status.FAILED, reason=text + (f"; stderr: {why}" if why else ""))
+        if parsed.status is Status.OK and res.returncode not in (0, 1):
+            # npm audit exits 1 when it found vulnerabilities; anything else is a crash, whatever it printed
+            return Parsed(
+                self.name,
+                parsed.findings,
+                Status.FAILED,
+                f"npm audit exited {res.returncode}: {res.stderr_tail() or 'no message'}",
+                parsed.coverage,
+                parsed.version,
+            )
+        return parsed
+
+
+def _with_manifest(findings: Sequence[Finding], lock: str) -> list[Finding]:
+    """npm audit findings tied to the lockfile that was audited."""
+    return [
+        f.with_(package=replace(f.package, manifest=lock, ecosystem=f.package.ecosystem or NPM))
+        if f.package
+        else f
+        for f in findings
+    ]

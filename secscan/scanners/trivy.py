@@ -11,13 +11,20 @@ from secscan.model import Category, Finding, Location, Status
 from secscan.parsers import trivy as trivy_parser
 from secscan.parsers.interface import Parsed
 from secscan.scanners import canaries
-from secscan.scanners.interface import Canary, Invocation, ProcResult, ScanContext, ScanOutput, Scanner
+from secscan.scanners.interface import Canary, Invocation, ProcResult, ScanContext, Scanner, ScanOutput
 from secscan.scanners.status import combine
 
 if TYPE_CHECKING:
     from secscan.run.runner import Runner
 
 OFFLINE_FLAGS = ("--offline-scan", "--skip-db-update")
+
+
+def common_flags(ctx: ScanContext) -> list[str]:
+    """JSON output, quiet, Trivy's own timeout (its default of 5 minutes would cut our longer one
+    short), and the offline flags under --offline."""
+    flags = ["--format", "json", "--quiet", "--timeout", f"{max(1, int(ctx.timeout))}s"]
+    return flags + list(OFFLINE_FLAGS) if ctx.offline else flags
 
 
 def _parse_trivy(name: str, res: ProcResult) -> Parsed:
@@ -44,8 +51,11 @@ class TrivyFsScanner(Scanner):
         return None
 
     def canary(self, ctx: ScanContext) -> Canary:
-        return Canary({"canary_trivy_credentials.ini": canaries.fake_aws_key_file()},
-                      frozenset({"aws-access-key-id"}), require_all=False)
+        return Canary(
+            {"canary_trivy_credentials.ini": canaries.fake_aws_key_file()},
+            frozenset({"aws-access-key-id"}),
+            require_all=False,
+        )
 
     def canary_keys(self, finding: Finding) -> set[str]:
         return {"aws-access-key-id"} if "aws-access-key-id" in finding.rule_id.lower() else set()
@@ -53,20 +63,32 @@ class TrivyFsScanner(Scanner):
     def version_invocation(self, ctx: ScanContext) -> Invocation:
         return Invocation(("trivy", "--version"), ctx.target, 30.0)
 
-    def invocations(self, ctx: ScanContext, files: Sequence[str], canary_files: Sequence[Path]) -> list[Invocation]:
-        argv = ["trivy", "fs", "--format", "json", "--quiet", "--scanners", "vuln,secret,misconfig"]
-        if ctx.offline:
-            argv += OFFLINE_FLAGS
-        argv.append(str(ctx.target))
+    def invocations(
+        self, ctx: ScanContext, files: Sequence[str], canary_files: Sequence[Path]
+    ) -> list[Invocation]:
+        argv = ["trivy", "fs", *common_flags(ctx), "--scanners", "vuln,secret,misconfig", str(ctx.target)]
         return [Invocation(tuple(argv), ctx.target, ctx.timeout, label="trivy fs")]
 
     def parse(self, ctx: ScanContext, results: Sequence[ProcResult]) -> Parsed:
         parsed = _parse_trivy(self.name, results[0])
         prefix = str(ctx.target).rstrip("/") + "/"
-        fixed = [f.with_(location=Location(f.location.path.removeprefix(prefix), f.location.start_line,
-                                           f.location.end_line, f.location.image, f.location.layer))
-                 if f.location else f for f in parsed.findings]
-        return Parsed(parsed.tool, tuple(fixed), parsed.status, parsed.reason, parsed.coverage, parsed.version)
+        fixed = [
+            f.with_(
+                location=Location(
+                    f.location.path.removeprefix(prefix),
+                    f.location.start_line,
+                    f.location.end_line,
+                    f.location.image,
+                    f.location.layer,
+                )
+            )
+            if f.location
+            else f
+            for f in parsed.findings
+        ]
+        return Parsed(
+            parsed.tool, tuple(fixed), parsed.status, parsed.reason, parsed.coverage, parsed.version
+        )
 
 
 class TrivyImageScanner(Scanner):
@@ -85,26 +107,48 @@ class TrivyImageScanner(Scanner):
     def version_invocation(self, ctx: ScanContext) -> Invocation:
         return Invocation(("trivy", "--version"), ctx.target, 30.0)
 
-    def execute(self, ctx: ScanContext, files: Sequence[str], canary_files: Sequence[Path],
-                runner: Runner) -> ScanOutput:
+    def execute(
+        self, ctx: ScanContext, files: Sequence[str], canary_files: Sequence[Path], runner: Runner
+    ) -> ScanOutput:
         parts: list[Parsed] = []
         total = 0.0
         for image in ctx.images:
-            argv = ["trivy", "image", "--format", "json", "--quiet"]
-            if ctx.offline:
-                argv += OFFLINE_FLAGS
-            res = runner.run(Invocation((*argv, "--", image), ctx.target, ctx.timeout, label=f"trivy image {image}"))
+            argv = ["trivy", "image", *common_flags(ctx)]
+            inv = Invocation((*argv, "--", image), ctx.target, ctx.timeout, label=f"trivy image {image}")
+            res = runner.run(inv)
             total += res.duration_s
             if res.timed_out:
                 parts.append(Parsed(self.name, status=Status.TIMEOUT, reason=f"{image}: timed out"))
                 continue
             p = _parse_trivy(self.name, res)
             reason = f"{image}: {p.reason}" if p.reason else None
-            findings = tuple(f.with_(category=Category.CONTAINER, location=Location(
-                f.location.path if f.location else image, f.location.start_line if f.location else None,
-                f.location.end_line if f.location else None, image, f.location.layer if f.location else None))
-                for f in p.findings)
-            parts.append(Parsed(self.name, findings, p.status, reason, {**p.coverage, "images": 1}, p.version))
+            findings = tuple(in_image(f, image) for f in p.findings)
+            cov = {**p.coverage, "images": 1}
+            parts.append(Parsed(self.name, findings, p.status, reason, cov, p.version))
         out = combine(self.name, parts)
-        return ScanOutput(Parsed(self.name, out.findings, out.status, out.reason, out.coverage, out.version,
-                                 {"images": list(ctx.images)}), total, len(parts))
+        return ScanOutput(
+            Parsed(
+                self.name,
+                out.findings,
+                out.status,
+                out.reason,
+                out.coverage,
+                out.version,
+                {"images": list(ctx.images)},
+            ),
+            total,
+            len(parts),
+        )
+
+
+def in_image(f: Finding, image: str) -> Finding:
+    """A finding of an image scan: located in the image (and layer); packages are category container
+    (secrets, misconfigurations and licenses keep their own category)."""
+    loc = f.location
+    where = (
+        Location(loc.path, loc.start_line, loc.end_line, image, loc.layer)
+        if loc
+        else Location(image, image=image)
+    )
+    category = Category.CONTAINER if f.category in (Category.DEPENDENCY, Category.CONTAINER) else f.category
+    return f.with_(category=category, location=where)
