@@ -13,28 +13,56 @@ from secscan.errors import UsageError
 from secscan.model import Result
 
 BASELINE_VERSION = 1
+ACCOUNTABILITY = ("reason", "owner", "expires", "added")
+DEFAULT_REASON = "accepted when the baseline was created"
 
 
-def entries_for(result: Result, reason: str | None, owner: str | None, expires: date | None,
-                previous: Mapping[str, Mapping[str, Any]] | None = None) -> list[dict[str, Any]]:
-    """Baseline entries for every finding of a result (keeping reasons of entries that already existed)."""
+def entries_for(
+    result: Result,
+    reason: str | None,
+    owner: str | None,
+    expires: date | None,
+    previous: Mapping[str, Mapping[str, Any]] | None = None,
+) -> list[dict[str, Any]]:
+    """Baseline entries for every finding of a result, sorted for stable diffs.
+
+    No value is ever written: a finding is identified by its fingerprint (and a secret by the hash the report
+    already holds). An entry that already existed keeps its reason, owner, expiry and date added; new entries
+    get the given ones.
+    """
+    today = datetime.now(UTC).date().isoformat()
     out = []
     for f in result.findings:
-        old = dict((previous or {}).get(f.fingerprint, {}))
-        out.append({
-            "fingerprint": f.fingerprint, "rule_id": f.rule_id, "severity": f.severity.label,
-            "category": f.category.value, "path": f.location.path if f.location else None,
-            "package": f"{f.package.name}=={f.package.version}" if f.package else None,
-            "secret_hash": f.secret_hash,
-            "reason": old.get("reason") or reason or "accepted when the baseline was created",
-            "owner": old.get("owner") or owner,
-            "expires": old.get("expires") or (expires.isoformat() if expires else None),
-        })
-    return out
+        old = (previous or {}).get(f.fingerprint)
+        kept = (
+            {k: old.get(k) for k in ACCOUNTABILITY}
+            if old is not None
+            else {
+                "reason": reason or DEFAULT_REASON,
+                "owner": owner,
+                "expires": expires.isoformat() if expires else None,
+                "added": today,
+            }
+        )
+        out.append(
+            {
+                "fingerprint": f.fingerprint,
+                "rule_id": f.rule_id,
+                "severity": f.severity.label,
+                "category": f.category.value,
+                "path": f.location.path if f.location else None,
+                "package": f"{f.package.name}=={f.package.version}" if f.package else None,
+                "secret_hash": f.secret_hash,
+                **kept,
+            }
+        )
+    unique = {e["fingerprint"]: e for e in out}  # one entry per fingerprint
+    return sorted(unique.values(), key=lambda e: (e["path"] or "", e["rule_id"], e["fingerprint"]))
 
 
-def write(path: Path, result: Result, reason: str | None, owner: str | None, expires: date | None,
-          update: bool) -> int:
+def write(
+    path: Path, result: Result, reason: str | None, owner: str | None, expires: date | None, update: bool
+) -> int:
     """Create or update a baseline; returns the number of entries."""
     previous: dict[str, Mapping[str, Any]] = {}
     if update and path.is_file():
@@ -44,10 +72,16 @@ def write(path: Path, result: Result, reason: str | None, owner: str | None, exp
         except (ValueError, KeyError, AttributeError) as exc:
             raise UsageError(f"{path}: cannot update baseline: {exc}") from None
     entries = entries_for(result, reason, owner, expires, previous)
-    doc = {"version": BASELINE_VERSION, "secscan_version": __version__,
-           "created_at": datetime.now(UTC).isoformat(timespec="seconds"), "target": result.target,
-           "entries": entries}
+    doc = {
+        "version": BASELINE_VERSION,
+        "secscan_version": __version__,
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "entries": entries,
+    }
     from secscan.formats.write import atomic_write
 
-    atomic_write(path, (json.dumps(doc, indent=2) + "\n").encode("utf-8"))
+    try:
+        atomic_write(path, (json.dumps(doc, indent=2) + "\n").encode("utf-8"))
+    except OSError as exc:
+        raise UsageError(f"cannot write baseline {path}: {exc.strerror or exc}") from None
     return len(entries)

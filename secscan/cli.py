@@ -46,8 +46,9 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_USAGE)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The whole command line."""
+def build_parser(wanted: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line. Module commands (pqc, mtls) are imported only when wanted is one of them
+    (or None: all), which keeps start-up cheap for the pre-commit path."""
     from secscan import cli_scan, cli_tools
 
     parser = _Parser(prog="secscan", description="Run security scanners with honest scanner health.")
@@ -61,9 +62,10 @@ def build_parser() -> argparse.ArgumentParser:
     cli_tools.add_commands(sub)
     for name, (module, help_text) in MODULE_COMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
-        mod = importlib.import_module(module)
-        mod.add_arguments(p)
-        p.set_defaults(func=mod.run)
+        if wanted is None or wanted == name:
+            mod = importlib.import_module(module)
+            mod.add_arguments(p)
+            p.set_defaults(func=mod.run)
     return parser
 
 
@@ -72,7 +74,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args_list
     try:
-        parser = build_parser()
+        first = next((a for a in args_list if not a.startswith("-")), None)
+        parser = build_parser(first if first in MODULE_COMMANDS or first is None else "")
         args = parser.parse_args(args_list)
         func: Callable[[argparse.Namespace], int] = args.func
         return func(args)

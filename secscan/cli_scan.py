@@ -116,6 +116,17 @@ def _target(args: argparse.Namespace) -> tuple[Path, tuple[str, ...]]:
     return Path(args.path), ()
 
 
+def _output_dir(args: argparse.Namespace, target: Path) -> Path:
+    """--output-dir, else reports/ (for --staged: a folder inside the git directory, worktrees included)."""
+    if args.output_dir is not None:
+        return Path(args.output_dir)
+    if getattr(args, "staged", False):
+        from secscan.api import staged_report_dir
+
+        return Path(staged_report_dir(target))
+    return Path("reports")
+
+
 def build_options(args: argparse.Namespace) -> tuple[ScanOptions, tuple[str, ...]]:
     """ScanOptions from the command line and [tool.secscan] (the command line wins)."""
     target, paths = _target(args)
@@ -149,7 +160,7 @@ def build_options(args: argparse.Namespace) -> tuple[ScanOptions, tuple[str, ...
         images=tuple(args.names if args.command == "container" else args.images),
         no_containers=args.no_containers,
         excludes=tuple(conf.get("exclude", [])) + tuple(args.exclude),
-        output_dir=(args.output_dir or Path("reports")).resolve(),
+        output_dir=_output_dir(args, target).resolve(),
         paths=paths,
         staged=bool(getattr(args, "staged", False)),
         severity_overrides=dict(conf.get("severity", {})),
@@ -160,12 +171,23 @@ def build_options(args: argparse.Namespace) -> tuple[ScanOptions, tuple[str, ...
     return opts, parse_formats(args.format)
 
 
+def check_output_dir(folder: Path) -> None:
+    """Fail before scanning when the report folder cannot be created or written."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"--output-dir {folder}: cannot create it: {exc.strerror or exc}") from None
+    if not folder.is_dir() or not os.access(folder, os.W_OK):
+        raise UsageError(f"--output-dir {folder}: not a writable folder")
+
+
 def run_scan(args: argparse.Namespace) -> int:
     """secscan all/sast/deps/secrets/container."""
     from secscan import api
     from secscan.run.progress import Progress
 
     opts, formats = build_options(args)
+    check_output_dir(opts.output_dir or Path("reports"))
     progress = Progress(quiet=args.quiet)
     try:
         result = api.run(opts, progress=progress)

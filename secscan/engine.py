@@ -14,6 +14,7 @@ from pathlib import Path
 
 from secscan import __version__
 from secscan.changes import collect as collect_changes
+from secscan.enrich import redact_outcomes
 from secscan.files import CANARY_PREFIX, FileSet, walk
 from secscan.model import Finding, Result, ScannerResult, Status
 from secscan.options import ScanOptions
@@ -210,7 +211,7 @@ def scan(opts: ScanOptions, progress: Progress | None = None, runner: Runner | N
     runs, interrupted = run_scanners(opts, fs, runner, progress or _noop, cache)
     import_runs = run_imports(opts.imports)
     findings: list[Finding] = [f for r in (*runs, *import_runs) for f in r.findings]
-    scanners = [r.result for r in (*runs, *import_runs)]
+    scanners, notes = redact_outcomes([r.result for r in (*runs, *import_runs)], notes)
     return finish(
         opts,
         findings,
@@ -258,6 +259,9 @@ def _coverage_notes(fs: FileSet, opts: ScanOptions) -> list[str]:
         notes.append(
             f"{len(fs.unreadable)} path(s) could not be read (coverage gap): " + ", ".join(fs.unreadable[:5])
         )
+    if fs.special:
+        notes.append(f"{len(fs.special)} special file(s) (FIFO, socket, device) not scanned: "
+                     + ", ".join(fs.special[:5]))
     if fs.links_skipped:
         notes.append(f"{fs.links_skipped} symbolic link(s) not followed")
     if fs.too_deep:

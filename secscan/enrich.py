@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
-from secscan.model import Category, Finding
+from secscan.model import Category, Finding, ScannerResult
 
 MAX_SNIPPET = 300
 MAX_FILE_BYTES = 5_000_000
@@ -55,7 +56,8 @@ def _mask_literals(text: str) -> str:
 
     def repl(m: re.Match[str]) -> str:
         body = m.group("body")
-        return m.group("q") + (mask(body) if len(body) >= 3 else body) + m.group("q")
+        masked = len(body) < 3 or "********" in body  # already a mask: redaction is idempotent
+        return m.group("q") + (body if masked else mask(body)) + m.group("q")
 
     return _STRING_LITERAL.sub(repl, text)
 
@@ -68,7 +70,8 @@ def redact_text(text: str) -> str:
 
 
 def redact_findings(findings: Sequence[Finding]) -> list[Finding]:
-    """Mask secret-looking text in titles, messages and snippets; credential findings get literals masked."""
+    """Mask secret-looking text in titles, messages, snippets and paths; credential findings get literals
+    masked. Idempotent (a mask is never masked again)."""
     out = []
     for f in findings:
         credential = f.category is Category.SECRET or bool(_CREDENTIAL_HINT.search(f"{f.rule_id} {f.title}"))
@@ -76,5 +79,14 @@ def redact_findings(findings: Sequence[Finding]) -> list[Finding]:
         if credential:
             msg = _mask_literals(msg)
             snippet = _mask_literals(snippet) if snippet else None
-        out.append(f.with_(message=msg, snippet=snippet, title=redact_text(title)))
+        loc = f.location
+        if loc is not None and (path := redact_text(loc.path)) != loc.path:  # a token in a file name
+            loc = replace(loc, path=path)
+        out.append(f.with_(message=msg, snippet=snippet, title=redact_text(title), location=loc))
     return out
+
+
+def redact_outcomes(scanners: Sequence[ScannerResult], notes: Sequence[str]) -> tuple[list[ScannerResult], list[str]]:
+    """Mask secret-looking text in scanner reasons and run notes (they can quote file names and tool output)."""
+    out = [s.with_(reason=redact_text(s.reason)) if s.reason else s for s in scanners]
+    return out, [redact_text(n) for n in notes]

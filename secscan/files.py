@@ -9,10 +9,24 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-DEFAULT_EXCLUDED_DIRS = frozenset({
-    ".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv", ".tox", ".nox", ".mypy_cache",
-    ".ruff_cache", ".pytest_cache", ".hypothesis", ".eggs",
-})
+DEFAULT_EXCLUDED_DIRS = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        "node_modules",
+        "__pycache__",
+        ".venv",
+        "venv",
+        ".tox",
+        ".nox",
+        ".mypy_cache",
+        ".ruff_cache",
+        ".pytest_cache",
+        ".hypothesis",
+        ".eggs",
+    }
+)
 CANARY_PREFIX = ".secscan-canary-"
 MAX_DEPTH = 200
 
@@ -27,6 +41,7 @@ class FileSet:
     unreadable: list[str] = field(default_factory=list)
     links_skipped: int = 0
     too_deep: list[str] = field(default_factory=list)
+    special: list[str] = field(default_factory=list)  # FIFOs, sockets, devices: never handed to a scanner
     excluded: int = 0
     selected: list[str] = field(default_factory=list)  # the part per-file scanners get (shard, --staged)
 
@@ -38,20 +53,37 @@ class FileSet:
 
 
 def _excluded(rel: str, name: str, patterns: Sequence[str]) -> bool:
-    return any(fnmatch.fnmatch(rel, p) or fnmatch.fnmatch(name, p) or rel.startswith(p.rstrip("/") + "/")
-               for p in patterns)
+    return any(
+        fnmatch.fnmatch(rel, p) or fnmatch.fnmatch(name, p) or rel.startswith(p.rstrip("/") + "/")
+        for p in patterns
+    )
 
 
-def walk(root: Path, excludes: Sequence[str] = (), skip_dirs: Sequence[Path] = (),
-         ignored: frozenset[str] = frozenset()) -> FileSet:
-    """List regular files under root. Symbolic links are never followed (counted instead).
+def readable(path: str) -> bool:
+    """Whether the current user may read path (a separate function so tests can simulate a denial: the
+    test suite runs as root, for whom ``chmod 000`` changes nothing)."""
+    return os.access(path, os.R_OK)
+
+
+def walk(
+    root: Path,
+    excludes: Sequence[str] = (),
+    skip_dirs: Sequence[Path] = (),
+    ignored: frozenset[str] = frozenset(),
+) -> FileSet:
+    """List regular files under root. Symbolic links are never followed (counted instead); folders that
+    cannot be listed and files that cannot be read go to ``unreadable`` (coverage gaps); FIFOs, sockets and
+    devices go to ``special`` (opening a FIFO would hang a scanner).
 
     ignored: paths git ignores (folders end with "/"), left out like excludes.
     """
     fs = FileSet(root=root)
     if root.is_file():
-        fs.files.append(root.name)
-        fs.sizes[root.name] = root.stat().st_size
+        if readable(str(root)):
+            fs.files.append(root.name)
+            fs.sizes[root.name] = root.stat().st_size
+        else:
+            fs.unreadable.append(root.name)
         return fs
     skip_real = {os.path.realpath(p) for p in skip_dirs}
     stack: list[tuple[str, str, int]] = [(str(root), "", 0)]
@@ -72,9 +104,13 @@ def walk(root: Path, excludes: Sequence[str] = (), skip_dirs: Sequence[Path] = (
             if stat.S_ISLNK(st.st_mode):
                 fs.links_skipped += 1
             elif stat.S_ISDIR(st.st_mode):
-                if (entry.name in DEFAULT_EXCLUDED_DIRS or entry.name.startswith(CANARY_PREFIX)
-                        or rel + "/" in ignored or os.path.realpath(entry.path) in skip_real
-                        or _excluded(rel, entry.name, excludes)):
+                if (
+                    entry.name in DEFAULT_EXCLUDED_DIRS
+                    or entry.name.startswith(CANARY_PREFIX)
+                    or rel + "/" in ignored
+                    or os.path.realpath(entry.path) in skip_real
+                    or _excluded(rel, entry.name, excludes)
+                ):
                     fs.excluded += 1
                 elif depth + 1 > MAX_DEPTH:
                     fs.too_deep.append(rel)
@@ -83,10 +119,12 @@ def walk(root: Path, excludes: Sequence[str] = (), skip_dirs: Sequence[Path] = (
             elif stat.S_ISREG(st.st_mode):
                 if rel in ignored or _excluded(rel, entry.name, excludes):
                     fs.excluded += 1
-                elif not os.access(entry.path, os.R_OK):
+                elif not readable(entry.path):
                     fs.unreadable.append(rel)
                 else:
                     fs.files.append(rel)
                     fs.sizes[rel] = st.st_size
+            else:
+                fs.special.append(rel)
     fs.files.sort()
     return fs

@@ -101,14 +101,14 @@ def _identifier(ident: str) -> dict[str, Any]:
             "type": "cve",
             "name": up,
             "value": up,
-            "url": f"https://nvd.nist.gov/vuln/detail/{quote(up)}",
+            "url": f"https://nvd.nist.gov/vuln/detail/{quote(up, errors='replace')}",
         }
     if up.startswith("GHSA-"):
         return {
             "type": "ghsa",
             "name": ident,
             "value": ident,
-            "url": f"https://github.com/advisories/{quote(ident)}",
+            "url": f"https://github.com/advisories/{quote(ident, errors='replace')}",
         }
     adv = _ADVISORY.match(ident)
     if adv:
@@ -116,7 +116,7 @@ def _identifier(ident: str) -> dict[str, Any]:
             "type": adv.group(1).lower(),
             "name": ident,
             "value": ident,
-            "url": f"https://osv.dev/vulnerability/{quote(ident)}",
+            "url": f"https://osv.dev/vulnerability/{quote(ident, errors='replace')}",
         }
     return {"type": "other", "name": ident[:255], "value": ident}
 
@@ -174,7 +174,7 @@ def _description(f: Finding) -> str:
     if sup:
         text += f"\n\n{'Suppressed' if f.suppressed else 'Suppression'} in secscan: {sup}"
     if f.pre_existing:
-        text += "\n\nPre-existing: in the secscan baseline."
+        text += "\n\nPre-existing: outside the changes under review (--changed-since); not counted."
     return text[:1_000_000]
 
 

@@ -1,7 +1,8 @@
 """Markdown report (`secscan.md`): a CI job summary or pull-request comment.
 
-Order: the verdict (and why), top actions, counts, scanner health, critical and high findings (new first),
-the rest folded, suppressed findings and stale suppressions. Every piece of text that comes from scanned code
+Order: the verdict (and why), top actions, counts, scanner health, the new findings (critical and high in
+full, the rest folded), then pre-existing ones (folded), suppressed findings and stale suppressions.
+Every piece of text that comes from scanned code
 is escaped (`md`), so a path or message cannot open HTML, a link, a code span or a new table cell.
 """
 
@@ -30,6 +31,7 @@ MAX_CELL = 300  # characters of one cell; GitHub caps a comment at 65,536 and a 
 
 _MD_PUNCT = re.compile(r"([\\*_\[\]|~#!{}])")
 _NEWLINES = re.compile(r"\r\n|\r|\n|\u2028|\u2029")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # terminal escapes from file names
 ICONS = {"passed": "\u2705", "failed": "\u274c", "incomplete": "\u26a0\ufe0f"}
 WARN = "\u26a0\ufe0f"
 
@@ -41,7 +43,7 @@ def md(text: object, limit: int = MAX_CELL) -> str:
         s = s[: limit - 1] + "\u2026"
     s = _MD_PUNCT.sub(r"\\\1", s)
     s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("`", "&#96;")
-    return _NEWLINES.sub("<br>", s)
+    return _NEWLINES.sub("<br>", _CONTROL.sub("\ufffd", s))
 
 
 def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
@@ -165,42 +167,37 @@ def _capped(rows: Sequence[Finding], limit: int) -> tuple[list[str], list[str]]:
     return table, more
 
 
+def _folded(summary: str, rows: Sequence[Finding], limit: int) -> list[str]:
+    if not rows:
+        return []
+    table, more = _capped(rows, limit)
+    return [f"<details><summary>{summary}</summary>", "", *table, "", *more, "</details>", ""]
+
+
 def _findings(result: Result) -> list[str]:
+    """New findings first (critical and high in full, the rest folded), then pre-existing ones, folded."""
     active = [f for f in ordered(result.findings) if not f.suppressed]
-    top = [f for f in active if f.severity >= Severity.HIGH]
-    rest = [f for f in active if f.severity < Severity.HIGH]
-    out: list[str] = []
-    new_top = [f for f in top if not f.pre_existing]
-    old_top = [f for f in top if f.pre_existing]
-    out += ["### Critical and high findings" + (" (new)" if old_top else ""), ""]
+    new = [f for f in active if not f.pre_existing]
+    old = [f for f in active if f.pre_existing]
+    new_top = [f for f in new if f.severity >= Severity.HIGH]
+    new_rest = [f for f in new if f.severity < Severity.HIGH]
+    old_top = [f for f in old if f.severity >= Severity.HIGH]
+    old_rest = [f for f in old if f.severity < Severity.HIGH]
+    out: list[str] = ["### Critical and high findings" + (" (new)" if old else ""), ""]
+    if old:
+        out += [f"**{len(new)} new finding(s)** in the changes under review; {len(old)} pre-existing "
+                "finding(s) outside them are listed after these and do not count for the gate.", ""]
     if new_top:
         table, more = _capped(new_top, MAX_TOP_ROWS)
         out += [*table, "", *more]
     else:
         out += ["None" + (" (but the scan was incomplete)." if is_incomplete(result) else "."), ""]
-    if old_top:
-        table, more = _capped(old_top, MAX_TOP_ROWS)
-        out += [
-            f"<details><summary>Pre-existing critical and high findings ({len(old_top)}, in the baseline)"
-            "</summary>",
-            "",
-            *table,
-            "",
-            *more,
-            "</details>",
-            "",
-        ]
-    if rest:
-        table, more = _capped(rest, MAX_REST_ROWS)
-        out += [
-            f"<details><summary>Medium, low and info findings ({len(rest)})</summary>",
-            "",
-            *table,
-            "",
-            *more,
-            "</details>",
-            "",
-        ]
+    out += _folded(f"Medium, low and info findings ({len(new_rest)}{' new' if old else ''})", new_rest,
+                   MAX_REST_ROWS)
+    out += _folded(f"Pre-existing critical and high findings ({len(old_top)}, outside the changes, "
+                   "not counted)", old_top, MAX_TOP_ROWS)
+    out += _folded(f"Pre-existing medium, low and info findings ({len(old_rest)}, outside the changes, "
+                   "not counted)", old_rest, MAX_REST_ROWS)
     return out
 
 
@@ -233,7 +230,7 @@ def _suppressed(result: Result) -> list[str]:
     if result.stale_suppressions:
         out += ["### Stale suppressions", "", "These suppressions match no finding; remove them:", ""]
         for s in result.stale_suppressions:
-            out.append("- " + ", ".join(f"{md(k)}: {md(v)}" for k, v in s.items()))
+            out.append("- " + ", ".join(f"{md(k)}: {md(v)}" for k, v in s.items() if v is not None))
         out.append("")
     return out
 

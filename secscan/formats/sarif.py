@@ -57,9 +57,9 @@ def _help_uri(identifiers: tuple[str, ...]) -> str | None:
     for ident in identifiers:
         up = ident.upper()
         if up.startswith("CVE-"):
-            return f"https://nvd.nist.gov/vuln/detail/{quote(ident)}"
+            return f"https://nvd.nist.gov/vuln/detail/{quote(ident, errors='replace')}"
         if up.startswith("GHSA-"):
-            return f"https://github.com/advisories/{quote(ident)}"
+            return f"https://github.com/advisories/{quote(ident, errors='replace')}"
     for num in cwe_numbers(identifiers):
         return f"https://cwe.mitre.org/data/definitions/{num}.html"
     return None
@@ -103,7 +103,8 @@ def rules_for(findings: tuple[Finding, ...]) -> tuple[list[dict[str, Any]], dict
 
 
 def _artifact(uri: str) -> dict[str, Any]:
-    return {"uri": quote(uri.replace("\\", "/"), safe="/@+") or "unknown", "uriBaseId": "%SRCROOT%"}
+    uri = quote(uri.replace("\\", "/"), safe="/@+", errors="replace")  # a non-UTF-8 file name must not crash
+    return {"uri": uri or "unknown", "uriBaseId": "%SRCROOT%"}
 
 
 def _locations(f: Finding) -> list[dict[str, Any]]:

@@ -1,13 +1,23 @@
-"""Scanner execution through the incremental cache (per-file scanners and dependency audits)."""
+"""Scanner execution through the incremental cache (per-file scanners and dependency audits).
+
+A cache scope holds everything that changes a scanner's results besides the file itself: secscan's own code
+and bundled rules, the tool's identity (binary path, size, mtime, package version), the scanner's salt (rule
+folder hash, the target's tool configuration) and the options. Per-file entries are keyed by the file's path
+and content hash. Only results that really ran are stored: a failed run stores nothing, and a partial run
+stores only the files the tool did not name as failed (so those are run again, and stay reported).
+"""
 
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Sequence
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from secscan import __version__
+from secscan.enrich import redact_findings
 from secscan.formats.json_report import finding_from_dict, finding_to_dict
 from secscan.model import Finding, ScannerResult, Status
 from secscan.run.cache import Cache, digest, file_hash
@@ -17,18 +27,54 @@ from secscan.scanners.interface import ScanContext, Scanner
 
 ONLINE_AUDIT_TTL_S = 6 * 3600
 DEPENDENCY_SCANNERS = frozenset({"pip-audit", "npm-audit"})
+SCOPE_VERSION = "v2"
+MANIFEST_PREFIXES = ("requirements", "pyproject", "poetry.lock", "uv.lock", "Pipfile", "package-lock",
+                     "npm-shrinkwrap", "pylock")
+# Context options that cannot change a per-file scanner's findings (anything else is part of the key).
+IRRELEVANT_OPTIONS = frozenset({
+    "require_pqc", "no_containers", "trivy_path", "npm_path", "pqc_algs", "pqc_python", "mtls_target",
+    "mtls_ca", "mtls_cert", "mtls_key", "mtls_server_name", "mtls_pq", "mtls_require_pq", "mtls_timeout"})
+
+
+def _tree_stats(root: Path) -> list[tuple[str, int, int]]:
+    out = []
+    for folder, dirs, names in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        for name in sorted(names):
+            if name.endswith((".pyc", ".pyo")):
+                continue
+            p = os.path.join(folder, name)
+            try:
+                st = os.stat(p)
+            except OSError:
+                continue
+            out.append((os.path.relpath(p, root), st.st_size, st.st_mtime_ns))
+    return out
+
+
+@cache
+def secscan_identity() -> str:
+    """secscan's version, code and bundled rules (names, sizes, mtimes): a new secscan is a new scope."""
+    from secscan.rules import rules_dir
+
+    pkg = Path(__file__).resolve().parents[1]
+    try:
+        rules = rules_dir()
+    except FileNotFoundError:
+        rules = pkg
+    return digest(__version__, _tree_stats(pkg), _tree_stats(rules) if rules != pkg else [])
 
 
 def tool_identity(scanner: Scanner, ctx: ScanContext, runner: Runner) -> str:
-    """Which tool binary runs (path, size, mtime) plus its package version when it is a Python package."""
+    """Which tool binary runs (path, size, mtime) plus its package version; never starts a process."""
     inv = scanner.version_invocation(ctx)
     if inv is None:
-        return f"secscan {__version__}"
+        return f"secscan {__version__} (in process)"
     exe = runner.which(inv.argv[0])
     if exe is None:
         return "missing"
     parts: list[Any] = [exe]
-    for p in {exe, os.path.realpath(exe)}:
+    for p in sorted({exe, os.path.realpath(exe)}):
         try:
             st = os.stat(p)
             parts.append((p, st.st_size, st.st_mtime_ns))
@@ -43,44 +89,126 @@ def tool_identity(scanner: Scanner, ctx: ScanContext, runner: Runner) -> str:
     return digest(*parts)
 
 
-def _scope(scanner: Scanner, ctx: ScanContext, runner: Runner) -> str:
-    return digest("v1", scanner.name, tool_identity(scanner, ctx, runner), scanner.cache_salt(ctx),
-                  ctx.options.get("max_file_size"))
+def relevant_options(ctx: ScanContext) -> dict[str, Any]:
+    """The context options that may change results (unknown options count: the safe side)."""
+    return {k: v for k, v in ctx.options.items() if k not in IRRELEVANT_OPTIONS}
 
 
-def _from_cache(scanner: Scanner, files: Sequence[str], found: list[Finding], canary: dict[str, Any],
-                required: bool) -> ScannerRun:
+def scope_of(scanner: Scanner, ctx: ScanContext, runner: Runner) -> str:
+    """The cache scope of one scanner's results under this context."""
+    return digest(SCOPE_VERSION, secscan_identity(), scanner.name, tool_identity(scanner, ctx, runner),
+                  scanner.cache_salt(ctx), relevant_options(ctx), str(ctx.rules_dir or ""))
+
+
+def _failure_reason(scanner: Scanner, failed: dict[str, str], cached: int) -> str:
+    shown = ", ".join(f"{name} ({why})" for name, why in sorted(failed.items())[:5])
+    more = f" (+{len(failed) - 5} more)" if len(failed) > 5 else ""
+    note = f"; {cached} of them as cached from an earlier run of the same tool on the same content" \
+        if cached else ""
+    return f"{scanner.name} could not scan {len(failed)} file(s): {shown}{more}{note}"
+
+
+def _from_cache(scanner: Scanner, files: Sequence[str], found: list[Finding], failed: dict[str, str],
+                canary: dict[str, Any], required: bool, canary_used: bool) -> ScannerRun:
+    state = canary.get("canary") if canary_used else "disabled"
+    status, reason = Status.OK, None
+    if failed:
+        status, reason = Status.PARTIAL, _failure_reason(scanner, failed, len(failed))
+    cov = {"files_scanned": len(files) - len(failed), "files_from_cache": len(files)}
+    if failed:
+        cov["errors"] = len(failed)
     return ScannerRun(ScannerResult(
-        name=scanner.name, status=Status.OK, version=canary.get("version"), duration_s=0.0,
-        findings=len(found), coverage={"files_scanned": len(files), "files_from_cache": len(files)},
-        canary="detected (cached)" if canary.get("canary") == "detected" else canary.get("canary"),
+        name=scanner.name, status=status, version=canary.get("version"), duration_s=0.0, reason=reason,
+        findings=len(found), coverage=cov,
+        evidence={"failed_files": failed} if failed else None,
+        canary="detected (cached)" if state == "detected" else state,
         required=required), tuple(found), tuple(files))
 
 
-def _per_file(scanner: Scanner, ctx: ScanContext, files: Sequence[str], runner: Runner, canary_dir: Path | None,
-              required: bool, cache: Cache) -> ScannerRun:
-    scope = _scope(scanner, ctx, runner)
+def _decode(hits: dict[str, Any], keys: dict[str, str], files: Sequence[str]
+            ) -> tuple[list[Finding], dict[str, str], set[str]]:
+    """Cached findings, cached per-file failures, and the files whose entry is unusable (run them again)."""
+    found: list[Finding] = []
+    failed: dict[str, str] = {}
+    bad: set[str] = set()
+    for f in files:
+        entry = hits.get(keys[f])
+        if entry is None:
+            continue
+        if isinstance(entry, dict) and isinstance(entry.get("failed"), str) and len(entry) == 1:
+            failed[f] = entry["failed"]
+            continue
+        try:
+            items = [finding_from_dict(d) for d in entry]
+        except Exception:  # a foreign or damaged entry is never trusted: scan the file again
+            bad.add(f)
+            continue
+        if any(i.location is None or i.location.path != f for i in items):
+            bad.add(f)
+            continue
+        found.extend(items)
+    return found, failed, bad
+
+
+def _storable(run: ScannerRun, todo: Sequence[str]) -> tuple[list[str], dict[str, str]]:
+    """The files whose findings may be cached, and the per-file failures to remember. After an ok run: every
+    file. After a partial run that names its failed files (the canary was found): the others, and the named
+    failures. Otherwise nothing."""
+    res = run.result
+    wanted = set(todo)
+    if any(f.location is None or f.location.path not in wanted for f in run.findings):
+        return [], {}  # a finding that cannot be filed under one of the files: store nothing, trust nothing
+    if res.status is Status.OK:
+        return list(todo), {}
+    failed = (res.evidence or {}).get("failed_files")
+    if res.status is Status.PARTIAL and isinstance(failed, dict) and failed \
+            and res.canary in ("detected", "disabled", "not-applicable"):
+        named = {str(k): str(v) for k, v in failed.items() if str(k) in wanted}
+        if len(named) == len(failed):  # every failure is one of our files (none is the canary or unknown)
+            return [f for f in todo if f not in named], named
+    return [], {}
+
+
+def _per_file(scanner: Scanner, ctx: ScanContext, files: Sequence[str], runner: Runner,
+              canary_dir: Path | None, required: bool, cache: Cache) -> ScannerRun:
+    scope = scope_of(scanner, ctx, runner)
     keys = {f: digest(f, file_hash(ctx.target / f)) for f in files}
     hits = cache.get_many(scope, list(keys.values()))
-    todo = [f for f in files if keys[f] not in hits]
-    cached = [finding_from_dict(d) for f in files if keys[f] in hits for d in hits[keys[f]]]
+    cached, cached_failed, bad = _decode(hits, keys, files)
+    todo = [f for f in files if keys[f] not in hits or f in bad]
     canary_key = digest("canary", canary_dir is not None)
     canary = cache.get(scope, canary_key)
-    if not todo and canary is not None:
-        return _from_cache(scanner, files, cached, canary, required)
+    if not todo and canary_dir is None and canary is None:
+        canary = cache.get(scope, digest("canary", True))  # nothing to check: the version is all we need
+    if not todo and isinstance(canary, dict):
+        return _from_cache(scanner, files, cached, cached_failed, canary, required, canary_dir is not None)
     run = execute(scanner, ctx, todo, runner, canary_dir, required)
-    res = run.result
-    if res.status is Status.OK:
-        by_file: dict[str, list[dict[str, Any]]] = {f: [] for f in todo}
+    store, failed = _storable(run, todo)
+    if store or failed:
+        by_file: dict[str, Any] = {f: [] for f in store}
         for f in run.findings:
             if f.location and f.location.path in by_file:
-                by_file[f.location.path].append(finding_to_dict(f))
+                by_file[f.location.path].append(finding_to_dict(redact_findings([f])[0]))  # no raw secret
+        by_file.update({f: {"failed": why} for f, why in failed.items()})
         cache.put_many(scope, [(keys[f], v) for f, v in by_file.items()])
-        cache.put(scope, canary_key, {"version": res.version, "canary": res.canary})
+        cache.put(scope, canary_key, {"version": run.result.version, "canary": run.result.canary})
+    return _combine(scanner, run, files, todo, cached, cached_failed)
+
+
+def _combine(scanner: Scanner, run: ScannerRun, files: Sequence[str], todo: Sequence[str],
+             cached: list[Finding], cached_failed: dict[str, str]) -> ScannerRun:
+    """The fresh run on the changed files plus what came from the cache: one outcome for the whole tree."""
+    res = run.result
     cov = dict(res.coverage)
     cov["files_from_cache"] = len(files) - len(todo)
     if "files_scanned" in cov:
-        cov["files_scanned"] = int(cov["files_scanned"]) + len(files) - len(todo)
+        cov["files_scanned"] = int(cov["files_scanned"]) + len(files) - len(todo) - len(cached_failed)
+    if cached_failed and res.status in (Status.OK, Status.PARTIAL):
+        fresh = (res.evidence or {}).get("failed_files")
+        failed = {**cached_failed, **(fresh if isinstance(fresh, dict) else {})}
+        cov["errors"] = len(failed)
+        res = res.with_(status=Status.PARTIAL, reason=_failure_reason(scanner, failed, len(cached_failed)),
+                        evidence={**(res.evidence or {}), "failed_files": failed})
     return ScannerRun(res.with_(coverage=cov, findings=len(run.findings) + len(cached)),
                       (*cached, *run.findings), tuple(files))
 
@@ -96,32 +224,42 @@ def _db_identity(db: Path) -> str:
 
 def _dependencies(scanner: Scanner, ctx: ScanContext, files: Sequence[str], runner: Runner,
                   canary_dir: Path | None, required: bool, cache: Cache) -> ScannerRun:
-    manifests = [f for f in files if Path(f).name.startswith(("requirements", "pyproject", "poetry.lock", "uv.lock",
-                                                               "Pipfile", "package-lock", "npm-shrinkwrap", "pylock"))]
+    manifests = [f for f in files if Path(f).name.startswith(MANIFEST_PREFIXES)]
     source = f"osv-db:{_db_identity(ctx.osv_db)}" if ctx.osv_db is not None else "online"
-    key = digest(_scope(scanner, ctx, runner), source, ctx.offline,
+    key = digest(scope_of(scanner, ctx, runner), source, ctx.offline,
                  [(m, file_hash(ctx.target / m)) for m in manifests], canary_dir is not None)
     ttl = None if ctx.osv_db is not None else ONLINE_AUDIT_TTL_S
     hit = cache.get("dependencies", key, ttl)
-    if hit is not None:
-        found = [finding_from_dict(d) for d in hit["findings"]]
-        res = ScannerResult(scanner.name, Status.OK, hit.get("version"), 0.0, None, len(found),
-                            {**hit.get("coverage", {}), "from_cache": 1}, hit.get("evidence"),
-                            hit.get("canary"), required)
-        return ScannerRun(res, tuple(found), tuple(files))
+    if isinstance(hit, dict):
+        try:
+            found = [finding_from_dict(d) for d in hit["findings"]]
+            res = ScannerResult(scanner.name, Status.OK, hit.get("version"), 0.0, None, len(found),
+                                {**hit.get("coverage", {}), "from_cache": 1}, hit.get("evidence"),
+                                hit.get("canary"), required)
+            return ScannerRun(res, tuple(found), tuple(files))
+        except Exception:  # noqa: S110 - a damaged entry is never trusted: run the audit again
+            pass
     run = execute(scanner, ctx, files, runner, canary_dir, required)
     if run.result.status is Status.OK:
-        cache.put("dependencies", key, {"findings": [finding_to_dict(f) for f in run.findings],
-                                        "version": run.result.version, "coverage": dict(run.result.coverage),
-                                        "evidence": dict(run.result.evidence or {}), "canary": run.result.canary})
+        res = run.result
+        stored = [finding_to_dict(f) for f in redact_findings(run.findings)]  # no raw secret on disk
+        cache.put("dependencies", key, {"findings": stored,
+                                        "version": res.version, "coverage": dict(res.coverage),
+                                        "evidence": dict(res.evidence or {}), "canary": res.canary})
     return run
 
 
 def execute_cached(scanner: Scanner, ctx: ScanContext, files: Sequence[str], runner: Runner,
                    canary_dir: Path | None, required: bool, cache: Cache | None) -> ScannerRun:
-    """Like execute(), answering from the cache what has not changed."""
-    if cache is not None and scanner.per_file:
-        return _per_file(scanner, ctx, files, runner, canary_dir, required, cache)
-    if cache is not None and scanner.name in DEPENDENCY_SCANNERS:
-        return _dependencies(scanner, ctx, files, runner, canary_dir, required, cache)
+    """Like execute(), answering from the cache what has not changed (a cache error means no cache)."""
+    try:
+        if cache is not None and scanner.per_file:
+            return _per_file(scanner, ctx, files, runner, canary_dir, required, cache)
+        if cache is not None and scanner.name in DEPENDENCY_SCANNERS:
+            return _dependencies(scanner, ctx, files, runner, canary_dir, required, cache)
+    except sqlite3.Error as exc:
+        run = execute(scanner, ctx, files, runner, canary_dir, required)
+        note = f"cache unusable ({exc}): scanned without it"
+        reason = f"{run.result.reason}; {note}" if run.result.reason else note
+        return ScannerRun(run.result.with_(reason=reason), run.findings, run.files)
     return execute(scanner, ctx, files, runner, canary_dir, required)

@@ -6,28 +6,57 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from secscan.errors import ParseError
+from secscan.errors import ParseError, SecscanError
 from secscan.model import ScannerResult, Status
+from secscan.parsers.interface import MAX_INPUT_BYTES
 from secscan.parsers.registry import parse_file
 from secscan.run.execute import ScannerRun
 
-MAX_IMPORT_BYTES = 200 * 1024 * 1024
+MAX_IMPORT_BYTES = MAX_INPUT_BYTES
+
+
+def import_name(tool: str, path: Path) -> str:
+    """How an imported file appears in the scanner list."""
+    return f"{tool} (import {path.name})"
 
 
 def import_one(tool: str, path: Path) -> ScannerRun:
     """Parse one file; raises ParseError (the CLI turns it into exit 2 for `import`)."""
     start = time.monotonic()
     parsed = parse_file(tool, path)
-    name = f"{parsed.tool} (import {path.name})"
-    return ScannerRun(ScannerResult(
-        name=name, status=parsed.status, version=parsed.version, duration_s=time.monotonic() - start,
-        reason=parsed.reason, findings=len(parsed.findings), coverage=dict(parsed.coverage),
-        evidence={"imported_from": str(path), **(dict(parsed.evidence) if parsed.evidence else {})},
-        canary="not-applicable"), parsed.findings)
+    return ScannerRun(
+        ScannerResult(
+            name=import_name(parsed.tool, path),
+            status=parsed.status,
+            version=parsed.version,
+            duration_s=time.monotonic() - start,
+            reason=parsed.reason,
+            findings=len(parsed.findings),
+            coverage=dict(parsed.coverage),
+            evidence={"imported_from": str(path), **(dict(parsed.evidence) if parsed.evidence else {})},
+            canary="not-applicable",
+        ),
+        parsed.findings,
+    )
+
+
+def _failed(tool: str, path: Path, reason: str) -> ScannerRun:
+    return ScannerRun(
+        ScannerResult(
+            import_name(tool, path),
+            Status.FAILED,
+            reason=reason,
+            evidence={"imported_from": str(path)},
+            canary="not-applicable",
+            required=True,
+        ),
+        (),
+    )
 
 
 def run_imports(imports: Sequence[tuple[str, Path]], strict: bool = False) -> list[ScannerRun]:
-    """Parse every import. Inside a scan a bad file becomes a failed entry (the other results are kept)."""
+    """Parse every import. Inside a scan a bad file becomes a failed (required) entry and the other results
+    are kept; with strict (``secscan import``) the first ParseError is raised."""
     runs = []
     for tool, path in imports:
         try:
@@ -35,6 +64,9 @@ def run_imports(imports: Sequence[tuple[str, Path]], strict: bool = False) -> li
         except ParseError as exc:
             if strict:
                 raise
-            runs.append(ScannerRun(ScannerResult(f"{tool} (import {path.name})", Status.FAILED, reason=str(exc),
-                                                 canary="not-applicable"), ()))
+            runs.append(_failed(tool, path, str(exc)))
+        except SecscanError as exc:  # e.g. an unknown tool name from the API
+            if strict:
+                raise
+            runs.append(_failed(tool, path, str(exc)))
     return runs

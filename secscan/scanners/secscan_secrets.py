@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -32,6 +33,19 @@ class SecscanSecretsScanner(Scanner):
 
     def canary(self, ctx: ScanContext) -> Canary:
         return Canary({CANARY_FILE: canaries.fake_aws_key_file()}, CANARY_EXPECTED)
+
+    def cache_salt(self, ctx: ScanContext) -> str:
+        """The patterns file's content (the ``secret_patterns`` option, else the bundled file)."""
+        from secscan.secrets.engine import ScanOptions
+        from secscan.secrets.patterns import default_patterns_file
+
+        opts = ScanOptions.from_mapping(ctx.options)
+        path = opts.patterns_file or default_patterns_file()
+        try:
+            content = path.read_bytes()
+        except OSError as exc:
+            return f"unreadable {path}: {exc}"
+        return f"{path}\0{hashlib.sha256(content).hexdigest()}\0{opts.backend}"
 
     def parse(self, ctx: ScanContext, results: Sequence[ProcResult]) -> Parsed:
         raise NotImplementedError("secscan-secrets runs in process; use execute()")
