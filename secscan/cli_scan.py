@@ -72,6 +72,7 @@ def add_scan_arguments(p: argparse.ArgumentParser, command: str) -> None:
     )
     p.add_argument("--require-pqc", action="store_true", default=None, help="liboqs unavailable is critical")
     p.add_argument("--exclude", action="append", default=[], help="glob of paths to leave out (repeatable)")
+    p.add_argument("--semgrep-rules", type=Path, default=None, help="semgrep rules folder (default: bundled)")
 
 
 def parse_imports(items: list[str]) -> tuple[tuple[str, Path], ...]:
@@ -114,6 +115,16 @@ def _target(args: argparse.Namespace) -> tuple[Path, tuple[str, ...]]:
     if args.command == "container":
         return Path("."), ()
     return Path(args.path), ()
+
+
+def _extra(args: argparse.Namespace) -> dict[str, Any]:
+    """Scanner-specific options passed through to the scanners' context."""
+    extra: dict[str, Any] = {}
+    if args.semgrep_rules is not None:
+        if not args.semgrep_rules.is_dir():
+            raise UsageError(f"--semgrep-rules {args.semgrep_rules}: not a folder")
+        extra["semgrep_rules"] = str(args.semgrep_rules.resolve())
+    return extra
 
 
 def _output_dir(args: argparse.Namespace, target: Path) -> Path:
@@ -167,6 +178,7 @@ def build_options(args: argparse.Namespace) -> tuple[ScanOptions, tuple[str, ...
         ignores=tuple(conf.get("ignore", [])),
         suppressions=tuple(conf.get("suppress", [])),
         require_pqc=bool(_pick(args.require_pqc, conf, "require_pqc", False)),
+        extra=_extra(args),
     )
     return opts, parse_formats(args.format)
 

@@ -52,6 +52,8 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--offline", action="store_true")
     p.add_argument("--osv-db", type=Path, default=None)
     p.add_argument("--timeout", type=float, default=300.0)
+    p.add_argument("--scanners", default=None, help="only these scanners (comma list)")
+    p.add_argument("--semgrep-rules", type=Path, default=None, help="semgrep rules folder to check")
     p.set_defaults(func=run_doctor)
 
 
@@ -145,6 +147,9 @@ def run_doctor(args: argparse.Namespace) -> int:
     """secscan doctor: every scanner found, version, canary detected."""
     from secscan.doctor import diagnose, render
 
-    report = diagnose(Path(args.path), offline=args.offline, osv_db=args.osv_db, timeout=args.timeout)
+    scanners = tuple(args.scanners.split(",")) if args.scanners else None
+    extra = {"semgrep_rules": str(args.semgrep_rules.resolve())} if args.semgrep_rules else None
+    report = diagnose(Path(args.path), offline=args.offline, osv_db=args.osv_db, timeout=args.timeout,
+                      scanners=scanners, extra=extra)
     sys.stdout.write(render(report, args.format))
     return report.exit_code

@@ -1,12 +1,20 @@
-"""``secscan doctor``: can every scanner that would run be trusted? Found, version, canary, time, hint."""
+"""``secscan doctor``: can every scanner that would run be trusted? Found, version, canary, time, hint.
+
+The doctor runs every scanner, with its canary, on a small sample tree that carries the target's own tool
+configuration (.bandit, pyproject.toml, .secrets.baseline, .semgrepignore), so a configuration that blinds
+a scanner shows up here before it shows up as a clean report. A scanner is trustworthy when it ran ``ok``
+and detected its canary (or has none), or when it would not run at all (skipped, not required).
+"""
 
 from __future__ import annotations
 
 import json
 import shutil
 import tempfile
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from secscan.model import ScannerResult, Status
 from secscan.options import ScanOptions
@@ -16,7 +24,10 @@ EXECUTABLES = {"bandit": "bandit", "semgrep": "semgrep", "pip-audit": "pip-audit
                "detect-secrets": "detect-secrets", "trivy": "trivy", "trivy-image": "trivy"}
 COPIED_CONFIG = (".bandit", "pyproject.toml", ".secrets.baseline", ".semgrepignore")
 SAMPLE_PY = '"""secscan doctor sample."""\n\n\ndef add(a: int, b: int) -> int:\n    return a + b\n'
-SAMPLE_LOCK = '{"name": "doctor", "lockfileVersion": 3, "requires": true, "packages": {"": {"name": "doctor"}}}\n'
+SAMPLE_LOCK = ('{"name": "doctor", "lockfileVersion": 3, "requires": true, '
+               '"packages": {"": {"name": "doctor"}}}\n')
+TRUSTED_CANARY = ("detected", "not-applicable")
+HINT_WIDTH = 150
 
 
 @dataclass(frozen=True)
@@ -24,13 +35,14 @@ class DoctorRow:
     """One scanner's diagnosis."""
 
     scanner: str
-    found: str | None
+    found: str | None  # the executable's path, "built-in", or None when it is not on PATH
     version: str | None
     status: str
     canary: str | None
     seconds: float
     trustworthy: bool
-    hint: str | None
+    hint: str | None  # one line, when something is wrong
+    reason: str | None = None  # the scanner's full reason
 
 
 @dataclass(frozen=True)
@@ -45,12 +57,29 @@ class DoctorReport:
         return 0 if all(r.trustworthy for r in self.rows) else 3
 
 
-def _hint(s: ScannerResult) -> str | None:
-    if s.status is Status.OK and s.canary in ("detected", "not-applicable", None):
-        return None
+def one_line(text: str, width: int = HINT_WIDTH) -> str:
+    """Collapse whitespace and cut to width (with an ellipsis)."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+def _hint(s: ScannerResult, found: str | None) -> str | None:
     if s.status is Status.SKIPPED:
-        return f"not run: {s.reason}"
-    return f"{s.name}: {s.reason or s.status.value}"
+        return one_line(f"not run: {s.reason}") if s.reason else "not run"
+    if s.status is Status.OK and s.canary in TRUSTED_CANARY:
+        return None
+    if s.status is Status.OK and s.canary == "disabled":
+        return "canary disabled: an empty result cannot be told from a clean one"
+    text = s.reason or s.status.value
+    prefix = f"{s.name}: " if not text.startswith(s.name) else ""
+    return one_line(prefix + text)
+
+
+def trustworthy(s: ScannerResult) -> bool:
+    """ok with its canary detected (or none), or not run at all without being required."""
+    if s.status is Status.SKIPPED:
+        return not s.required
+    return s.status is Status.OK and s.canary in TRUSTED_CANARY
 
 
 def _sample_tree(target: Path, folder: Path) -> None:
@@ -64,38 +93,46 @@ def _sample_tree(target: Path, folder: Path) -> None:
 
 
 def diagnose(target: Path, offline: bool = False, osv_db: Path | None = None, timeout: float = 300.0,
-             runner: Runner | None = None) -> DoctorReport:
-    """Run every scanner with its canary on a small sample tree that carries the target's configuration."""
+             runner: Runner | None = None, scanners: Sequence[str] | None = None,
+             extra: Mapping[str, Any] | None = None) -> DoctorReport:
+    """Run the scanners with their canaries on a small sample tree that carries the target's configuration.
+
+    scanners: only these (default: every scanner ``secscan all`` runs); extra: ScanOptions.extra (e.g.
+    ``semgrep_rules``, ``secret_patterns``).
+    """
     from secscan.engine import scan
 
     runner = runner or Runner()
     with tempfile.TemporaryDirectory(prefix="secscan-doctor-") as tmp:
         folder = Path(tmp)
         _sample_tree(target.resolve(), folder)
-        opts = ScanOptions(target=folder, offline=offline, osv_db=osv_db, timeout=timeout, fail_on="never")
+        opts = ScanOptions(target=folder, offline=offline, osv_db=osv_db, timeout=timeout, fail_on="never",
+                           use_cache=False, scanners=tuple(scanners) if scanners else None,
+                           extra=dict(extra or {}))
         result = scan(opts, runner=runner)
     rows = []
     for s in result.scanners:
         exe = EXECUTABLES.get(s.name)
         found = runner.which(exe) if exe else "built-in"
-        skipped_ok = s.status is Status.SKIPPED and not s.required
-        trusted = skipped_ok or (s.status is Status.OK and s.canary in ("detected", "not-applicable"))
         rows.append(DoctorRow(s.name, found, s.version, s.status.value, s.canary, round(s.duration_s, 2),
-                              trusted, _hint(s)))
+                              trustworthy(s), _hint(s, found), s.reason))
     return DoctorReport(tuple(rows))
 
 
 def render(report: DoctorReport, fmt: str = "text") -> str:
     """The doctor table (text) or a JSON document."""
     if fmt == "json":
-        return json.dumps({"exit_code": report.exit_code, "scanners": [asdict(r) for r in report.rows]},
-                          indent=2) + "\n"
-    head = f"{'scanner':<16} {'found':<34} {'version':<10} {'status':<8} {'canary':<15} {'time':>6}  hint"
-    lines = [head, "-" * len(head)]
-    for r in report.rows:
-        mark = "" if r.trustworthy else "  <-- not trustworthy"
-        lines.append(f"{r.scanner:<16} {(r.found or 'NOT FOUND')[:34]:<34} {(r.version or '-')[:10]:<10} "
-                     f"{r.status:<8} {(r.canary or '-'):<15} {r.seconds:5.1f}s  {r.hint or ''}{mark}")
-    verdict = "every scanner that would run is trustworthy" if report.exit_code == 0 else \
-        "some scanners cannot be trusted (exit 3)"
-    return "\n".join(lines) + f"\n\nsecscan doctor: {verdict}\n"
+        return json.dumps({"exit_code": report.exit_code, "trustworthy": report.exit_code == 0,
+                           "scanners": [asdict(r) for r in report.rows]}, indent=2) + "\n"
+    cols = ("scanner", "found", "version", "status", "canary", "time", "ok?", "hint")
+    table = [cols] + [(r.scanner, r.found or "NOT FOUND", r.version or "-", r.status, r.canary or "-",
+                       f"{r.seconds:.1f}s", "yes" if r.trustworthy else "NO", r.hint or "")
+                      for r in report.rows]
+    widths = [max(len(row[i]) for row in table) for i in range(len(cols) - 1)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(row[:-1], widths, strict=True)) + "  " + row[-1]
+             for row in table]
+    lines.insert(1, "-" * min(len(lines[0]) + 20, 160))
+    bad = [r.scanner for r in report.rows if not r.trustworthy]
+    verdict = ("every scanner that would run is trustworthy (exit 0)" if not bad
+               else f"cannot be trusted: {', '.join(bad)} (exit 3)")
+    return "\n".join(line.rstrip() for line in lines) + f"\n\nsecscan doctor: {verdict}\n"

@@ -64,22 +64,27 @@ def read_version(runner: Runner, scanner: Scanner, ctx: ScanContext) -> str | No
 def check_canary(scanner: Scanner, ctx: ScanContext, canary: Canary, found: Sequence[Finding]
                  ) -> tuple[bool, str]:
     """Whether the canary was detected, and a text saying what was expected and seen."""
-    disabled = scanner.disabled_canary_ids(ctx)
-    expected = set(canary.expected) - set(disabled)
+    disabled = set(scanner.disabled_canary_ids(ctx)) & set(canary.expected)
+    expected = set(canary.expected) - disabled
     got: set[str] = set()
     for f in found:
         got |= scanner.canary_keys(f)
     if not expected:
         return False, (f"canary not detected: the configuration disables every expected check "
                        f"({', '.join(sorted(disabled))})")
+    hit = expected & got
     missing = expected - got
-    if (canary.require_all and missing) or not (expected & got):
-        return False, (f"canary not detected: expected {', '.join(sorted(expected))}; "
+    off = f" ({', '.join(sorted(disabled))} disabled by configuration)" if disabled else ""
+    if not hit or (canary.require_all and missing):
+        need = "all of" if canary.require_all else "at least one of"
+        return False, (f"canary not detected: expected {need} {', '.join(sorted(expected))}{off}; "
                        f"missing {', '.join(sorted(missing))}")
-    return True, f"canary detected ({len(expected & got)}/{len(expected)})"
+    return True, f"canary detected ({len(hit)}/{len(expected)}){off}"
 
 
-def _coverage_sanity(name: str, parsed: Parsed, files: Sequence[str], canary_files: int) -> tuple[Status, str | None]:
+def coverage_sanity(name: str, parsed: Parsed, files: Sequence[str], canary_files: int
+                    ) -> tuple[Status, str | None]:
+    """At most partial when bandit or semgrep report far fewer files scanned than they were given."""
     status, reason = parsed.status, parsed.reason
     if status is not Status.OK:
         return status, reason
@@ -93,12 +98,34 @@ def _coverage_sanity(name: str, parsed: Parsed, files: Sequence[str], canary_fil
     return status, reason
 
 
+def _judge_canary(scanner: Scanner, ctx: ScanContext, canary: Canary | None, canary_found: Sequence[Finding],
+                  status: Status, reason: str | None, parsed: Parsed, enabled: bool
+                  ) -> tuple[Status, str | None, str]:
+    """(status, reason, canary state) once the canary's findings are checked."""
+    if not enabled:
+        return status, reason, "disabled"
+    if canary is None:
+        return status, reason, "not-applicable"
+    if status not in (Status.OK, Status.PARTIAL):
+        return status, reason, "not-checked"
+    ok, text = check_canary(scanner, ctx, canary, canary_found)
+    if ok:
+        return status, reason, "detected"
+    note = (parsed.evidence or {}).get("canary_note")
+    text += f"; {note}" if note else ""
+    return Status.FAILED, text + (f"; {reason}" if reason else ""), "missing"
+
+
 def execute(scanner: Scanner, ctx: ScanContext, files: Sequence[str], runner: Runner,
             canary_dir: Path | None, required: bool) -> ScannerRun:
-    """Run the scanner and judge its health; never raises for tool problems."""
+    """Run the scanner and judge its health; never raises for tool problems.
+
+    The canary's findings are checked and removed here: they never reach a report, a count or the gate.
+    """
     start = time.monotonic()
     canary = scanner.canary(ctx) if canary_dir is not None else None
-    canary_paths = _write_canary(canary, canary_dir, scanner.name, ctx.target) if canary and canary_dir else []
+    canary_paths = _write_canary(canary, canary_dir, scanner.name, ctx.target) if canary and canary_dir \
+        else []
     version = read_version(runner, scanner, ctx)
     out = scanner.execute(ctx, files, canary_paths, runner)
     parsed = out.parsed
@@ -106,18 +133,17 @@ def execute(scanner: Scanner, ctx: ScanContext, files: Sequence[str], runner: Ru
                                           f.location.end_line, f.location.image, f.location.layer))
                 if f.location else f for f in parsed.findings]
     canary_found, real = scanner.split_canary(findings, [str(p) for p in canary_paths])
+    canary_found += [f for f in real if f.location and CANARY_PREFIX in f.location.path]
     real = [f for f in real if not (f.location and CANARY_PREFIX in f.location.path)]
-    status, reason = _coverage_sanity(scanner.name, parsed, files, len(canary_paths))
-    canary_state = "disabled" if canary_dir is None else ("not-applicable" if canary is None else None)
-    if canary is not None and status in (Status.OK, Status.PARTIAL):
-        ok, text = check_canary(scanner, ctx, canary, canary_found)
-        canary_state = "detected" if ok else "missing"
-        if not ok:
-            status, reason = Status.FAILED, text + (f"; {reason}" if reason else "")
-    elif canary is not None:
-        canary_state = "not-checked"
+    status, reason = coverage_sanity(scanner.name, parsed, files, len(canary_paths))
+    status, reason, canary_state = _judge_canary(scanner, ctx, canary, canary_found, status, reason, parsed,
+                                                 canary_dir is not None)
     evidence = dict(parsed.evidence) if parsed.evidence else None
+    coverage = dict(parsed.coverage)
+    if scanner.name in _PYTHON_COVERAGE_SCANNERS and "files_scanned" in coverage:  # counted the canary too
+        coverage["files_scanned"] = max(0, int(coverage["files_scanned"]) - len(canary_paths))
     return ScannerRun(ScannerResult(
         name=scanner.name, status=status, version=parsed.version or version,
-        duration_s=time.monotonic() - start, reason=reason, findings=len(real), coverage=dict(parsed.coverage),
-        evidence=evidence, canary=canary_state, required=required), tuple(real), tuple(files))
+        duration_s=time.monotonic() - start, reason=reason, findings=len(real),
+        coverage=coverage, evidence=evidence, canary=canary_state, required=required),
+        tuple(real), tuple(files))

@@ -23,11 +23,20 @@ def canary(cmd, data):
 # bandit test ids the Python canary triggers.
 BANDIT_EXPECTED = frozenset({"B602", "B301", "B506", "B324"})
 
-# bundled semgrep rule ids (suffixes) the Python canary triggers.
-SEMGREP_EXPECTED = frozenset({
-    "secscan.python.subprocess-shell-true", "secscan.python.pickle-loads", "secscan.python.yaml-load",
-    "secscan.python.weak-hash-md5",
-})
+# bundled semgrep rule id -> the line of PYTHON_CANARY it must flag.
+SEMGREP_RULE_LINES: dict[str, int] = {
+    "secscan.python.subprocess-shell-true": 10,
+    "secscan.python.pickle-loads": 11,
+    "secscan.python.yaml-load": 12,
+    "secscan.python.weak-hash-md5": 13,
+}
+
+# bundled semgrep rule ids the Python canary triggers.
+SEMGREP_EXPECTED = frozenset(SEMGREP_RULE_LINES)
+
+# Every file name a canary is written under (reports must never mention one).
+CANARY_FILE_NAMES = ("canary_bandit.py", "canary_semgrep.py", "canary_credentials.ini",
+                     "secscan_canary_credentials.ini")
 
 
 def fake_aws_key_file() -> str:

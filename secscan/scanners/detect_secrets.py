@@ -1,35 +1,147 @@
 """detect-secrets, always with ``--all-files`` so a folder outside git is scanned for real.
 
-detect-secrets drops files outside its working directory, so the canary must sit inside the target (the
-engine puts it there when the target is writable). A target's ``.secrets.baseline`` supplies the team's
-plugin and filter settings: it is copied, never modified.
+A target's ``.secrets.baseline`` supplies the team's plugin and filter settings: a fresh copy is used for
+every invocation, the original is never modified. A baseline whose ``plugins_used`` lacks AWSKeyDetector
+disables the canary's check, so the canary fails and says why.
+
+Coverage is measured, not assumed: detect-secrets runs with ``-v``, which logs "Checking file: NAME" for
+every file it opens and "Skipping "NAME" due to FILTER" for every file a filter drops. ``files_scanned``
+counts the first, ``files_skipped_by_filters`` the second, and ``files_unaccounted`` the files it was
+given that appear in neither (detect-secrets silently drops missing files, symbolic links leading out of
+the folder and files outside its working directory). No text file checked, or many files unaccounted
+for, is ``partial`` with the numbers in the reason.
+
+The canary must sit inside the working directory: detect-secrets drops files outside it. The engine puts
+the canary folder inside the target when the target is writable, and the canary then rides in the same
+invocation as the real files. For a read-only target the canary folder is elsewhere; the canary is then
+scanned by a second detect-secrets invocation, run in the canary folder with the same baseline settings
+and flags. It still proves that this detect-secrets and this configuration detect an AWS key, but not
+that the real invocation did: the evidence says so (``canary_run``).
 """
 
 from __future__ import annotations
 
+import json
+import os
+import re
 import shutil
 import tempfile
+from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from secscan.errors import ParseError
-from secscan.model import Category, Finding, Status
+from secscan.files import CANARY_PREFIX
+from secscan.model import Category, Finding, Location, Status
 from secscan.parsers import detect_secrets as ds_parser
 from secscan.parsers.interface import Parsed
 from secscan.scanners import canaries
-from secscan.scanners.interface import (
-    Canary, Invocation, ProcResult, ScanContext, ScanOutput, Scanner,
-)
+from secscan.scanners.interface import Canary, Invocation, ProcResult, ScanContext, Scanner, ScanOutput
 
 if TYPE_CHECKING:
     from secscan.run.runner import Runner
 
 BASELINE = ".secrets.baseline"
+CANARY_FILE = "canary_credentials.ini"
+CANARY_PLUGIN = "AWSKeyDetector"
+SEPARATE_CANARY_RUN = "separate invocation in the canary folder (the target is not writable)"
+UNACCOUNTED_LIMIT = 0.1  # more than this share of the given files silently dropped: partial
+_CHECKING = re.compile(r"^\[scan\]\s+INFO\s+Checking file: (.+)$")
+_SKIPPING = re.compile(r'^\[scan\]\s+INFO\s+Skipping "(.+)" due to `([^`]+)`$')
+_UNOPENED = re.compile(r"^\[scan\]\s+WARNING\s+Unable to open file: (.+)$")
+_ERROR = re.compile(r"^\[\w+\]\s+ERROR\s+(.+)$")
+
+
+@dataclass
+class ScanLog:
+    """What detect-secrets' ``-v`` log says it did with each file."""
+
+    checked: set[str] = field(default_factory=set)
+    skipped: dict[str, str] = field(default_factory=dict)  # file -> filter
+    unopened: set[str] = field(default_factory=set)
+    errors: list[str] = field(default_factory=list)
+
+
+def read_log(stderr: bytes) -> ScanLog:
+    """Parse detect-secrets' verbose log (stderr)."""
+    log = ScanLog()
+    for line in stderr.decode("utf-8", "replace").splitlines():
+        line = line.rstrip()
+        if m := _CHECKING.match(line):
+            log.checked.add(m.group(1))
+        elif m := _SKIPPING.match(line):
+            log.skipped[m.group(1)] = m.group(2).rsplit(".", 1)[-1]
+        elif m := _UNOPENED.match(line):
+            log.unopened.add(m.group(1))
+        elif m := _ERROR.match(line):
+            log.errors.append(m.group(1))
+    return log
+
+
+def _is_canary(name: str) -> bool:
+    return CANARY_PREFIX in name
+
+
+def log_coverage(log: ScanLog, given: int) -> dict[str, int]:
+    """Coverage counts of the real (non-canary) files from the log."""
+    checked = {f for f in log.checked if not _is_canary(f)}
+    skipped = {f: why for f, why in log.skipped.items() if not _is_canary(f)}
+    unopened = {f for f in log.unopened if not _is_canary(f)}
+    cov = {"files_given": given, "files_scanned": len(checked), "files_skipped_by_filters": len(skipped),
+           "files_unreadable": len(unopened)}
+    cov["files_unaccounted"] = max(0, given - len(checked) - len(skipped) - len(unopened))
+    return cov
+
+
+def coverage_verdict(cov: dict[str, int], log: ScanLog) -> tuple[Status, str | None]:
+    """partial when detect-secrets checked no text file, or dropped many files without saying so."""
+    given, scanned = cov["files_given"], cov["files_scanned"]
+    skipped, lost = cov["files_skipped_by_filters"], cov["files_unaccounted"]
+    unreadable = cov["files_unreadable"]
+    if given and scanned == 0 and skipped < given:
+        errs = f" ({'; '.join(log.errors[:2])})" if log.errors else ""
+        return Status.PARTIAL, (f"detect-secrets checked 0 of {given} file(s) ({skipped} skipped by its "
+                                f"filters, {lost} silently dropped){errs}")
+    if given and lost > given * UNACCOUNTED_LIMIT:
+        return Status.PARTIAL, (f"detect-secrets checked {scanned} of {given} file(s): {lost} dropped "
+                                f"without a log line, {skipped} skipped by its filters")
+    if unreadable:
+        return Status.PARTIAL, f"detect-secrets could not open {unreadable} file(s)"
+    return Status.OK, None
+
+
+def baseline_plugins(target: Path) -> list[str] | None:
+    """Plugin names in the target's .secrets.baseline (None: no baseline or no plugins_used list)."""
+    path = target / BASELINE
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text("utf-8", "replace"))
+    except ValueError:
+        return None
+    plugins = data.get("plugins_used") if isinstance(data, dict) else None
+    if not isinstance(plugins, list):
+        return None
+    return [str(p.get("name")) for p in plugins if isinstance(p, dict)]
+
+
+def _canary_note(log: ScanLog, target: Path) -> str | None:
+    notes = []
+    plugins = baseline_plugins(target)
+    if plugins is not None and CANARY_PLUGIN not in plugins:
+        notes.append(f"{BASELINE} plugins_used ({len(plugins)} plugin(s)) has no {CANARY_PLUGIN}")
+    for name, why in log.skipped.items():
+        if _is_canary(name):
+            notes.append(f"detect-secrets skipped the canary file due to {why}")
+    if log.errors:
+        notes.append("detect-secrets: " + "; ".join(dict.fromkeys(log.errors)))
+    return "; ".join(notes) or None
 
 
 class DetectSecretsScanner(Scanner):
-    """Runs ``detect-secrets scan --all-files`` on the target's files plus the canary."""
+    """Runs ``detect-secrets -v scan --all-files`` on the target's files plus the canary."""
 
     name = "detect-secrets"
     category = Category.SECRET
@@ -43,7 +155,11 @@ class DetectSecretsScanner(Scanner):
         return path.read_text("utf-8", "replace") if path.is_file() else ""
 
     def canary(self, ctx: ScanContext) -> Canary:
-        return Canary({"canary_credentials.ini": canaries.fake_aws_key_file()}, frozenset({"aws-key"}))
+        return Canary({CANARY_FILE: canaries.fake_aws_key_file()}, frozenset({"aws-key"}))
+
+    def disabled_canary_ids(self, ctx: ScanContext) -> frozenset[str]:
+        plugins = baseline_plugins(ctx.target)
+        return frozenset({"aws-key"}) if plugins is not None and CANARY_PLUGIN not in plugins else frozenset()
 
     def canary_keys(self, finding: Finding) -> set[str]:
         text = f"{finding.rule_id} {finding.title} {finding.properties.get('type', '')}".lower()
@@ -52,40 +168,83 @@ class DetectSecretsScanner(Scanner):
     def version_invocation(self, ctx: ScanContext) -> Invocation:
         return Invocation(("detect-secrets", "--version"), ctx.target, 30.0)
 
+    def _run(self, ctx: ScanContext, cwd: Path, names: Sequence[str], tmp: Path,
+             runner: Runner) -> ProcResult:
+        """One invocation; with a baseline, its fresh copy is the output."""
+        argv = ["detect-secrets", "-v", "scan", "--all-files"]
+        copy: Path | None = None
+        if (ctx.target / BASELINE).is_file():
+            fd, name = tempfile.mkstemp(prefix="baseline-", suffix=".json", dir=tmp)
+            os.close(fd)
+            copy = Path(name)
+            shutil.copyfile(ctx.target / BASELINE, copy)
+            argv += ["--baseline", str(copy)]
+        res = runner.run(Invocation((*argv, "--", *names), cwd, ctx.timeout, label="detect-secrets"))
+        if copy is not None and res.returncode == 0 and not res.error and not res.timed_out:
+            res = ProcResult(res.invocation, 0, copy.read_bytes(), res.stderr, res.duration_s)
+        return res
+
     def execute(self, ctx: ScanContext, files: Sequence[str], canary_files: Sequence[Path],
                 runner: Runner) -> ScanOutput:
-        inside = [str(p.relative_to(ctx.target)) if p.is_absolute() and p.is_relative_to(ctx.target) else str(p)
-                  for p in canary_files]
+        inside = [str(p) for p in canary_files if not p.is_absolute()]
+        outside = [p for p in canary_files if p.is_absolute()]
         with tempfile.TemporaryDirectory(prefix="secscan-ds-") as tmp:
-            argv = ["detect-secrets", "scan", "--all-files"]
-            baseline_copy: Path | None = None
-            if (ctx.target / BASELINE).is_file():
-                baseline_copy = Path(tmp) / "baseline.json"
-                shutil.copyfile(ctx.target / BASELINE, baseline_copy)
-                argv += ["--baseline", str(baseline_copy)]
-            argv += ["--", *files, *inside]
-            res = runner.run(Invocation(tuple(argv), ctx.target, ctx.timeout, label="detect-secrets"))
+            results = [self._run(ctx, ctx.target, [*files, *inside], Path(tmp), runner)]
+            for path in outside:
+                results.append(self._run(ctx, path.parent, [path.name], Path(tmp), runner))
+        spent = sum(r.duration_s for r in results)
+        for res in results:
             if res.timed_out:
-                return ScanOutput(Parsed(self.name, status=Status.TIMEOUT,
-                                         reason=f"timed out after {ctx.timeout:.0f}s"), res.duration_s, 1)
+                why = f"timed out after {ctx.timeout:.0f}s"
+                return ScanOutput(Parsed(self.name, status=Status.TIMEOUT, reason=why), spent, len(results))
             if res.error:
-                return ScanOutput(Parsed(self.name, status=Status.FAILED, reason=res.error), res.duration_s, 1)
-            if baseline_copy is not None and res.returncode == 0:
-                res = ProcResult(res.invocation, 0, baseline_copy.read_bytes(), res.stderr, res.duration_s)
-        parsed = self.parse(ctx, [res])
-        cov = dict(parsed.coverage)
-        cov["files_scanned"] = len(files)
-        if baseline_copy is not None:
+                failed = Parsed(self.name, status=Status.FAILED, reason=res.error)
+                return ScanOutput(failed, spent, len(results))
+        return ScanOutput(self._combine(ctx, files, results, outside), spent, len(results))
+
+    def _combine(self, ctx: ScanContext, files: Sequence[str], results: Sequence[ProcResult],
+                 outside: Sequence[Path]) -> Parsed:
+        parsed = self.parse(ctx, results[:1])
+        findings = list(parsed.findings)
+        log = read_log(results[0].stderr)
+        evidence: dict[str, Any] = dict(parsed.evidence or {})
+        for res, path in zip(results[1:], outside, strict=True):
+            extra = self.parse(ctx, [res])
+            findings += [f.with_(location=Location(str(path), f.location.start_line, f.location.end_line))
+                         for f in extra.findings if f.location is not None]
+            extra_log = read_log(res.stderr)
+            log.errors += extra_log.errors
+            log.skipped.update({str(path.parent / name): why for name, why in extra_log.skipped.items()})
+            evidence["canary_run"] = SEPARATE_CANARY_RUN
+        if parsed.status is not Status.OK:
+            return Parsed(self.name, (), parsed.status, parsed.reason, parsed.coverage, parsed.version,
+                          evidence or None)
+        cov = {**parsed.coverage, **log_coverage(log, len(files))}
+        if (ctx.target / BASELINE).is_file():
             cov["baseline_settings"] = 1
-        return ScanOutput(Parsed(parsed.tool, parsed.findings, parsed.status, parsed.reason, cov,
-                                 parsed.version), res.duration_s, 1)
+        status, reason = coverage_verdict(cov, log)
+        skipped = Counter(why for f, why in log.skipped.items() if not _is_canary(f))
+        if skipped:
+            evidence["skipped_by_filter"] = dict(skipped)
+        note = _canary_note(log, ctx.target)
+        if note:
+            evidence["canary_note"] = note
+        return Parsed(self.name, tuple(findings), status, reason, cov, parsed.version, evidence or None)
 
     def parse(self, ctx: ScanContext, results: Sequence[ProcResult]) -> Parsed:
         (res,) = results
         if res.returncode != 0 or not res.stdout.strip():
-            why = res.stderr_tail() or "no output"
-            return Parsed(self.name, status=Status.FAILED, reason=f"detect-secrets exited {res.returncode}: {why}")
+            why = _stderr_problem(res) or "no output"
+            reason = f"detect-secrets exited {res.returncode}: {why}"
+            return Parsed(self.name, status=Status.FAILED, reason=reason)
         try:
             return ds_parser.parse(res.stdout, "detect-secrets output")
         except ParseError as exc:
             return Parsed(self.name, status=Status.FAILED, reason=f"unreadable output: {exc.problem}")
+
+
+def _stderr_problem(res: ProcResult, limit: int = 300) -> str:
+    """The last stderr lines that are not ``-v`` progress lines (which only name files)."""
+    lines = [ln.strip() for ln in res.stderr.decode("utf-8", "replace").splitlines()
+             if ln.strip() and not _CHECKING.match(ln.rstrip()) and not _SKIPPING.match(ln.rstrip())]
+    return " | ".join(lines[-3:])[-limit:]

@@ -122,7 +122,8 @@ class Scanner(ABC):
         """A cheap process that prints the tool's version, or None."""
         return None
 
-    def invocations(self, ctx: ScanContext, files: Sequence[str], canary_files: Sequence[Path]) -> list[Invocation]:
+    def invocations(self, ctx: ScanContext, files: Sequence[str],
+                    canary_files: Sequence[Path]) -> list[Invocation]:
         """The processes to start; files are relative to ctx.target."""
         return []
 

@@ -7,11 +7,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from secscan.advisories import python_deps
+from secscan.advisories.canary import audit_canaries, manifest_for, pick_canary
+from secscan.advisories.versions import PYPI, norm_name
 from secscan.errors import ParseError
 from secscan.model import Category, Finding, Status
 from secscan.parsers import pip_audit as pa_parser
 from secscan.parsers.interface import Parsed
-from secscan.scanners.interface import Canary, Invocation, ProcResult, ScanContext, ScanOutput, Scanner
+from secscan.scanners.interface import Canary, Invocation, ProcResult, ScanContext, Scanner, ScanOutput
 from secscan.scanners.status import combine
 
 if TYPE_CHECKING:
@@ -28,6 +30,10 @@ class PipAuditScanner(Scanner):
     category = Category.DEPENDENCY
     needs_network = True
 
+    def __init__(self) -> None:
+        self._offline = False
+        self._user_pins_canary = False
+
     def manifests(self, ctx: ScanContext, files: Sequence[str]) -> list[str]:
         """The dependency files found in the target."""
         return python_deps.find_python_manifests(ctx.target, files)
@@ -37,7 +43,13 @@ class PipAuditScanner(Scanner):
 
     def canary(self, ctx: ScanContext) -> Canary | None:
         if ctx.osv_db is not None:
-            return None
+            from secscan.advisories import osv
+
+            pick = pick_canary(osv.load_db(ctx.osv_db), PYPI)
+            if pick is None:
+                return None
+            file_name, content = manifest_for(pick)
+            return Canary({file_name: content}, frozenset({pick.key}))
         name, version = CANARY_PACKAGE
         return Canary({"canary-requirements.txt": f"{name}=={version}\n"}, frozenset({f"{name}=={version}"}),
                       require_all=False)
@@ -48,16 +60,24 @@ class PipAuditScanner(Scanner):
 
     def split_canary(self, findings: Sequence[Finding], canary_paths: Sequence[str]
                      ) -> tuple[list[Finding], list[Finding]]:
+        """Offline: by location (the canary manifest). pip-audit's JSON does not say which -r file a
+        dependency came from: the canary package's findings are the canary's, and also real ones when the
+        target itself pins that version."""
+        if self._offline:
+            return super().split_canary(findings, canary_paths)
         name, version = CANARY_PACKAGE
         hit = [f for f in findings if f.package and f.package.name.lower() == name
                and f.package.version == version]
-        rest = [f for f in findings if f not in hit]
-        return hit, rest
+        if self._user_pins_canary:
+            return hit, list(findings)
+        return hit, [f for f in findings if not (f.package and f.package.name.lower() == name
+                                                 and f.package.version == version)]
 
     def version_invocation(self, ctx: ScanContext) -> Invocation:
         return Invocation(("pip-audit", "--version"), ctx.target, 30.0)
 
-    def _plan(self, ctx: ScanContext, manifests: Sequence[str], canary_files: Sequence[Path]) -> list[Invocation]:
+    def _plan(self, ctx: ScanContext, manifests: Sequence[str],
+              canary_files: Sequence[Path]) -> list[Invocation]:
         reqs = [m for m in manifests if not m.endswith(("pyproject.toml", ".lock", "Pipfile.lock"))]
         projects = sorted({str(Path(m).parent) for m in manifests if m.endswith("pyproject.toml")})
         invs: list[Invocation] = []
@@ -70,28 +90,34 @@ class PipAuditScanner(Scanner):
                 argv += ["-r", m]
             invs.append(Invocation(tuple(argv), ctx.target, ctx.timeout, label="pip-audit requirements"))
         for proj in projects:
-            invs.append(Invocation(("pip-audit", *FLAGS, proj), ctx.target, ctx.timeout, label=f"pip-audit {proj}"))
+            label = f"pip-audit {proj}"
+            invs.append(Invocation(("pip-audit", *FLAGS, proj), ctx.target, ctx.timeout, label=label))
         return invs
 
     def execute(self, ctx: ScanContext, files: Sequence[str], canary_files: Sequence[Path],
                 runner: Runner) -> ScanOutput:
         manifests = self.manifests(ctx, files)
+        self._offline = ctx.osv_db is not None
         if ctx.osv_db is not None:
             from secscan.advisories import osv
 
-            parsed = python_deps.audit_python(ctx.target, manifests, osv.load_db(ctx.osv_db))
-            return ScanOutput(Parsed(self.name, parsed.findings, parsed.status, parsed.reason,
+            db = osv.load_db(ctx.osv_db)
+            parsed = python_deps.audit_python(ctx.target, manifests, db)
+            canary = audit_canaries(python_deps.audit_python, db, canary_files, ctx.target) \
+                if canary_files else ()
+            return ScanOutput(Parsed(self.name, (*parsed.findings, *canary), parsed.status, parsed.reason,
                                      {**parsed.coverage, "manifests": len(manifests)}, "osv-db",
                                      {"advisory_source": f"osv-db {ctx.osv_db}"}))
+        self._user_pins_canary = _pins(ctx.target, manifests, CANARY_PACKAGE)
         parts: list[Parsed] = []
         total = 0.0
         for inv in self._plan(ctx, manifests, canary_files):
             res = runner.run(inv)
             total += res.duration_s
             if res.timed_out:
-                return ScanOutput(Parsed(self.name, status=Status.TIMEOUT, reason=f"timed out after {inv.timeout:.0f}s"),
-                                  total)
-            parts.append(self.parse(ctx, [res]))
+                why = f"timed out after {inv.timeout:.0f}s"
+                return ScanOutput(Parsed(self.name, status=Status.TIMEOUT, reason=why), total)
+            parts.append(with_manifests(ctx.target, self.parse(ctx, [res]), inv, manifests))
         out = combine(self.name, parts)
         cov = {**out.coverage, "manifests": len(manifests)}
         return ScanOutput(Parsed(self.name, out.findings, out.status, out.reason, cov, out.version,
@@ -108,3 +134,38 @@ class PipAuditScanner(Scanner):
             return pa_parser.parse(res.stdout, "pip-audit output")
         except ParseError as exc:
             return Parsed(self.name, status=Status.FAILED, reason=f"unreadable output: {exc.problem}")
+
+
+def with_manifests(target: Path, parsed: Parsed, inv: Invocation, manifests: Sequence[str]) -> Parsed:
+    """Name the manifest of each finding (pip-audit's JSON does not): the file that pins the package version
+    (the only requirements file, when just one was audited), or the project's pyproject.toml."""
+    from dataclasses import replace
+
+    from secscan.advisories.versions import PYPI, norm_name
+
+    reqs = [m for m in manifests if ("-r", m) in zip(inv.argv, inv.argv[1:], strict=False)]
+    project = None if reqs else next((m for m in manifests if m.endswith("pyproject.toml")
+                                      and str(Path(m).parent) == inv.argv[-1]), None)
+    pinned: dict[tuple[str, str], str] = {}
+    for m in reqs:
+        for dep in python_deps.read_python_deps(target, m)[0]:
+            pinned.setdefault((norm_name(PYPI, dep.name), dep.version), m)
+    fallback = project or (reqs[0] if len(reqs) == 1 else None)
+    findings = []
+    for f in parsed.findings:
+        p = f.package
+        if p is not None and not p.manifest:
+            manifest = pinned.get((norm_name(PYPI, p.name), p.version or ""), fallback)
+            f = f.with_(package=replace(p, manifest=manifest)) if manifest else f
+        findings.append(f)
+    return replace(parsed, findings=tuple(findings))
+
+
+def _pins(root: Path, manifests: Sequence[str], package: tuple[str, str]) -> bool:
+    """True when one of the target's manifests pins exactly this package version."""
+    name, version = norm_name(PYPI, package[0]), package[1]
+    for m in manifests:
+        deps, _skipped = python_deps.read_python_deps(root, m)
+        if any(norm_name(PYPI, d.name) == name and d.version == version for d in deps):
+            return True
+    return False

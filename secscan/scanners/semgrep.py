@@ -1,10 +1,17 @@
-"""semgrep with the rules bundled in rules/semgrep, always offline-safe."""
+"""semgrep with the rules bundled in rules/semgrep, always offline-safe.
+
+The rules folder can be replaced (``ctx.rules_dir``, or the ``semgrep_rules`` option, e.g. from
+``ScanOptions.extra``). The canary expects, by rule id, every canary rule the folder declares; a folder that
+declares none of them must still flag at least one canary line (its own rules), else the canary fails.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
@@ -14,27 +21,53 @@ from secscan.parsers import semgrep as semgrep_parser
 from secscan.parsers.interface import Parsed
 from secscan.rules import rules_path, tree_hash
 from secscan.scanners import canaries
-from secscan.scanners.interface import Canary, Invocation, ProcResult, ScanContext, Scanner
+from secscan.scanners.interface import Canary, Invocation, ProcResult, ScanContext, Scanner, ScanOutput
+
+if TYPE_CHECKING:
+    from secscan.run.runner import Runner
 
 ENV = {"SEMGREP_ENABLE_VERSION_CHECK": "0", "SEMGREP_SEND_METRICS": "off"}
 OFFLINE_FLAGS = ("--metrics=off", "--disable-version-check")
-# Lines of canaries.PYTHON_CANARY that hold a problem.
-CANARY_LINES = frozenset({"line:10", "line:11", "line:12", "line:13"})
+CANARY_FILE = "canary_semgrep.py"
+# Lines of canaries.PYTHON_CANARY that hold a problem (for rule folders that declare none of ours).
+CANARY_LINES = frozenset(f"line:{n}" for n in canaries.SEMGREP_RULE_LINES.values())
+
+
+@dataclass(frozen=True)
+class RuleFolder:
+    """What a rules folder declares, read with PyYAML (independently of semgrep)."""
+
+    ids: tuple[str, ...]  # longest first, for suffix matching
+    files: int  # rule files found
+    unreadable: tuple[str, ...]  # rule files that are not a valid YAML ``rules:`` document
+
+
+def read_rules(rules: Path) -> RuleFolder:
+    """The rule ids and unreadable rule files under a rules folder (cached by content)."""
+    return _read_rules(rules, tree_hash(rules) if rules.exists() else "")
 
 
 @cache
-def bundled_rule_ids(rules: Path) -> tuple[str, ...]:
-    """Rule ids declared in the bundled rule files (longest first, for suffix matching)."""
+def _read_rules(rules: Path, _content_hash: str) -> RuleFolder:
     ids: list[str] = []
-    for path in sorted(rules.rglob("*.y*ml")):
+    bad: list[str] = []
+    paths = sorted(rules.rglob("*.y*ml")) if rules.is_dir() else ([rules] if rules.is_file() else [])
+    for path in paths:
         try:
             data = yaml.safe_load(path.read_text("utf-8"))
-        except (OSError, yaml.YAMLError):
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            bad.append(path.name)
             continue
-        for rule in (data or {}).get("rules", []) if isinstance(data, dict) else []:
-            if isinstance(rule, dict) and isinstance(rule.get("id"), str):
-                ids.append(rule["id"])
-    return tuple(sorted(ids, key=len, reverse=True))
+        if not isinstance(data, dict) or not isinstance(data.get("rules"), list):
+            bad.append(path.name)
+            continue
+        ids += [r["id"] for r in data["rules"] if isinstance(r, dict) and isinstance(r.get("id"), str)]
+    return RuleFolder(tuple(sorted(ids, key=len, reverse=True)), len(paths), tuple(bad))
+
+
+def bundled_rule_ids(rules: Path) -> tuple[str, ...]:
+    """Rule ids declared in the rule files (longest first, for suffix matching)."""
+    return read_rules(rules).ids
 
 
 def strip_prefix(check_id: str, known: Sequence[str]) -> str:
@@ -54,8 +87,11 @@ class SemgrepScanner(Scanner):
     file_suffixes = (".py", ".pyw")
 
     def rules(self, ctx: ScanContext) -> Path:
-        """The rules folder used (ctx.rules_dir overrides the bundled one)."""
-        return ctx.rules_dir if ctx.rules_dir is not None else rules_path("semgrep")
+        """The rules folder: ctx.rules_dir, else the ``semgrep_rules`` option, else the bundled one."""
+        if ctx.rules_dir is not None:
+            return ctx.rules_dir
+        custom = ctx.options.get("semgrep_rules")
+        return Path(custom) if custom else rules_path("semgrep")
 
     def applies(self, ctx: ScanContext, files: Sequence[str]) -> str | None:
         return None if files else "no files semgrep's bundled rules cover (Python)"
@@ -64,21 +100,45 @@ class SemgrepScanner(Scanner):
         return tree_hash(self.rules(ctx))
 
     def canary(self, ctx: ScanContext) -> Canary:
-        return Canary({"canary_semgrep.py": canaries.PYTHON_CANARY}, CANARY_LINES)
+        declared = set(bundled_rule_ids(self.rules(ctx)))
+        if declared & canaries.SEMGREP_EXPECTED:
+            return Canary({CANARY_FILE: canaries.PYTHON_CANARY}, canaries.SEMGREP_EXPECTED)
+        return Canary({CANARY_FILE: canaries.PYTHON_CANARY}, CANARY_LINES, require_all=False)
+
+    def disabled_canary_ids(self, ctx: ScanContext) -> frozenset[str]:
+        declared = set(bundled_rule_ids(self.rules(ctx)))
+        if not declared & canaries.SEMGREP_EXPECTED:
+            return frozenset()
+        return frozenset(canaries.SEMGREP_EXPECTED - declared)
 
     def canary_keys(self, finding: Finding) -> set[str]:
-        return {f"line:{finding.location.start_line}"} if finding.location else set()
+        keys = {finding.rule_id}
+        if finding.location:
+            keys.add(f"line:{finding.location.start_line}")
+        return keys
 
-    def invocations(self, ctx: ScanContext, files: Sequence[str], canary_files: Sequence[Path]) -> list[Invocation]:
+    def invocations(self, ctx: ScanContext, files: Sequence[str],
+                    canary_files: Sequence[Path]) -> list[Invocation]:
         argv = ["semgrep", "scan", "--config", str(self.rules(ctx)), "--json", *OFFLINE_FLAGS, "--quiet",
                 "--no-git-ignore", "--", *files, *map(str, canary_files)]
         return [Invocation(tuple(argv), ctx.target, ctx.timeout, env=ENV, label="semgrep")]
+
+    def execute(self, ctx: ScanContext, files: Sequence[str], canary_files: Sequence[Path],
+                runner: Runner) -> ScanOutput:
+        """A rules folder that declares no rule cannot detect anything: failed without starting semgrep."""
+        folder = read_rules(self.rules(ctx))
+        if not folder.ids and not folder.unreadable:
+            reason = f"no rules loaded from {_shown(self.rules(ctx))} ({folder.files} rule file(s), 0 rules)"
+            return ScanOutput(Parsed(self.name, status=Status.FAILED, reason=reason,
+                                     coverage={"rules_bundled": 0, "rule_files": folder.files}))
+        return super().execute(ctx, files, canary_files, runner)
 
     def version_invocation(self, ctx: ScanContext) -> Invocation:
         return Invocation(("semgrep", "--version", *OFFLINE_FLAGS), ctx.target, 60.0, env=ENV)
 
     def parse(self, ctx: ScanContext, results: Sequence[ProcResult]) -> Parsed:
         (res,) = results
+        folder = read_rules(self.rules(ctx))
         if not res.stdout.strip():
             why = res.stderr_tail() or "no output"
             return Parsed(self.name, status=Status.FAILED, reason=f"semgrep exited {res.returncode}: {why}")
@@ -86,12 +146,32 @@ class SemgrepScanner(Scanner):
             parsed = semgrep_parser.parse(res.stdout, "semgrep output")
         except ParseError as exc:
             return Parsed(self.name, status=Status.FAILED, reason=f"unreadable output: {exc.problem}")
-        known = bundled_rule_ids(self.rules(ctx))
-        findings = tuple(f.with_(rule_id=strip_prefix(f.rule_id, known)) for f in parsed.findings)
-        status, reason = parsed.status, parsed.reason
-        if res.returncode not in (0, 1) and status is Status.OK:
-            status, reason = Status.FAILED, f"semgrep exited {res.returncode}: {res.stderr_tail()}"
-        if not known:
-            status, reason = Status.FAILED, f"no rules found in {self.rules(ctx)}"
-        cov = {**parsed.coverage, "rules_bundled": len(known)}
+        findings = tuple(f.with_(rule_id=strip_prefix(f.rule_id, folder.ids)) for f in parsed.findings)
+        status, reason = _health(parsed, res, folder, self.rules(ctx))
+        cov = {**parsed.coverage, "rules_bundled": len(folder.ids), "rule_files": folder.files}
         return Parsed(self.name, findings, status, reason, cov, parsed.version)
+
+
+def _shown(path: Path) -> str:
+    """A path as short as it can be said: relative to the working directory when under it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except (ValueError, OSError):
+        return str(path)
+
+
+def _health(parsed: Parsed, res: ProcResult, folder: RuleFolder, rules: Path) -> tuple[Status, str | None]:
+    """semgrep's own verdict, made stricter: a fatal exit code, no rules, or an unparsable rule file fail."""
+    status, reason = parsed.status, parsed.reason
+    if res.returncode not in (0, 1):
+        detail = reason or res.stderr_tail() or "no error message"
+        status, reason = Status.FAILED, f"semgrep exited {res.returncode}: {detail}"
+    if not folder.ids:
+        return Status.FAILED, f"no rules loaded from {_shown(rules)} ({folder.files} rule file(s))" + (
+            f"; {reason}" if reason else "")
+    if folder.unreadable:
+        names = ", ".join(folder.unreadable[:5])
+        text = (f"{len(folder.unreadable)} unparsable rule file(s) in {_shown(rules)}: {names} "
+                "(their rules cannot run)")
+        return Status.FAILED, text + (f"; {reason}" if reason else "")
+    return status, reason
