@@ -50,9 +50,11 @@ def add_scan_arguments(p: argparse.ArgumentParser, command: str) -> None:
         help="add an existing tool output (repeatable)",
     )
     p.add_argument("--baseline", type=Path, default=None, help="only findings not in this baseline count")
-    p.add_argument("--offline", action="store_true", default=None, help="skip network-bound scanners")
+    p.add_argument("--offline", action=argparse.BooleanOptionalAction, default=None,
+                   help="skip network-bound scanners (--no-offline overrides the configuration)")
     p.add_argument(
-        "--allow-incomplete", action="store_true", default=None, help="do not exit 3 on incomplete"
+        "--allow-incomplete", action=argparse.BooleanOptionalAction, default=None,
+        help="do not exit 3 on an incomplete scan"
     )
     p.add_argument("--jobs", type=int, default=None, help="parallel scanners (default: CPU count)")
     p.add_argument("--timeout", type=float, default=None, help="seconds per scanner (default 900)")
@@ -70,7 +72,8 @@ def add_scan_arguments(p: argparse.ArgumentParser, command: str) -> None:
     p.add_argument(
         "--config", type=Path, default=None, help="configuration file (default: PATH/pyproject.toml)"
     )
-    p.add_argument("--require-pqc", action="store_true", default=None, help="liboqs unavailable is critical")
+    p.add_argument("--require-pqc", action=argparse.BooleanOptionalAction, default=None,
+                   help="liboqs unavailable is a critical finding")
     p.add_argument("--exclude", action="append", default=[], help="glob of paths to leave out (repeatable)")
     p.add_argument("--semgrep-rules", type=Path, default=None, help="semgrep rules folder (default: bundled)")
 
@@ -148,8 +151,12 @@ def build_options(args: argparse.Namespace) -> tuple[ScanOptions, tuple[str, ...
     osv = args.osv_db or (Path(conf.get("osv_db")) if conf.get("osv_db") else None)
     if osv is not None and not osv.is_dir():
         raise UsageError(f"--osv-db {osv}: not a folder")
-    if args.baseline is not None and not args.baseline.is_file():
-        raise UsageError(f"--baseline {args.baseline}: no such file")
+    if args.baseline is not None:
+        if not args.baseline.is_file():
+            raise UsageError(f"--baseline {args.baseline}: no such file")
+        from secscan.triage import load_baseline
+
+        load_baseline(args.baseline)  # a broken baseline is exit 2 before any scanner runs
     opts = ScanOptions(
         target=target.resolve(),
         command=args.command,

@@ -36,41 +36,80 @@ class Config:
         return self.values.get(key, default)
 
 
+def _check_strings(key: str, value: list[Any], where: str) -> None:
+    bad = [v for v in value if not isinstance(v, str) or not v.strip()]
+    if bad:
+        raise UsageError(f"{where}: {key} must be a list of non-empty strings, not {bad[0]!r}")
+
+
 def _check_scanner_list(key: str, value: list[Any], where: str) -> None:
+    _check_strings(key, value, where)
     bad = [v for v in value if v not in SCANNERS]
     if bad:
         raise UsageError(f"{where}: {key} names unknown scanner(s) {', '.join(map(str, bad))} "
                          f"(known: {', '.join(SCANNERS)})")
 
 
-def _validate(table: dict[str, Any], where: str) -> dict[str, Any]:
+def _check_types(table: dict[str, Any], where: str) -> None:
     for key, value in table.items():
         if key not in KEYS:
-            raise UsageError(f"{where}: unknown key {key!r} in [tool.secscan] (known: {', '.join(sorted(KEYS))})")
+            known = ", ".join(sorted(KEYS))
+            raise UsageError(f"{where}: unknown key {key!r} in [tool.secscan] (known: {known})")
         want = KEYS[key]
         if isinstance(value, bool) and want in ((int, float), int):
             raise UsageError(f"{where}: {key} must be a number, not {value!r}")
         if not isinstance(value, want):
             name = want.__name__ if isinstance(want, type) else "number"
             raise UsageError(f"{where}: {key} must be a {name}, not {value!r}")
-    if "fail_on" in table and table["fail_on"] not in FAIL_ON_CHOICES:
-        raise UsageError(f"{where}: fail_on must be one of {', '.join(FAIL_ON_CHOICES)}, not {table['fail_on']!r}")
-    for key in ("scanners", "require"):
-        if key in table:
-            _check_scanner_list(key, table[key], where)
-    for rule, level in table.get("severity", {}).items():
-        if level not in SEVERITIES:
-            raise UsageError(f"{where}: severity.{rule} must be one of {', '.join(SEVERITIES)}, not {level!r}")
-    if "timeout" in table and table["timeout"] <= 0:
-        raise UsageError(f"{where}: timeout must be positive")
+
+
+def _check_entries(table: dict[str, Any], where: str) -> None:
+    from secscan import triage
+
     for key in ("ignore", "suppress"):
         for i, entry in enumerate(table.get(key, [])):
             if not isinstance(entry, dict):
                 raise UsageError(f"{where}: {key} entry {i + 1} must be a table")
             if not str(entry.get("reason") or "").strip():
-                raise UsageError(f"{where}: {key} entry {i + 1} ({entry.get('rule') or entry.get('fingerprint')}) "
-                                 f"has no reason: every ignore and suppression needs one")
+                what = entry.get("rule") or entry.get("fingerprint")
+                raise UsageError(f"{where}: {key} entry {i + 1} ({what}) has no reason: every ignore and "
+                                 "suppression needs one")
+            triage.rule_from(entry, "config", f"{where}: {key} entry {i + 1}")
+
+
+def _validate(table: dict[str, Any], where: str) -> dict[str, Any]:
+    _check_types(table, where)
+    if "fail_on" in table and table["fail_on"] not in FAIL_ON_CHOICES:
+        raise UsageError(f"{where}: fail_on must be one of {', '.join(FAIL_ON_CHOICES)}, "
+                         f"not {table['fail_on']!r}")
+    for key in ("scanners", "require"):
+        if key in table:
+            _check_scanner_list(key, table[key], where)
+    if "exclude" in table:
+        _check_strings("exclude", table["exclude"], where)
+    for rule, level in table.get("severity", {}).items():
+        if level not in SEVERITIES:
+            raise UsageError(f"{where}: severity.{rule} must be one of {', '.join(SEVERITIES)}, "
+                             f"not {level!r}")
+    if "timeout" in table and not 0 < table["timeout"] < float("inf"):
+        raise UsageError(f"{where}: timeout must be positive")
+    if "jobs" in table and table["jobs"] < 0:
+        raise UsageError(f"{where}: jobs must be 0 (one per CPU) or more, not {table['jobs']}")
+    _check_entries(table, where)
     return table
+
+
+def _table(data: dict[str, Any], path: Path, explicit: bool) -> Any:
+    """[tool.secscan] of a pyproject.toml; a --config file may also hold the keys at its top level."""
+    tool = data.get("tool")
+    if tool is not None and not isinstance(tool, dict):
+        raise UsageError(f"{path}: [tool] must be a table")
+    if path.name == "pyproject.toml" or tool is not None:
+        table = (tool or {}).get("secscan")
+        if table is None and explicit:
+            raise UsageError(f"--config {path}: no [tool.secscan] table in it")
+        return table
+    return data
 
 
 def load(target: Path, explicit: Path | None = None) -> Config:
@@ -83,10 +122,13 @@ def load(target: Path, explicit: Path | None = None) -> Config:
     try:
         data = tomllib.loads(path.read_text("utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise UsageError(f"{path}: cannot read configuration: {exc}") from None
-    table = data.get("tool", {}).get("secscan") if path.name == "pyproject.toml" or "tool" in data else data
+        raise UsageError(f"{path}: cannot read configuration: {' '.join(str(exc).split())}") from None
+    table = _table(data, path, explicit is not None)
     if table is None:
         return Config(path, {})
     if not isinstance(table, dict):
         raise UsageError(f"{path}: [tool.secscan] must be a table")
-    return Config(path, _validate(dict(table), str(path)))
+    values = _validate(dict(table), str(path))
+    if "osv_db" in values:  # relative to the configuration file, not to where secscan runs
+        values["osv_db"] = str((path.parent / values["osv_db"]).resolve())
+    return Config(path, values)

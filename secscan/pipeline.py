@@ -42,7 +42,8 @@ def triage_rules(opts: ScanOptions) -> list[triage.Rule]:
     """Suppression entries from the configuration, ignores and the baseline."""
     rules = [triage.rule_from(e, "config", f"[[tool.secscan.suppress]] #{i + 1}")
              for i, e in enumerate(opts.suppressions)]
-    rules += [triage.rule_from(e, "config", f"[tool.secscan] ignore #{i + 1}") for i, e in enumerate(opts.ignores)]
+    rules += [triage.rule_from(e, "config", f"[tool.secscan] ignore #{i + 1}")
+              for i, e in enumerate(opts.ignores)]
     if opts.baseline is not None:
         rules += triage.load_baseline(opts.baseline)
     return rules
@@ -56,6 +57,10 @@ def finish(opts: ScanOptions, findings: Sequence[Finding], scanners: Sequence[Sc
 
     target = opts.target if opts.target.is_dir() else opts.target.parent
     items = redact_findings(enrich_snippets(findings, target))
+    if opts.command != "import":  # imported npm audit output: installed versions from the target's lockfile
+        from secscan.advisories.npm_resolve import resolve_imported
+
+        items = resolve_imported(items, target)
     items = fingerprint.assign(merge(items))
     items = apply_overrides(items, opts.severity_overrides)
     items, stale, tnotes = triage.apply(items, triage_rules(opts), target)
@@ -63,13 +68,22 @@ def finish(opts: ScanOptions, findings: Sequence[Finding], scanners: Sequence[Sc
         changes = changes_mod.collect(target, opts.changed_since)
     if changes is not None:
         items = changes_mod.mark(items, changes)
+        tnotes.append(changed_note(opts.changed_since, items, changes))
     items = sort_findings(apply_remediation(items))
     scanners = recount(scanners, items)
     gate = evaluate(items, scanners, opts.fail_on, opts.allow_incomplete, interrupted)
     return Result(target=str(opts.target), started_at=started_at, duration_s=duration_s,
-                  scanners=tuple(scanners), findings=tuple(items), gate=gate, actions=tuple(top_actions(items)),
+                  scanners=tuple(scanners), findings=tuple(items), gate=gate,
+                  actions=tuple(top_actions(items)),
                   secscan_version=version, notes=(*notes, *tnotes), stale_suppressions=tuple(stale),
                   run_id=run_id)
+
+
+def changed_note(ref: str | None, items: Sequence[Finding], changes: changes_mod.Changes) -> str:
+    """What --changed-since did, for the report."""
+    old = sum(1 for f in items if f.pre_existing)
+    return (f"--changed-since {ref}: {len(changes.lines)} file(s) changed; {len(items) - old} finding(s) are "
+            f"in the changes and count for the gate; {old} pre-existing finding(s) outside them do not")
 
 
 def target_root(target: Path) -> Path:

@@ -47,11 +47,12 @@ def verdict_line(result: Result) -> str:
 
 def finding_line(f: Finding) -> str:
     """``path:line: [severity] rule title: masked value`` (never the value itself)."""
-    where = (
-        f"{f.location.path}:{f.location.start_line or ''}"
-        if f.location
-        else (f"{f.package.name} {f.package.version or ''}" if f.package else "")
-    )
+    if f.location is not None:
+        where = f.location.path + (f":{f.location.start_line}" if f.location.start_line else "")
+    elif f.package is not None:
+        where = f"{f.package.name} {f.package.version or ''}".strip()
+    else:
+        where = ", ".join(f.sources)
     line = f"  {_clean(where, 80)}: [{f.severity.label}] {_clean(f.rule_id, 40)} {_clean(f.title, 60)}"
     if f.secret_mask:
         line += f": {_clean(f.secret_mask, 40)}"

@@ -61,15 +61,6 @@ class Rule:
                 "expires": self.expires.isoformat() if self.expires else None}
 
 
-def rule_ids(f: Finding) -> set[str]:
-    """Every name a suppression may use for the finding: its rule, the rules merged into it, identifiers."""
-    merged = f.properties.get("merged_from")
-    names = {f.rule_id, *f.identifiers}
-    if isinstance(merged, list):
-        names.update(str(m.get("rule_id")) for m in merged if isinstance(m, dict) and m.get("rule_id"))
-    return names
-
-
 def _date(value: Any, where: str) -> date | None:
     if value is None or value == "":
         return None
@@ -132,9 +123,10 @@ def _inline(f: Finding, lines: Mapping[str, list[str]]) -> tuple[Rule | None, st
     rules = {r.strip() for r in m.group("rules").split(",")}
     if not rules & rule_names(f) and "*" not in rules:
         return None, None
-    reason = m.group("reason").strip().lstrip("#").strip()
+    reason = m.group("reason").strip().lstrip("#").strip().removesuffix("-->").removesuffix("*/").strip()
     if not reason:
-        return None, f"{f.location.path}:{f.location.start_line}: inline ignore without a reason was not applied"
+        where = f"{f.location.path}:{f.location.start_line}"
+        return None, f"{where}: inline ignore without a reason was not applied"
     return Rule("inline", reason, f.rule_id), None
 
 
@@ -185,7 +177,7 @@ def apply(findings: Sequence[Finding], rules: Sequence[Rule], target: Path, toda
         inline, note = _inline(f, lines)
         if note:
             notes.append(note)
-        if inline is not None and (match is None or match.expires is not None and today >= match.expires):
+        if inline is not None and (match is None or (match.expires is not None and today >= match.expires)):
             match = inline
         if match is None:
             out.append(f)

@@ -187,4 +187,5 @@ def parse(text: str | bytes, source: str = "<input>") -> Parsed:
     if errors:
         status = Status.FAILED if scanned == 0 and not findings else Status.PARTIAL
         reason = _error_reason(errors, scanned)
-    return Parsed(TOOL, findings, status, reason, coverage, None)
+    evidence = {"failed_files": {name: why for name, why in errors}} if errors else None
+    return Parsed(TOOL, findings, status, reason, coverage, None, evidence)
