@@ -140,7 +140,9 @@ def run_scanners(
         scanner = registry.create(name)
         files, skip = _prepare(scanner, ctx, fs, opts)
         if skip is not None:
-            chosen = skip == "offline" or (name == "trivy-image" and opts.no_containers)  # the user's own choice
+            chosen = skip == "offline" or (
+                name == "trivy-image" and opts.no_containers
+            )  # the user's own choice
             runs[name] = _skip(name, skip, name in required and not chosen)
             progress(name, "done:skipped", 0.0)
         else:
@@ -260,8 +262,10 @@ def _coverage_notes(fs: FileSet, opts: ScanOptions) -> list[str]:
             f"{len(fs.unreadable)} path(s) could not be read (coverage gap): " + ", ".join(fs.unreadable[:5])
         )
     if fs.special:
-        notes.append(f"{len(fs.special)} special file(s) (FIFO, socket, device) not scanned: "
-                     + ", ".join(fs.special[:5]))
+        notes.append(
+            f"{len(fs.special)} special file(s) (FIFO, socket, device) not scanned: "
+            + ", ".join(fs.special[:5])
+        )
     if fs.links_skipped:
         notes.append(f"{fs.links_skipped} symbolic link(s) not followed")
     if fs.too_deep:

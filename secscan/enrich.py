@@ -86,7 +86,9 @@ def redact_findings(findings: Sequence[Finding]) -> list[Finding]:
     return out
 
 
-def redact_outcomes(scanners: Sequence[ScannerResult], notes: Sequence[str]) -> tuple[list[ScannerResult], list[str]]:
-    """Mask secret-looking text in scanner reasons and run notes (they can quote file names and tool output)."""
+def redact_outcomes(
+    scanners: Sequence[ScannerResult], notes: Sequence[str]
+) -> tuple[list[ScannerResult], list[str]]:
+    """Mask secret-looking text in scanner reasons and run notes (they quote file names and tool output)."""
     out = [s.with_(reason=redact_text(s.reason)) if s.reason else s for s in scanners]
     return out, [redact_text(n) for n in notes]

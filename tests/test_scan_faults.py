@@ -17,7 +17,8 @@ from secscan.cli import main
 from secscan.formats.json_report import validate
 
 EMPTY_BANDIT = (
-    '{"errors": [], "generated_at": "2026-01-01T00:00:00Z", "metrics": {"_totals": {"loc": 0}}, "results": []}'
+    '{"errors": [], "generated_at": "2026-01-01T00:00:00Z", '
+    '"metrics": {"_totals": {"loc": 0}}, "results": []}'
 )
 
 

@@ -47,7 +47,9 @@ def load_json(text: str | bytes, tool: str, source: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ParseError(tool, source, f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+        raise ParseError(
+            tool, source, f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
+        ) from None
     except RecursionError:
         raise ParseError(tool, source, "JSON nested too deeply") from None
     except ValueError as exc:  # e.g. integer literals over Python's digit limit

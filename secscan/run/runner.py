@@ -44,13 +44,23 @@ class Runner:
             return ProcResult(inv, None, b"", b"", 0.0, error=f"{inv.argv[0]} not found on PATH")
         try:
             proc = subprocess.Popen(
-                [exe, *inv.argv[1:]], cwd=inv.cwd, env=env, start_new_session=True,
+                [exe, *inv.argv[1:]],
+                cwd=inv.cwd,
+                env=env,
+                start_new_session=True,
                 stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
-                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
             )
         except OSError as exc:
-            return ProcResult(inv, None, b"", b"", time.monotonic() - start,
-                              error=f"cannot start {inv.argv[0]}: {exc.strerror or exc}")
+            return ProcResult(
+                inv,
+                None,
+                b"",
+                b"",
+                time.monotonic() - start,
+                error=f"cannot start {inv.argv[0]}: {exc.strerror or exc}",
+            )
         with self._lock:
             self._live[proc.pid] = proc
         try:
@@ -64,12 +74,24 @@ class Runner:
             with self._lock:
                 self._live.pop(proc.pid, None)
         error = None
-        if not timed_out and self.interrupted.is_set() and proc.returncode is not None and proc.returncode < 0:
+        if (
+            not timed_out
+            and self.interrupted.is_set()
+            and proc.returncode is not None
+            and proc.returncode < 0
+        ):
             error = "interrupted"
         elif not timed_out and proc.returncode is not None and proc.returncode < 0:
             error = f"{inv.argv[0]} was killed by signal {-proc.returncode}"
-        return ProcResult(inv, proc.returncode, out or b"", err or b"", time.monotonic() - start,
-                          timed_out=timed_out, error=error)
+        return ProcResult(
+            inv,
+            proc.returncode,
+            out or b"",
+            err or b"",
+            time.monotonic() - start,
+            timed_out=timed_out,
+            error=error,
+        )
 
     def _stop(self, proc: subprocess.Popen[bytes]) -> None:
         for sig in (signal.SIGTERM, signal.SIGKILL):
