@@ -73,10 +73,25 @@ def make_context(opts: ScanOptions, runner: Runner) -> ScanContext:
     )
 
 
+STALE_CANARY_S = 6 * 3600
+
+
+def _remove_stale_canaries(target: Path) -> None:
+    """Remove canary folders left behind by a run that was killed (SIGKILL gives no chance to clean up)."""
+    now = time.time()
+    for entry in target.glob(CANARY_PREFIX + "*"):
+        try:
+            if entry.is_dir() and not entry.is_symlink() and now - entry.stat().st_mtime > STALE_CANARY_S:
+                shutil.rmtree(entry, ignore_errors=True)
+        except OSError:
+            continue
+
+
 def _canary_dir(target: Path) -> Path:
     """A private folder for canary inputs: inside the target when writable (detect-secrets and Trivy only
     see files under the folder they scan), else in the temporary folder."""
     if target.is_dir() and os.access(target, os.W_OK):
+        _remove_stale_canaries(target)
         try:
             return Path(tempfile.mkdtemp(prefix=CANARY_PREFIX, dir=target))
         except OSError:

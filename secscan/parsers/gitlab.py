@@ -20,6 +20,7 @@ from typing import Any
 from secscan.errors import ParseError
 from secscan.model import Category, Finding, Location, Package, Severity, Status
 from secscan.parsers.interface import Parsed, load_json, norm_path
+from secscan.parsers.reader import Reader, cwe_list
 
 TOOL = "gitlab"
 
@@ -65,62 +66,16 @@ _ADVISORY = re.compile(r"^(CVE-\d{4}-\d{4,}|GHSA(?:-[23456789cfghjmpqrvwx]{4}){3
 _UPGRADE = re.compile(r"upgrade to versions? (\S+?)\.? or (?:above|later)", re.IGNORECASE)
 
 
-_CWE = re.compile(r"\bCWE-?([0-9]{1,9})\b", re.IGNORECASE)
-
-
-def cwe_list(values: list[Any]) -> tuple[str, ...]:
-    """CWE ids from strings ("CWE-79", "CWE-79: XSS", '["CWE-1", "CWE-2"]', "79") and ints; others skipped."""
-    out: list[str] = []
-    for value in values:
-        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10**9:
-            out.append(f"CWE-{value}")
-        elif isinstance(value, str):
-            found = _CWE.findall(value)
-            bare = value.strip()
-            if not found and bare.isascii() and bare.isdigit() and len(bare) <= 9:
-                found = [bare]
-            out.extend(f"CWE-{int(n)}" for n in found)
-    return tuple(dict.fromkeys(out))
-
-
 def severity_for(word: str) -> Severity:
     """The table lookup; a word outside it is medium."""
     return SEVERITY_TABLE.get(word.strip().lower(), UNKNOWN_SEVERITY)
 
 
-class _R:
-    """Typed access to JSON fields: any surprise becomes a ParseError naming the field."""
+class _R(Reader):
+    """Typed access to GitLab report fields."""
 
     def __init__(self, source: str) -> None:
-        self.source = source
-
-    def fail(self, problem: str) -> ParseError:
-        return ParseError(TOOL, self.source, problem)
-
-    def obj(self, value: Any, where: str) -> dict[str, Any]:
-        if not isinstance(value, dict):
-            raise self.fail(f"{where} is {type(value).__name__}, expected an object")
-        return value
-
-    def sub(self, d: dict[str, Any], key: str, where: str) -> dict[str, Any]:
-        value = d.get(key)
-        return {} if value is None else self.obj(value, f"{where}.{key}")
-
-    def seq(self, d: dict[str, Any], key: str, where: str) -> list[Any]:
-        value = d.get(key)
-        if value is None:
-            return []
-        if not isinstance(value, list):
-            raise self.fail(f"{where}.{key} is {type(value).__name__}, expected a list")
-        return value
-
-    def text(self, d: dict[str, Any], key: str, where: str) -> str | None:
-        value = d.get(key)
-        if value is None or value == "":
-            return None
-        if not isinstance(value, str):
-            raise self.fail(f"{where}.{key} is {type(value).__name__}, expected a string")
-        return value
+        super().__init__(TOOL, source)
 
     def scalar(self, d: dict[str, Any], key: str, where: str) -> str | None:
         """A string or an int (identifier values such as a CWE number), as text."""

@@ -12,13 +12,13 @@ npm audit JSON carries no npm version: ``Parsed.version`` stays None.
 
 from __future__ import annotations
 
-import math
 import re
 from typing import Any
 
 from secscan.errors import ParseError
 from secscan.model import Category, Finding, Package, Severity, Status
 from secscan.parsers.interface import Parsed, load_json
+from secscan.parsers.reader import Reader, cwe_list
 
 TOOL = "npm-audit"
 
@@ -41,24 +41,6 @@ _GHSA = re.compile(r"GHSA(?:-[23456789cfghjmpqrvwx]{4}){3}", re.IGNORECASE)
 _LOWER_BOUND = re.compile(r">=\s*v?([0-9][0-9A-Za-z.+-]*)")
 
 
-_CWE = re.compile(r"\bCWE-?([0-9]{1,9})\b", re.IGNORECASE)
-
-
-def cwe_list(values: list[Any]) -> tuple[str, ...]:
-    """CWE ids from strings ("CWE-79", "CWE-79: XSS", '["CWE-1", "CWE-2"]', "79") and ints; others skipped."""
-    out: list[str] = []
-    for value in values:
-        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10**9:
-            out.append(f"CWE-{value}")
-        elif isinstance(value, str):
-            found = _CWE.findall(value)
-            bare = value.strip()
-            if not found and bare.isascii() and bare.isdigit() and len(bare) <= 9:
-                found = [bare]
-            out.extend(f"CWE-{int(n)}" for n in found)
-    return tuple(dict.fromkeys(out))
-
-
 def severity_for(word: str) -> Severity:
     """The table lookup (case-insensitive); an unknown word is medium."""
     return SEVERITY_TABLE.get(word.strip().lower(), UNKNOWN_SEVERITY)
@@ -69,55 +51,11 @@ def fixed_from_range(patched: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(_LOWER_BOUND.findall(patched)))
 
 
-class _R:
-    """Typed access to JSON fields: any surprise becomes a ParseError naming the field."""
+class _R(Reader):
+    """Typed access to npm audit fields (ids, CWEs and CVSS on top of the shared readers)."""
 
     def __init__(self, source: str) -> None:
-        self.source = source
-
-    def fail(self, problem: str) -> ParseError:
-        return ParseError(TOOL, self.source, problem)
-
-    def obj(self, value: Any, where: str) -> dict[str, Any]:
-        if not isinstance(value, dict):
-            raise self.fail(f"{where} is {type(value).__name__}, expected an object")
-        return value
-
-    def seq(self, d: dict[str, Any], key: str, where: str) -> list[Any]:
-        value = d.get(key)
-        if value is None:
-            return []
-        if not isinstance(value, list):
-            raise self.fail(f"{where}.{key} is {type(value).__name__}, expected a list")
-        return value
-
-    def text(self, d: dict[str, Any], key: str, where: str, required: bool = False) -> str | None:
-        value = d.get(key)
-        if value is None or value == "":
-            if required:
-                raise self.fail(f"{where}.{key} is missing")
-            return None
-        if not isinstance(value, str):
-            raise self.fail(f"{where}.{key} is {type(value).__name__}, expected a string")
-        return value
-
-    def texts(self, d: dict[str, Any], key: str, where: str) -> list[str]:
-        items = self.seq(d, key, where)
-        if not all(isinstance(i, str) for i in items):
-            raise self.fail(f"{where}.{key} holds a non-string")
-        return items
-
-    def num(self, d: dict[str, Any], key: str, where: str) -> float | None:
-        value = d.get(key)
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise self.fail(f"{where}.{key} is {type(value).__name__}, expected a number")
-        try:
-            number = float(value)
-        except OverflowError:
-            return None
-        return number if math.isfinite(number) else None
+        super().__init__(TOOL, source)
 
     def ident(self, d: dict[str, Any], key: str, where: str) -> str | None:
         """An advisory id: int or string."""

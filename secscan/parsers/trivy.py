@@ -10,7 +10,6 @@ the report carries it (newer Trivy), else None. A k8s resource with an ``Error``
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +17,7 @@ from typing import Any
 from secscan.errors import ParseError
 from secscan.model import Category, Finding, Location, Package, Severity, Status
 from secscan.parsers.interface import Parsed, load_json, norm_path
+from secscan.parsers.reader import Reader, cwe_list
 
 TOOL = "trivy"
 
@@ -72,77 +72,11 @@ MISCONF_NOT_FAILED: dict[str, str] = {
 _OS_SUFFIX = re.compile(r"\s+\([^()]*\)$")
 
 
-_CWE = re.compile(r"\bCWE-?([0-9]{1,9})\b", re.IGNORECASE)
-
-
-def cwe_list(values: list[Any]) -> tuple[str, ...]:
-    """CWE ids from strings ("CWE-79", "CWE-79: XSS", '["CWE-1", "CWE-2"]', "79") and ints; others skipped."""
-    out: list[str] = []
-    for value in values:
-        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10**9:
-            out.append(f"CWE-{value}")
-        elif isinstance(value, str):
-            found = _CWE.findall(value)
-            bare = value.strip()
-            if not found and bare.isascii() and bare.isdigit() and len(bare) <= 9:
-                found = [bare]
-            out.extend(f"CWE-{int(n)}" for n in found)
-    return tuple(dict.fromkeys(out))
-
-
-class _R:
-    """Typed access to JSON fields: any surprise becomes a ParseError naming the field."""
+class _R(Reader):
+    """Typed access to Trivy fields."""
 
     def __init__(self, source: str) -> None:
-        self.source = source
-
-    def fail(self, problem: str) -> ParseError:
-        return ParseError(TOOL, self.source, problem)
-
-    def obj(self, value: Any, where: str) -> dict[str, Any]:
-        if not isinstance(value, dict):
-            raise self.fail(f"{where} is {type(value).__name__}, expected an object")
-        return value
-
-    def seq(self, d: dict[str, Any], key: str, where: str) -> list[Any]:
-        value = d.get(key)
-        if value is None:
-            return []
-        if not isinstance(value, list):
-            raise self.fail(f"{where}.{key} is {type(value).__name__}, expected a list")
-        return value
-
-    def text(self, d: dict[str, Any], key: str, where: str, required: bool = False) -> str | None:
-        value = d.get(key)
-        if value is None or (value == "" and not required):
-            if required:
-                raise self.fail(f"{where}.{key} is missing")
-            return None
-        if not isinstance(value, str):
-            raise self.fail(f"{where}.{key} is {type(value).__name__}, expected a string")
-        return value
-
-    def texts(self, d: dict[str, Any], key: str, where: str) -> list[str]:
-        items = self.seq(d, key, where)
-        if not all(isinstance(i, str) for i in items):
-            raise self.fail(f"{where}.{key} holds a non-string")
-        return items
-
-    def num(self, d: dict[str, Any], key: str, where: str) -> float | None:
-        value = d.get(key)
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise self.fail(f"{where}.{key} is {type(value).__name__}, expected a number")
-        try:
-            number = float(value)
-        except OverflowError:
-            return None
-        return number if math.isfinite(number) else None
-
-    def line(self, d: dict[str, Any], key: str, where: str) -> int | None:
-        value = self.num(d, key, where)
-        return int(value) if value is not None and value >= 1 and value == int(value) else None
+        super().__init__(TOOL, source)
 
 
 @dataclass(frozen=True)
