@@ -57,5 +57,6 @@ def combine(results: Sequence[Result], fail_on: str | None = None, allow_incompl
         target=results[0].target, started_at=min(r.started_at for r in results),
         duration_s=max(r.duration_s for r in results), scanners=tuple(scanners), findings=tuple(findings),
         gate=gate, actions=tuple(top_actions(findings)), secscan_version=__version__,
-        notes=(*notes, f"merged from {len(results)} result(s) at {datetime.now(UTC).isoformat(timespec='seconds')}"),
+        notes=(*notes, f"merged from {len(results)} result(s) at "
+                       f"{datetime.now(UTC).isoformat(timespec='seconds')}"),
         stale_suppressions=tuple(common), run_id=str(uuid.uuid4()))

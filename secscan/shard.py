@@ -1,9 +1,9 @@
 """Deterministic sharding of a file set for CI matrices.
 
 Files are ordered by a hash of their path (so the order does not depend on the folder layout), then cut into
-N contiguous runs of about equal total size. The parts are balanced by size, and adding or removing a file only
-moves files that sit next to a cut (a file never jumps across the hash order), so shards stay stable as the
-tree grows. Every shard of the same tree computes the same cuts, so the N parts are disjoint and complete.
+N contiguous runs of about equal total size. The parts are balanced by size, and adding or removing a file
+only moves files that sit next to a cut (a file never jumps across the hash order), so shards stay stable as
+the tree grows. Every shard of the same tree computes the same cuts, so the N parts are disjoint and complete.
 """
 
 from __future__ import annotations

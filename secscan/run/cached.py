@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
@@ -63,6 +64,30 @@ def secscan_identity() -> str:
     except FileNotFoundError:
         rules = pkg
     return digest(__version__, _tree_stats(pkg), _tree_stats(rules) if rules != pkg else [])
+
+
+class _RunHashes:
+    """File hashes of the current scan (one ScanContext), so the scanners of one run hash each file once."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.ctx: ScanContext | None = None  # held, so its id cannot be reused by a later scan
+        self.hashes: dict[str, str | None] = {}
+
+    def get(self, ctx: ScanContext, rel: str) -> str | None:
+        with self.lock:
+            if self.ctx is not ctx:
+                self.ctx, self.hashes = ctx, {}
+            if rel in self.hashes:
+                return self.hashes[rel]
+        value = file_hash(ctx.target / rel)
+        with self.lock:
+            if self.ctx is ctx:
+                self.hashes[rel] = value
+        return value
+
+
+_RUN_HASHES = _RunHashes()
 
 
 def tool_identity(scanner: Scanner, ctx: ScanContext, runner: Runner) -> str:
@@ -172,7 +197,7 @@ def _storable(run: ScannerRun, todo: Sequence[str]) -> tuple[list[str], dict[str
 def _per_file(scanner: Scanner, ctx: ScanContext, files: Sequence[str], runner: Runner,
               canary_dir: Path | None, required: bool, cache: Cache) -> ScannerRun:
     scope = scope_of(scanner, ctx, runner)
-    keys = {f: digest(f, file_hash(ctx.target / f)) for f in files}
+    keys = {f: digest(f, _RUN_HASHES.get(ctx, f)) for f in files}
     hits = cache.get_many(scope, list(keys.values()))
     cached, cached_failed, bad = _decode(hits, keys, files)
     todo = [f for f in files if keys[f] not in hits or f in bad]
