@@ -1,0 +1,263 @@
+#!/usr/bin/env python3
+"""Benchmark ``secscan all`` on the Django 4.2.16 source tree (issues 3, 11 and 14).
+
+Downloads Django's sdist with pip (cached under ./bench-work/, which git ignores), copies the tree, and
+prints:
+
+1. the tools one after another with their usual command lines (bandit, semgrep with the bundled rules,
+   detect-secrets) against ``secscan all --offline`` given the same tools, with wall time, peak memory, the
+   ratio, and whether any (file, line) a tool reported on its own is missing from secscan's report;
+2. the full ``secscan all --offline`` with and without canaries (the canaries' cost);
+3. the incremental cache: cold run, warm run with nothing changed, a run after editing one file, each compared
+   with a run without cache (fingerprints);
+4. two shards, each run alone, and ``secscan merge`` of both compared with the unsharded run.
+
+    python scripts/bench.py [--work bench-work] [--repeat 3] [--only seq,canary,cache,shard]
+
+Every command is a fresh process; peak memory is the largest single process of the command, read from
+resource.getrusage(RUSAGE_CHILDREN) in a small measuring parent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DJANGO = "django==4.2.16"
+SDIST = "Django-4.2.16.tar.gz"
+TOOLS = ("bandit", "semgrep", "detect-secrets")
+EDITED = ("django/utils/text.py", "django/core/files/storage/filesystem.py",
+          "django/db/models/query_utils.py", "django/http/request.py", "django/forms/fields.py")
+EDIT = ("\n\ndef _secscan_bench_edit(cmd):\n    import subprocess\n"
+        "    return subprocess.call(cmd, shell=True)\n")
+MEASURE = """
+import json, resource, subprocess, sys, time
+t0 = time.monotonic()
+with open(sys.argv[1], "wb") as out:
+    rc = subprocess.call(sys.argv[3:], stdout=out, stderr=subprocess.DEVNULL, cwd=sys.argv[2])
+wall = time.monotonic() - t0
+peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+print(json.dumps({"rc": rc, "wall": wall, "peak_mib": peak}))
+"""
+
+
+def prepare(work: Path) -> Path:
+    """Django's pristine source tree, downloaded and unpacked once."""
+    work.mkdir(parents=True, exist_ok=True)
+    src = work / "Django-4.2.16"
+    if src.is_dir():
+        return src
+    if not (work / SDIST).is_file():
+        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:", DJANGO,
+                        "-d", str(work)], check=True)
+    with tarfile.open(work / SDIST) as tar:
+        tar.extractall(work, filter="data")
+    return src
+
+
+def fresh_tree(src: Path, dest: Path) -> Path:
+    if dest.exists():
+        shutil.rmtree(dest)
+    shutil.copytree(src, dest, symlinks=True)
+    return dest
+
+
+def measure(argv: list[str], cwd: Path, stdout: Path) -> dict:
+    """Run argv in a measuring parent: wall seconds, exit code, peak MiB (largest process)."""
+    res = subprocess.run([sys.executable, "-c", MEASURE, str(stdout), str(cwd), *argv], capture_output=True,
+                         text=True, check=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    out: dict = json.loads(res.stdout.strip().splitlines()[-1])
+    return out
+
+
+def secscan(tree: Path, out: Path, *extra: str) -> tuple[dict, dict]:
+    """One `secscan all --offline` run: its measurement and its JSON report."""
+    out.mkdir(parents=True, exist_ok=True)
+    argv = [sys.executable, "-m", "secscan.cli", "all", str(tree), "--offline", "--quiet", "--format", "json",
+            "--output-dir", str(out), *extra]
+    m = measure(argv, ROOT, out / "stdout.txt")
+    report: dict = json.loads((out / "secscan.json").read_text("utf-8"))
+    return m, report
+
+
+def sequential(tree: Path, out: Path) -> dict[str, tuple[dict, Counter[tuple[str, int]]]]:
+    """Each tool with its usual command line, one after another (semgrep: --no-git-ignore, as the bench
+    tree sits in a git-ignored folder)."""
+    out.mkdir(parents=True, exist_ok=True)
+    rules = ROOT / "rules" / "semgrep"
+    lines = {
+        "bandit": ["bandit", "-r", ".", "-f", "json", "-q"],
+        "semgrep": ["semgrep", "scan", "--config", str(rules), "--json", "--metrics=off",
+                    "--disable-version-check", "--quiet", "--no-git-ignore", "."],
+        "detect-secrets": ["detect-secrets", "scan", "--all-files", "."],
+    }
+    runs = {}
+    for tool, argv in lines.items():
+        m = measure(argv, tree, out / f"{tool}.json")
+        runs[tool] = (m, tool_places(tool, json.loads((out / f"{tool}.json").read_text("utf-8"))))
+    return runs
+
+
+def _rel(path: str) -> str:
+    return path[2:] if path.startswith("./") else path
+
+
+def tool_places(tool: str, data: dict) -> Counter[tuple[str, int]]:
+    """(file, line) of every finding in a tool's own JSON output."""
+    if tool == "bandit":
+        # secscan reports a finding at the first line of its range (bandit's line_number may be a later one)
+        return Counter((_rel(r["filename"]), (r.get("line_range") or [r["line_number"]])[0])
+                       for r in data["results"])
+    if tool == "semgrep":
+        return Counter((_rel(r["path"]), r["start"]["line"]) for r in data["results"])
+    return Counter((_rel(path), s["line_number"]) for path, items in data["results"].items() for s in items)
+
+
+def secscan_places(report: dict, tool: str) -> Counter[tuple[str, int]]:
+    """(file, line) of the findings secscan's report has from one tool (merged findings count per tool)."""
+    out: Counter[tuple[str, int]] = Counter()
+    for f in report["findings"]:
+        if tool in f["sources"] and f.get("location"):
+            n = sum(1 for m in f["properties"].get("merged_from", []) if m.get("source") == tool) or 1
+            out[(f["location"]["path"], f["location"]["start_line"])] += n
+    return out
+
+
+def prints(report: dict) -> set[str]:
+    return {f["fingerprint"] for f in report["findings"]}
+
+
+def row(label: str, m: dict, note: str = "") -> str:
+    return f"| {label:<46} | {m['wall']:>9.1f} | {m['peak_mib']:>8.0f} | {note}"
+
+
+def header(title: str) -> None:
+    print(f"\n{title}\n| {'run':<46} | {'wall s':>9} | {'peak MiB':>8} | notes")
+    print(f"|{'-' * 48}|{'-' * 11}|{'-' * 10}|------")
+
+
+def bench_sequential(tree: Path, work: Path) -> None:
+    header("Issue 3: secscan all (--offline, same tools) vs the tools one after another")
+    seq = sequential(tree, work / "seq")
+    total = sum(m["wall"] for m, _ in seq.values())
+    for tool, (m, found) in seq.items():
+        print(row(f"{tool} (alone)", m, f"{sum(found.values())} findings, exit {m['rc']}"))
+    peak = max(m["peak_mib"] for m, _ in seq.values())
+    print(row("sequential total", {"wall": total, "peak_mib": peak}))
+    m, report = secscan(tree, work / "s3", "--no-cache", "--scanners", ",".join(TOOLS))
+    print(row("secscan all --scanners bandit,semgrep,detect-secrets", m, f"ratio {m['wall'] / total:.2f}"))
+    for tool, (_m, found) in seq.items():
+        mine = secscan_places(report, tool)
+        lost = found - mine
+        extra = mine - found
+        status = next(s for s in report["scanners"] if s["name"] == tool)
+        print(f"  {tool}: alone {sum(found.values())}, in secscan {sum(mine.values())} "
+              f"(status {status['status']}); lost {sum(lost.values())}"
+              + (f" e.g. {sorted(lost)[:3]}" if lost else "") + f"; only in secscan {sum(extra.values())}")
+
+
+def bench_canary(tree: Path, work: Path, repeat: int) -> tuple[dict, float]:
+    header("Issue 11: secscan all --offline --no-cache, with and without canaries")
+    walls: dict[str, list[float]] = {"with": [], "without": []}
+    reference: dict = {}
+    for i in range(repeat):
+        for kind, extra in (("with", ()), ("without", ("--no-canary",))):
+            m, report = secscan(tree, work / f"canary-{kind}-{i}", "--no-cache", *extra)
+            walls[kind].append(m["wall"])
+            print(row(f"canaries {kind} (run {i + 1})", m, f"{len(report['findings'])} findings"))
+            if kind == "with":
+                reference = report
+    w, wo = statistics.median(walls["with"]), statistics.median(walls["without"])
+    print(f"  median with {w:.1f} s, without {wo:.1f} s: canaries cost {100 * (w / wo - 1):+.1f}%")
+    return reference, w
+
+
+def bench_cache(tree: Path, work: Path, repeat: int, reference: dict) -> None:
+    header("Issue 14: incremental cache (secscan all --offline)")
+    cache = work / "cache-dir"
+    shutil.rmtree(cache, ignore_errors=True)
+    m, cold = secscan(tree, work / "cache-cold", "--cache-dir", str(cache))
+    same = prints(cold) == prints(reference) if reference else None
+    print(row("cold (empty cache)", m, f"{len(cold['findings'])} findings; same as --no-cache: {same}"))
+    warm_walls = []
+    for i in range(repeat):
+        m, warm = secscan(tree, work / f"cache-warm-{i}", "--cache-dir", str(cache))
+        warm_walls.append(m["wall"])
+        fromc = {s["name"]: s["coverage"].get("files_from_cache") for s in warm["scanners"]
+                 if "files_from_cache" in s["coverage"]}
+        print(row(f"warm, nothing changed (run {i + 1})", m,
+                  f"same findings as cold: {prints(warm) == prints(cold)}; from cache {fromc}"))
+    edit_walls = []
+    for i in range(repeat):
+        path = tree / EDITED[i % len(EDITED)]
+        with path.open("a", encoding="utf-8") as fh:
+            fh.write(EDIT.replace("_edit(", f"_edit_{i}("))
+        m, edited = secscan(tree, work / f"cache-edit-{i}", "--cache-dir", str(cache))
+        edit_walls.append(m["wall"])
+        print(row(f"one file edited (run {i + 1}: {path.name})", m, f"{len(edited['findings'])} findings"))
+    m, nocache = secscan(tree, work / "cache-edited-nocache", "--no-cache")
+    print(row("edited tree, --no-cache (for comparison)", m,
+              f"same findings as the last cached run: {prints(nocache) == prints(edited)}"))
+    print(f"  median warm {statistics.median(warm_walls):.1f} s (target < 3 s); median one-file edit "
+          f"{statistics.median(edit_walls):.1f} s (target < 10 s)")
+
+
+def bench_shards(tree: Path, work: Path, reference: dict, reference_wall: float) -> None:
+    header("Issue 14: two shards, each run alone, merged")
+    parts = []
+    walls = []
+    for i in (1, 2):
+        m, report = secscan(tree, work / f"shard-{i}", "--no-cache", "--shard", f"{i}/2")
+        walls.append(m["wall"])
+        parts.append(work / f"shard-{i}" / "secscan.json")
+        ratio = f"; ratio to unsharded {m['wall'] / reference_wall:.2f} (target <= 0.6)"
+        print(row(f"--shard {i}/2", m, f"{len(report['findings'])} findings{ratio}"))
+    out = work / "shard-merged"
+    argv = [sys.executable, "-m", "secscan.cli", "merge", *map(str, parts), "--output-dir", str(out),
+            "--quiet", "--format", "json"]
+    m = measure(argv, ROOT, work / "merge.txt")
+    merged = json.loads((out / "secscan.json").read_text("utf-8"))
+    print(row("secscan merge", m, f"same findings as unsharded: {prints(merged) == prints(reference)} "
+                                  f"({len(merged['findings'])} vs {len(reference['findings'])})"))
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    ap.add_argument("--work", type=Path, default=ROOT / "bench-work")
+    ap.add_argument("--repeat", type=int, default=3, help="runs of the cheap measurements (median quoted)")
+    ap.add_argument("--canary-repeat", type=int, default=1, help="runs of each full canary on/off scan")
+    ap.add_argument("--only", default="seq,canary,cache,shard")
+    args = ap.parse_args()
+    only = set(args.only.split(","))
+    src = prepare(args.work.resolve())
+    work = Path(tempfile.mkdtemp(prefix="bench-", dir=args.work.resolve()))
+    tree = fresh_tree(src, work / "django")
+    print(f"Django 4.2.16: {sum(1 for _ in tree.rglob('*') if _.is_file())} files; {os.cpu_count()} CPUs; "
+          f"work in {work}")
+    if "seq" in only:
+        bench_sequential(tree, work)
+    reference: dict = {}
+    if "canary" in only:
+        reference, ref_wall = bench_canary(tree, work, args.canary_repeat)
+    elif "shard" in only:
+        m, reference = secscan(tree, work / "unsharded", "--no-cache")
+        ref_wall = m["wall"]
+    if "shard" in only:
+        bench_shards(tree, work, reference, ref_wall)
+    if "cache" in only:
+        bench_cache(tree, work, args.repeat, reference)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
