@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from fuzz_support import FUZZ, json_values, only_parse_error
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from secscan.errors import ParseError
@@ -537,40 +538,11 @@ KEYS = [
     "Name",
     "CweIDs",
 ]
-SCALARS = (
-    st.none()
-    | st.booleans()
-    | st.integers(min_value=-(2**70), max_value=2**70)
-    | st.floats()
-    | st.text(max_size=12)
-    | st.sampled_from(["CRITICAL", "UNKNOWN", "FAIL", "PASS", "os-pkgs", "container_image", 2])
-)
-JSON = st.recursive(
-    SCALARS,
-    lambda inner: (
-        st.lists(inner, max_size=4)
-        | st.dictionaries(st.sampled_from(KEYS) | st.text(max_size=6), inner, max_size=5)
-    ),
-    max_leaves=25,
-)
-FUZZ = settings(
-    max_examples=250,
-    deadline=None,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+JSON = json_values(KEYS, ["CRITICAL", "UNKNOWN", "FAIL", "PASS", "os-pkgs", "container_image", 2])
 
 
 def _only_parse_error(text: str | bytes) -> None:
-    try:
-        parsed = trivy.parse(text, "fuzz")
-    except ParseError as exc:
-        assert exc.tool == "trivy"
-        return
-    assert isinstance(parsed, Parsed) and parsed.tool == "trivy"
-    for f in parsed.findings:
-        assert isinstance(f.severity, Severity) and f.fingerprint == ""
-        json.dumps(finding_to_dict(f))
+    only_parse_error(trivy.parse, "trivy", text)
 
 
 @FUZZ

@@ -1,0 +1,55 @@
+"""Shared hypothesis strategies and checks for the parser fuzz tests."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+
+from secscan.errors import ParseError
+from secscan.formats.json_report import finding_to_dict
+from secscan.model import Severity
+from secscan.parsers.interface import Parsed
+
+FUZZ = settings(
+    max_examples=250,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+
+def json_values(keys: Sequence[str], words: Sequence[Any]) -> st.SearchStrategy[Any]:
+    """Arbitrary JSON whose object keys often are the tool's own field names and whose scalars its words."""
+    scalars = (
+        st.none()
+        | st.booleans()
+        | st.integers(min_value=-(2**70), max_value=2**70)
+        | st.floats()
+        | st.text(max_size=12)
+        | st.sampled_from(list(words))
+    )
+    return st.recursive(
+        scalars,
+        lambda inner: (
+            st.lists(inner, max_size=4)
+            | st.dictionaries(st.sampled_from(list(keys)) | st.text(max_size=6), inner, max_size=5)
+        ),
+        max_leaves=25,
+    )
+
+
+def only_parse_error(parse: Callable[[str | bytes, str], Parsed], tool: str, text: str | bytes) -> None:
+    """parse either raises the tool's ParseError or returns well-formed, unfingerprinted findings."""
+    try:
+        parsed = parse(text, "fuzz")
+    except ParseError as exc:
+        assert exc.tool == tool
+        return
+    assert isinstance(parsed, Parsed) and parsed.tool == tool
+    for f in parsed.findings:
+        assert isinstance(f.severity, Severity) and f.fingerprint == ""
+        json.dumps(finding_to_dict(f))
