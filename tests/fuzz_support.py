@@ -53,3 +53,29 @@ def only_parse_error(parse: Callable[[str | bytes, str], Parsed], tool: str, tex
     for f in parsed.findings:
         assert isinstance(f.severity, Severity) and f.fingerprint == ""
         json.dumps(finding_to_dict(f))
+
+
+def json_paths(obj: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every path (keys and indexes) inside a JSON document, the root included."""
+    out = [prefix]
+    items = obj.items() if isinstance(obj, dict) else enumerate(obj) if isinstance(obj, list) else []
+    for key, val in items:
+        out.extend(json_paths(val, (*prefix, key)))
+    return out
+
+
+def mutate(doc: Any, path: tuple[Any, ...], new: Any, delete: bool) -> Any:
+    """Replace (or delete) the value at path in doc; returns the document (a new root for the empty path)."""
+    if not path:
+        return new
+    parent = doc
+    for key in path[:-1]:
+        parent = parent[key]
+    if delete:
+        if isinstance(parent, dict):
+            parent.pop(path[-1], None)
+        else:
+            del parent[path[-1]]
+    else:
+        parent[path[-1]] = new
+    return doc

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fuzz_support import json_paths, mutate
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -36,15 +37,22 @@ def load(name: str) -> tuple[dict[str, Any], Parsed]:
 # --- the table, value by value (written out here, not derived from the module) -----------------------
 
 EXPECTED = [
-    ("HIGH", "HIGH", Severity.HIGH), ("HIGH", "MEDIUM", Severity.HIGH), ("HIGH", "LOW", Severity.MEDIUM),
+    ("HIGH", "HIGH", Severity.HIGH),
+    ("HIGH", "MEDIUM", Severity.HIGH),
+    ("HIGH", "LOW", Severity.MEDIUM),
     ("HIGH", "UNDEFINED", Severity.MEDIUM),
-    ("MEDIUM", "HIGH", Severity.MEDIUM), ("MEDIUM", "MEDIUM", Severity.MEDIUM),
+    ("MEDIUM", "HIGH", Severity.MEDIUM),
+    ("MEDIUM", "MEDIUM", Severity.MEDIUM),
     ("MEDIUM", "LOW", Severity.LOW),
     ("MEDIUM", "UNDEFINED", Severity.LOW),
-    ("LOW", "HIGH", Severity.LOW), ("LOW", "MEDIUM", Severity.LOW), ("LOW", "LOW", Severity.LOW),
+    ("LOW", "HIGH", Severity.LOW),
+    ("LOW", "MEDIUM", Severity.LOW),
+    ("LOW", "LOW", Severity.LOW),
     ("LOW", "UNDEFINED", Severity.LOW),
-    ("UNDEFINED", "HIGH", Severity.INFO), ("UNDEFINED", "MEDIUM", Severity.INFO),
-    ("UNDEFINED", "LOW", Severity.INFO), ("UNDEFINED", "UNDEFINED", Severity.INFO),
+    ("UNDEFINED", "HIGH", Severity.INFO),
+    ("UNDEFINED", "MEDIUM", Severity.INFO),
+    ("UNDEFINED", "LOW", Severity.INFO),
+    ("UNDEFINED", "UNDEFINED", Severity.INFO),
 ]
 
 
@@ -65,25 +73,40 @@ def test_unknown_words() -> None:
 
 def _record(**over: Any) -> dict[str, Any]:
     rec: dict[str, Any] = {
-        "code": "9 x = 1\n10 os.system(cmd)\n11 \n", "filename": "./pkg\\mod.py", "issue_confidence": "HIGH",
-        "issue_severity": "HIGH", "issue_text": "shell call", "line_number": 10, "line_range": [10],
-        "more_info": "https://example.invalid/b605", "test_id": "B605",
+        "code": "9 x = 1\n10 os.system(cmd)\n11 \n",
+        "filename": "./pkg\\mod.py",
+        "issue_confidence": "HIGH",
+        "issue_severity": "HIGH",
+        "issue_text": "shell call",
+        "line_number": 10,
+        "line_range": [10],
+        "more_info": "https://example.invalid/b605",
+        "test_id": "B605",
         "test_name": "start_process_with_a_shell",
-        "issue_cwe": {"id": 78, "link": "https://cwe.mitre.org/data/definitions/78.html"}, "col_offset": 0,
+        "issue_cwe": {"id": 78, "link": "https://cwe.mitre.org/data/definitions/78.html"},
+        "col_offset": 0,
     }
     rec.update(over)
     return rec
 
 
-def _doc(results: list[Any], errors: list[Any] | None = None,
-         files: tuple[str, ...] = ("pkg/mod.py",)) -> str:
+def _doc(
+    results: list[Any], errors: list[Any] | None = None, files: tuple[str, ...] = ("pkg/mod.py",)
+) -> str:
     metrics: dict[str, Any] = {f: {"loc": 3, "nosec": 0} for f in files}
     metrics["_totals"] = {"loc": 3.0, "nosec": 1}
-    return json.dumps({"errors": errors or [], "generated_at": "2026-01-01T00:00:00Z", "metrics": metrics,
-                       "results": results})
+    return json.dumps(
+        {
+            "errors": errors or [],
+            "generated_at": "2026-01-01T00:00:00Z",
+            "metrics": metrics,
+            "results": results,
+        }
+    )
 
 
 # --- every real sample --------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("path", SAMPLE_FILES, ids=lambda p: p.name)
 def test_every_sample_keeps_every_record_and_maps_severity(path: Path) -> None:
@@ -102,7 +125,8 @@ def test_every_sample_keeps_every_record_and_maps_severity(path: Path) -> None:
         assert f.message == rec["issue_text"] and f.title == rec["test_name"]
     assert parsed.version is None
     assert parsed.coverage["files_scanned"] == len([k for k in data["metrics"] if k != "_totals"]) - len(
-        data["errors"])
+        data["errors"]
+    )
     assert parsed.coverage["loc"] == int(data["metrics"]["_totals"]["loc"])
     assert (parsed.status is Status.OK) == (not data["errors"])
 
@@ -165,8 +189,20 @@ def test_synthetic_record_fields() -> None:
     f = parsed.findings[0]
     assert f.location is not None and f.location.path == "pkg/mod.py"
     assert f.snippet == "os.system(cmd)" and f.identifiers == ("CWE-78",) and f.severity is Severity.HIGH
-    odd = bandit.parse(_doc([_record(line_range="x", line_number=True, code=None, issue_cwe="nope",
-                                     col_offset=-1, issue_confidence=None)]))
+    odd = bandit.parse(
+        _doc(
+            [
+                _record(
+                    line_range="x",
+                    line_number=True,
+                    code=None,
+                    issue_cwe="nope",
+                    col_offset=-1,
+                    issue_confidence=None,
+                )
+            ]
+        )
+    )
     g = odd.findings[0]
     assert g.location is not None and g.location.start_line is None and g.snippet is None
     assert g.identifiers == () and "col_offset" not in g.properties
@@ -174,21 +210,24 @@ def test_synthetic_record_fields() -> None:
     assert g.severity is Severity.MEDIUM  # HIGH with undefined confidence
 
 
-@pytest.mark.parametrize(("text", "problem"), [
-    ('{"results": [', "invalid JSON"),
-    ("", "empty"),
-    (b"\xff\xfe{}", "UTF-8"),
-    ("[]", "expected an object"),
-    ('{"errors": [], "metrics": {}}', "'results'"),
-    ('{"results": [], "errors": []}', "'metrics'"),
-    ('{"results": {}, "metrics": {}}', "results is dict"),
-    ('{"results": [{"check_id": "x", "path": "a.py", "extra": {}}], "metrics": {}}', "test_id"),
-    ('{"results": [{"test_id": "B1", "issue_severity": "LOW"}], "metrics": {}}', "filename"),
-    ('{"results": [{"test_id": "B1", "filename": "a.py"}], "metrics": {}}', "issue_severity"),
-    ('{"results": [], "metrics": {}, "errors": [3]}', "errors[0]"),
-    ('{"results": [], "metrics": [], "errors": []}', "metrics"),
-    ("1" * 5000, "JSON"),
-])
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ('{"results": [', "invalid JSON"),
+        ("", "empty"),
+        (b"\xff\xfe{}", "UTF-8"),
+        ("[]", "expected an object"),
+        ('{"errors": [], "metrics": {}}', "'results'"),
+        ('{"results": [], "errors": []}', "'metrics'"),
+        ('{"results": {}, "metrics": {}}', "results is dict"),
+        ('{"results": [{"check_id": "x", "path": "a.py", "extra": {}}], "metrics": {}}', "test_id"),
+        ('{"results": [{"test_id": "B1", "issue_severity": "LOW"}], "metrics": {}}', "filename"),
+        ('{"results": [{"test_id": "B1", "filename": "a.py"}], "metrics": {}}', "issue_severity"),
+        ('{"results": [], "metrics": {}, "errors": [3]}', "errors[0]"),
+        ('{"results": [], "metrics": [], "errors": []}', "metrics"),
+        ("1" * 5000, "JSON"),
+    ],
+)
 def test_malformed_input_is_a_parse_error(text: str | bytes, problem: str) -> None:
     with pytest.raises(ParseError) as info:
         bandit.parse(text, "in.json")
@@ -203,25 +242,63 @@ def test_absurd_cwe_values_are_ignored() -> None:
 
 
 def test_other_tools_json_is_a_parse_error() -> None:
-    for name in ("semgrep/defectdojo__many_findings.json", "semgrep/defectdojo__empty.json",
-                 "detect_secrets/defectdojo__many_findings.json",
-                 "pip_audit/defectdojo__many_vulns_new.json"):
+    for name in (
+        "semgrep/defectdojo__many_findings.json",
+        "semgrep/defectdojo__empty.json",
+        "detect_secrets/defectdojo__many_findings.json",
+        "pip_audit/defectdojo__many_vulns_new.json",
+    ):
         with pytest.raises(ParseError):
             bandit.parse(sample(name).read_bytes(), name)
 
 
 # --- fuzzing: nothing but ParseError escapes ------------------------------------------------------------
 
-KEYS = ["results", "errors", "metrics", "_totals", "loc", "nosec", "generated_at", "filename", "reason",
-        "test_id", "test_name", "issue_severity", "issue_confidence", "issue_text", "issue_cwe", "id", "code",
-        "line_number", "line_range", "col_offset", "more_info"]
-SPECIAL = st.sampled_from(["HIGH", "LOW", "UNDEFINED", "CWE-1" + "1" * 5000, "./a.py", {"id": "9" * 5000},
-                           10**400, float("nan"), -1, [1, "x"], "\ud800"])
+KEYS = [
+    "results",
+    "errors",
+    "metrics",
+    "_totals",
+    "loc",
+    "nosec",
+    "generated_at",
+    "filename",
+    "reason",
+    "test_id",
+    "test_name",
+    "issue_severity",
+    "issue_confidence",
+    "issue_text",
+    "issue_cwe",
+    "id",
+    "code",
+    "line_number",
+    "line_range",
+    "col_offset",
+    "more_info",
+]
+SPECIAL = st.sampled_from(
+    [
+        "HIGH",
+        "LOW",
+        "UNDEFINED",
+        "CWE-1" + "1" * 5000,
+        "./a.py",
+        {"id": "9" * 5000},
+        10**400,
+        float("nan"),
+        -1,
+        [1, "x"],
+        "\ud800",
+    ]
+)
 SCALARS = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20) | SPECIAL
 JSON = st.recursive(
     SCALARS,
-    lambda ch: st.lists(ch, max_size=4)
-    | st.dictionaries(st.sampled_from(KEYS) | st.text(max_size=8), ch, max_size=5),
+    lambda ch: (
+        st.lists(ch, max_size=4)
+        | st.dictionaries(st.sampled_from(KEYS) | st.text(max_size=8), ch, max_size=5)
+    ),
     max_leaves=25,
 )
 
@@ -245,33 +322,21 @@ def test_fuzz_random_json(value: Any) -> None:
     _check(json.dumps({"results": [value], "metrics": {"a.py": value, "_totals": value}, "errors": [value]}))
 
 
-def _paths(obj: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    out = [prefix]
-    items = obj.items() if isinstance(obj, dict) else enumerate(obj) if isinstance(obj, list) else []
-    for key, val in items:
-        out.extend(_paths(val, (*prefix, key)))
-    return out
-
-
-def _mutate(doc: Any, path: tuple[Any, ...], new: Any, delete: bool) -> Any:
-    if not path:
-        return new
-    parent = doc
-    for key in path[:-1]:
-        parent = parent[key]
-    if delete:
-        if isinstance(parent, dict):
-            parent.pop(path[-1], None)
-        else:
-            del parent[path[-1]]
-    else:
-        parent[path[-1]] = new
-    return doc
-
-
-RECORD_FIELDS = ["test_id", "filename", "issue_severity", "issue_confidence", "issue_text", "issue_cwe",
-                 "code", "line_number", "line_range", "col_offset", "end_col_offset", "test_name",
-                 "more_info"]
+RECORD_FIELDS = [
+    "test_id",
+    "filename",
+    "issue_severity",
+    "issue_confidence",
+    "issue_text",
+    "issue_cwe",
+    "code",
+    "line_number",
+    "line_range",
+    "col_offset",
+    "end_col_offset",
+    "test_name",
+    "more_info",
+]
 
 
 def _targets(doc: Any) -> list[tuple[Any, ...]]:
@@ -305,10 +370,10 @@ def test_fuzz_mutated_samples(name: str, data: st.DataObject) -> None:
     for _ in range(data.draw(st.integers(1, 3))):
         targets = _targets(doc)
         aim: bool = data.draw(st.integers(0, 3)) > 0  # mostly aim at fields the parser reads
-        where = data.draw(st.sampled_from(targets if targets and aim else _paths(doc)))
+        where = data.draw(st.sampled_from(targets if targets and aim else json_paths(doc)))
         new = copy.deepcopy(data.draw(SPECIAL | JSON))  # sampled constants must never be mutated
         delete: bool = bool(where) and data.draw(st.integers(0, 3)) == 0
-        doc = _mutate(doc, where, new, delete)
+        doc = mutate(doc, where, new, delete)
     _check(json.dumps(doc))
     cut = data.draw(st.integers(0, len(text) - 1))
     with pytest.raises(ParseError):

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fuzz_support import json_paths, mutate
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -20,8 +21,12 @@ from secscan.parsers.interface import Parsed
 
 SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "samples"
 AUDIT_REPORT = "generated/detect-secrets_audit-report_paramiko-subset.json"
-SCAN_FILES = [p for p in sorted(SAMPLES.glob("detect_secrets/*.json"))
-              + sorted(SAMPLES.glob("generated/detect-secrets*.json")) if p.name != Path(AUDIT_REPORT).name]
+SCAN_FILES = [
+    p
+    for p in sorted(SAMPLES.glob("detect_secrets/*.json"))
+    + sorted(SAMPLES.glob("generated/detect-secrets*.json"))
+    if p.name != Path(AUDIT_REPORT).name
+]
 
 
 def sample(name: str) -> Path:
@@ -38,21 +43,34 @@ def load(name: str) -> Parsed:
 
 C, H, M, L, N = Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO
 EXPECTED = [
-    ("Private Key", "PrivateKeyDetector", C), ("AWS Access Key", "AWSKeyDetector", C),
+    ("Private Key", "PrivateKeyDetector", C),
+    ("AWS Access Key", "AWSKeyDetector", C),
     ("Azure Storage Account access key", "AzureStorageKeyDetector", C),
-    ("IBM Cloud IAM Key", "IbmCloudIamDetector", H), ("IBM COS HMAC Credentials", "IbmCosHmacDetector", H),
-    ("SoftLayer Credentials", "SoftlayerDetector", H), ("Artifactory Credentials", "ArtifactoryDetector", H),
-    ("Basic Auth Credentials", "BasicAuthDetector", H), ("Cloudant Credentials", "CloudantDetector", H),
-    ("Discord Bot Token", "DiscordBotTokenDetector", H), ("GitHub Token", "GitHubTokenDetector", H),
-    ("GitLab Token", "GitLabTokenDetector", H), ("Mailchimp Access Key", "MailchimpDetector", H),
-    ("NPM tokens", "NpmDetector", H), ("OpenAI Token", "OpenAIDetector", H),
+    ("IBM Cloud IAM Key", "IbmCloudIamDetector", H),
+    ("IBM COS HMAC Credentials", "IbmCosHmacDetector", H),
+    ("SoftLayer Credentials", "SoftlayerDetector", H),
+    ("Artifactory Credentials", "ArtifactoryDetector", H),
+    ("Basic Auth Credentials", "BasicAuthDetector", H),
+    ("Cloudant Credentials", "CloudantDetector", H),
+    ("Discord Bot Token", "DiscordBotTokenDetector", H),
+    ("GitHub Token", "GitHubTokenDetector", H),
+    ("GitLab Token", "GitLabTokenDetector", H),
+    ("Mailchimp Access Key", "MailchimpDetector", H),
+    ("NPM tokens", "NpmDetector", H),
+    ("OpenAI Token", "OpenAIDetector", H),
     ("PyPI Token", "PypiTokenDetector", H),
-    ("PyPI upload token", "PypiTokenDetector", H), ("SendGrid API Key", "SendGridDetector", H),
-    ("Slack Token", "SlackDetector", H), ("Square OAuth Secret", "SquareOAuthDetector", H),
-    ("Stripe Access Key", "StripeDetector", H), ("Telegram Bot Token", "TelegramBotTokenDetector", H),
-    ("Twilio API Key", "TwilioKeyDetector", H), ("JSON Web Token", "JwtTokenDetector", M),
-    ("Secret Keyword", "KeywordDetector", M), ("Base64 High Entropy String", "Base64HighEntropyString", L),
-    ("Hex High Entropy String", "HexHighEntropyString", L), ("Public IP (ipv4)", "IPPublicDetector", N),
+    ("PyPI upload token", "PypiTokenDetector", H),
+    ("SendGrid API Key", "SendGridDetector", H),
+    ("Slack Token", "SlackDetector", H),
+    ("Square OAuth Secret", "SquareOAuthDetector", H),
+    ("Stripe Access Key", "StripeDetector", H),
+    ("Telegram Bot Token", "TelegramBotTokenDetector", H),
+    ("Twilio API Key", "TwilioKeyDetector", H),
+    ("JSON Web Token", "JwtTokenDetector", M),
+    ("Secret Keyword", "KeywordDetector", M),
+    ("Base64 High Entropy String", "Base64HighEntropyString", L),
+    ("Hex High Entropy String", "HexHighEntropyString", L),
+    ("Public IP (ipv4)", "IPPublicDetector", N),
 ]
 
 
@@ -81,6 +99,7 @@ def test_table_matches_installed_detect_secrets() -> None:
 
 # --- every real sample --------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("path", SCAN_FILES, ids=lambda p: p.name)
 def test_every_scan_sample_keeps_every_record(path: Path) -> None:
     data = json.loads(path.read_text())
@@ -92,12 +111,16 @@ def test_every_scan_sample_keeps_every_record(path: Path) -> None:
         assert f.rule_id == f"detect-secrets.{plugin}" and f.severity is severity and f.title == rec["type"]
         assert f.raw_severity == rec["type"] and f.secret_hash == rec["hashed_secret"]
         assert f.location is not None and (f.location.path, f.location.start_line) == (
-            rec["filename"], rec["line_number"])
+            rec["filename"],
+            rec["line_number"],
+        )
         assert f.category is Category.SECRET and f.snippet is None and f.fingerprint == ""
         assert f.properties["is_verified"] is rec["is_verified"] and f.sources == ("detect-secrets",)
     assert parsed.version == data["version"] and parsed.status is Status.OK
-    assert parsed.coverage == {"files_with_findings": sum(1 for v in data["results"].values() if v),
-                               "plugins": len(data["plugins_used"])}
+    assert parsed.coverage == {
+        "files_with_findings": sum(1 for v in data["results"].values() if v),
+        "plugins": len(data["plugins_used"]),
+    }
 
 
 def test_paramiko_all_files_types() -> None:
@@ -105,8 +128,12 @@ def test_paramiko_all_files_types() -> None:
     by_rule: dict[str, int] = {}
     for f in parsed.findings:
         by_rule[f.rule_id] = by_rule.get(f.rule_id, 0) + 1
-    assert by_rule == {"detect-secrets.HexHighEntropyString": 22, "detect-secrets.PrivateKeyDetector": 11,
-                       "detect-secrets.KeywordDetector": 10, "detect-secrets.Base64HighEntropyString": 5}
+    assert by_rule == {
+        "detect-secrets.HexHighEntropyString": 22,
+        "detect-secrets.PrivateKeyDetector": 11,
+        "detect-secrets.KeywordDetector": 10,
+        "detect-secrets.Base64HighEntropyString": 5,
+    }
 
 
 def test_hook_json_with_aws_key_is_critical() -> None:
@@ -144,8 +171,13 @@ def test_audit_report_never_copies_plaintext() -> None:
 
 
 def _scan_doc(entries: list[Any], plugins: list[Any] | None = None) -> str:
-    return json.dumps({"version": "1.5.0", "plugins_used": [{"name": "AWSKeyDetector"}] if plugins is None
-                       else plugins, "results": {"./x\\y.py": entries}})
+    return json.dumps(
+        {
+            "version": "1.5.0",
+            "plugins_used": [{"name": "AWSKeyDetector"}] if plugins is None else plugins,
+            "results": {"./x\\y.py": entries},
+        }
+    )
 
 
 def test_no_plugins_is_failed() -> None:
@@ -154,8 +186,13 @@ def test_no_plugins_is_failed() -> None:
 
 
 def test_verified_is_critical_and_odd_fields() -> None:
-    rec = {"type": "Secret Keyword", "hashed_secret": "ABCDEF0123456789ABCDEF0123456789ABCDEF01",
-           "is_verified": True, "line_number": 4, "is_secret": False}
+    rec = {
+        "type": "Secret Keyword",
+        "hashed_secret": "ABCDEF0123456789ABCDEF0123456789ABCDEF01",
+        "is_verified": True,
+        "line_number": 4,
+        "is_secret": False,
+    }
     odd = {"type": "Hex High Entropy String", "hashed_secret": "password123", "line_number": "4"}
     f, g = ds.parse(_scan_doc([rec, odd]).encode()).findings
     assert f.severity is Severity.CRITICAL and f.raw_severity == "Secret Keyword"
@@ -166,21 +203,24 @@ def test_verified_is_critical_and_odd_fields() -> None:
     assert g.location is not None and g.location.start_line is None and g.severity is Severity.LOW
 
 
-@pytest.mark.parametrize(("text", "problem"), [
-    ('{"results": {', "invalid JSON"),
-    ("\n", "empty"),
-    (b"\xfe\xff", "UTF-8"),
-    ("[]", "expected an object"),
-    ('{"version": "1.5.0"}', "'results'"),
-    ('{"results": {}}', "'plugins_used'"),
-    ('{"results": {}, "plugins_used": {}}', "plugins_used is dict"),
-    ('{"results": {"a": {}}, "plugins_used": []}', "results['a'] is dict"),
-    ('{"results": {"a": [1]}, "plugins_used": []}', "results['a'][0]"),
-    ('{"results": {"a": [{"line_number": 1}]}, "plugins_used": []}', "no type"),
-    ('{"results": [], "errors": []}', "'results' is list"),
-    ('{"results": [{"check_id": "x"}]}', "not an audit report"),
-    ('{"results": "x", "plugins_used": []}', "'results' is str"),
-])
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ('{"results": {', "invalid JSON"),
+        ("\n", "empty"),
+        (b"\xfe\xff", "UTF-8"),
+        ("[]", "expected an object"),
+        ('{"version": "1.5.0"}', "'results'"),
+        ('{"results": {}}', "'plugins_used'"),
+        ('{"results": {}, "plugins_used": {}}', "plugins_used is dict"),
+        ('{"results": {"a": {}}, "plugins_used": []}', "results['a'] is dict"),
+        ('{"results": {"a": [1]}, "plugins_used": []}', "results['a'][0]"),
+        ('{"results": {"a": [{"line_number": 1}]}, "plugins_used": []}', "no type"),
+        ('{"results": [], "errors": []}', "'results' is list"),
+        ('{"results": [{"check_id": "x"}]}', "not an audit report"),
+        ('{"results": "x", "plugins_used": []}', "'results' is str"),
+    ],
+)
 def test_malformed_input_is_a_parse_error(text: str | bytes, problem: str) -> None:
     with pytest.raises(ParseError) as info:
         ds.parse(text, "in.json")
@@ -188,11 +228,14 @@ def test_malformed_input_is_a_parse_error(text: str | bytes, problem: str) -> No
 
 
 def test_other_tools_output_is_a_parse_error() -> None:
-    for name in ("generated/detect-secrets-hook_no-baseline_text.txt",
-                 "generated/detect-secrets_plugin-list.txt",
-                 "bandit/defectdojo__one_vuln.json", "semgrep/defectdojo__empty.json",
-                 "trivy/trivyrepo__secrets.json.golden",
-                 "gitlab/defectdojo__gitlab_secret_detection_report_1_vuln_v15.json"):
+    for name in (
+        "generated/detect-secrets-hook_no-baseline_text.txt",
+        "generated/detect-secrets_plugin-list.txt",
+        "bandit/defectdojo__one_vuln.json",
+        "semgrep/defectdojo__empty.json",
+        "trivy/trivyrepo__secrets.json.golden",
+        "gitlab/defectdojo__gitlab_secret_detection_report_1_vuln_v15.json",
+    ):
         if (SAMPLES / name).exists():
             with pytest.raises(ParseError):
                 ds.parse((SAMPLES / name).read_bytes(), name)
@@ -200,16 +243,44 @@ def test_other_tools_output_is_a_parse_error() -> None:
 
 # --- fuzzing: nothing but ParseError escapes ------------------------------------------------------------
 
-KEYS = ["version", "plugins_used", "results", "name", "type", "filename", "hashed_secret", "is_verified",
-        "line_number", "is_secret", "secrets", "types", "lines", "category"]
-SPECIAL = st.sampled_from(["Private Key", "AWS Access Key", "a" * 40, "9" * 5000, {"9" * 20: "x"},
-                           {"12": "pw", "²": "x"}, 10**400, float("nan"), "\ud800", "VERIFIED_TRUE",
-                           ["Secret Keyword", 3]])
+KEYS = [
+    "version",
+    "plugins_used",
+    "results",
+    "name",
+    "type",
+    "filename",
+    "hashed_secret",
+    "is_verified",
+    "line_number",
+    "is_secret",
+    "secrets",
+    "types",
+    "lines",
+    "category",
+]
+SPECIAL = st.sampled_from(
+    [
+        "Private Key",
+        "AWS Access Key",
+        "a" * 40,
+        "9" * 5000,
+        {"9" * 20: "x"},
+        {"12": "pw", "²": "x"},
+        10**400,
+        float("nan"),
+        "\ud800",
+        "VERIFIED_TRUE",
+        ["Secret Keyword", 3],
+    ]
+)
 SCALARS = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20) | SPECIAL
 JSON = st.recursive(
     SCALARS,
-    lambda ch: st.lists(ch, max_size=4)
-    | st.dictionaries(st.sampled_from(KEYS) | st.text(max_size=8), ch, max_size=5),
+    lambda ch: (
+        st.lists(ch, max_size=4)
+        | st.dictionaries(st.sampled_from(KEYS) | st.text(max_size=8), ch, max_size=5)
+    ),
     max_leaves=25,
 )
 
@@ -235,30 +306,6 @@ def test_fuzz_random_json(value: Any) -> None:
     _check(json.dumps({"results": [value]}))
 
 
-def _paths(obj: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    out = [prefix]
-    items = obj.items() if isinstance(obj, dict) else enumerate(obj) if isinstance(obj, list) else []
-    for key, val in items:
-        out.extend(_paths(val, (*prefix, key)))
-    return out
-
-
-def _mutate(doc: Any, path: tuple[Any, ...], new: Any, delete: bool) -> Any:
-    if not path:
-        return new
-    parent = doc
-    for key in path[:-1]:
-        parent = parent[key]
-    if delete:
-        if isinstance(parent, dict):
-            parent.pop(path[-1], None)
-        else:
-            del parent[path[-1]]
-    else:
-        parent[path[-1]] = new
-    return doc
-
-
 SCAN_FIELDS = ["type", "filename", "hashed_secret", "is_verified", "line_number", "is_secret"]
 REPORT_FIELDS = ["filename", "types", "lines", "secrets", "category"]
 
@@ -275,8 +322,11 @@ def _targets(doc: Any) -> list[tuple[Any, ...]]:
     return []
 
 
-MUTATION_BASES = [AUDIT_REPORT, "generated/detect-secrets-hook_new-secret_with-baseline.json",
-                  "detect_secrets/defectdojo__many_findings.json"]
+MUTATION_BASES = [
+    AUDIT_REPORT,
+    "generated/detect-secrets-hook_new-secret_with-baseline.json",
+    "detect_secrets/defectdojo__many_findings.json",
+]
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -290,10 +340,10 @@ def test_fuzz_mutated_samples(name: str, data: st.DataObject) -> None:
     for _ in range(data.draw(st.integers(1, 3))):
         targets = _targets(doc)
         aim: bool = data.draw(st.integers(0, 3)) > 0  # mostly aim at fields the parser reads
-        where = data.draw(st.sampled_from(targets if targets and aim else _paths(doc)))
+        where = data.draw(st.sampled_from(targets if targets and aim else json_paths(doc)))
         new = copy.deepcopy(data.draw(SPECIAL | JSON))  # sampled constants must never be mutated
         delete: bool = bool(where) and data.draw(st.integers(0, 3)) == 0
-        doc = _mutate(doc, where, new, delete)
+        doc = mutate(doc, where, new, delete)
     _check(json.dumps(doc))
     cut = data.draw(st.integers(0, len(text) - 1))
     with pytest.raises(ParseError):

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fuzz_support import json_paths, mutate
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -19,7 +20,8 @@ from secscan.parsers.interface import Parsed
 
 SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "samples"
 SAMPLE_FILES = sorted(SAMPLES.glob("pip_audit/*.json")) + sorted(
-    p for p in SAMPLES.glob("generated/pip-audit_*.json") if not p.name.endswith(".cdx.json"))
+    p for p in SAMPLES.glob("generated/pip-audit_*.json") if not p.name.endswith(".cdx.json")
+)
 
 
 def sample(name: str) -> Path:
@@ -61,8 +63,11 @@ def test_every_sample_keeps_every_record(path: Path) -> None:
         assert f.category is Category.DEPENDENCY and f.fingerprint == "" and f.sources == ("pip-audit",)
         assert len(f.message) <= 1000
     skipped = sum(1 for d in _deps(data) if "skip_reason" in d)
-    assert parsed.coverage == {"dependencies_audited": len(_deps(data)) - skipped,
-                               "dependencies_skipped": skipped, "vulnerabilities": len(expected)}
+    assert parsed.coverage == {
+        "dependencies_audited": len(_deps(data)) - skipped,
+        "dependencies_skipped": skipped,
+        "vulnerabilities": len(expected),
+    }
     if skipped or not _deps(data):
         assert parsed.status in (Status.PARTIAL, Status.FAILED) and parsed.reason
     else:
@@ -100,15 +105,33 @@ def test_aliases_description_and_remediation_from_real_run() -> None:
 
 
 def test_remediation_prefers_fixes_then_lowest_fix_above_current() -> None:
-    doc = {"dependencies": [
-        {"name": "Django", "version": "3.2.9", "vulns": [
-            {"id": "PYSEC-1", "fix_versions": ["2.2.25", "3.2.10", "3.1.14"],
-             "aliases": ["CVE-1", 3, "CVE-1"], "description": "  d  "}]},
-        {"name": "odd", "version": "not-a-version", "vulns": [{"id": "GHSA-x", "fix_versions": ["1.0"]}]},
-        {"name": "nofix", "version": "1.0", "vulns": [{"id": "PYSEC-2", "fix_versions": []}]},
-        {"name": "planned", "version": "1.0", "vulns": [{"id": "PYSEC-3", "fix_versions": ["1.1", "2.0"]}]}],
-        "fixes": [{"name": "planned", "old_version": "1.0", "new_version": "2.0"},
-                  {"name": "nofix", "version": "1.0", "skip_reason": "no fix"}]}
+    doc = {
+        "dependencies": [
+            {
+                "name": "Django",
+                "version": "3.2.9",
+                "vulns": [
+                    {
+                        "id": "PYSEC-1",
+                        "fix_versions": ["2.2.25", "3.2.10", "3.1.14"],
+                        "aliases": ["CVE-1", 3, "CVE-1"],
+                        "description": "  d  ",
+                    }
+                ],
+            },
+            {"name": "odd", "version": "not-a-version", "vulns": [{"id": "GHSA-x", "fix_versions": ["1.0"]}]},
+            {"name": "nofix", "version": "1.0", "vulns": [{"id": "PYSEC-2", "fix_versions": []}]},
+            {
+                "name": "planned",
+                "version": "1.0",
+                "vulns": [{"id": "PYSEC-3", "fix_versions": ["1.1", "2.0"]}],
+            },
+        ],
+        "fixes": [
+            {"name": "planned", "old_version": "1.0", "new_version": "2.0"},
+            {"name": "nofix", "version": "1.0", "skip_reason": "no fix"},
+        ],
+    }
     f = pip_audit.parse(json.dumps(doc)).findings
     assert f[0].remediation == "upgrade Django from 3.2.9 to 3.2.10"
     assert f[0].identifiers == ("PYSEC-1", "CVE-1") and f[0].message == "d"
@@ -128,22 +151,25 @@ def test_partial_reason_lists_first_few_and_count() -> None:
     assert parsed.coverage["dependencies_skipped"] == 6
 
 
-@pytest.mark.parametrize(("text", "problem"), [
-    ('{"dependencies": [', "invalid JSON"),
-    ("", "empty"),
-    (b"\xc3\x28", "UTF-8"),
-    ('"text"', "expected an object"),
-    ('{"fixes": []}', "'dependencies'"),
-    ('{"dependencies": {}}', "dependencies is dict"),
-    ('{"dependencies": [], "fixes": {}}', "fixes is dict"),
-    ('{"dependencies": [], "fixes": [1]}', "fixes[0]"),
-    ('[{"Target": "x"}]', "no name"),
-    ('[{"name": "a"}]', "no version"),
-    ('[{"name": "a", "version": "1"}]', "vulns is NoneType"),
-    ('[{"name": "a", "version": "1", "vulns": [{"fix_versions": []}]}]', "no id"),
-    ('[{"name": "a", "version": "1", "vulns": ["x"]}]', "vulns[0]"),
-    ('{"bomFormat": "CycloneDX", "dependencies": []}', "CycloneDX"),
-])
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ('{"dependencies": [', "invalid JSON"),
+        ("", "empty"),
+        (b"\xc3\x28", "UTF-8"),
+        ('"text"', "expected an object"),
+        ('{"fixes": []}', "'dependencies'"),
+        ('{"dependencies": {}}', "dependencies is dict"),
+        ('{"dependencies": [], "fixes": {}}', "fixes is dict"),
+        ('{"dependencies": [], "fixes": [1]}', "fixes[0]"),
+        ('[{"Target": "x"}]', "no name"),
+        ('[{"name": "a"}]', "no version"),
+        ('[{"name": "a", "version": "1"}]', "vulns is NoneType"),
+        ('[{"name": "a", "version": "1", "vulns": [{"fix_versions": []}]}]', "no id"),
+        ('[{"name": "a", "version": "1", "vulns": ["x"]}]', "vulns[0]"),
+        ('{"bomFormat": "CycloneDX", "dependencies": []}', "CycloneDX"),
+    ],
+)
 def test_malformed_input_is_a_parse_error(text: str | bytes, problem: str) -> None:
     with pytest.raises(ParseError) as info:
         pip_audit.parse(text, "in.json")
@@ -151,11 +177,15 @@ def test_malformed_input_is_a_parse_error(text: str | bytes, problem: str) -> No
 
 
 def test_other_formats_and_tools_are_parse_errors() -> None:
-    for name in ("generated/pip-audit_requirements-old_offline.cdx.json",
-                 "generated/pip-audit_requirements-old_offline.cdx.xml",
-                 "generated/pip-audit_cyclonedx-json_rendered-from-vulnflask-report.cdx.json",
-                 "trivy/defectdojo__legacy_many_vulns.json", "bandit/defectdojo__one_vuln.json",
-                 "semgrep/defectdojo__one_finding.json", "npm_audit/defectdojo__npm_audit__one_vuln.json"):
+    for name in (
+        "generated/pip-audit_requirements-old_offline.cdx.json",
+        "generated/pip-audit_requirements-old_offline.cdx.xml",
+        "generated/pip-audit_cyclonedx-json_rendered-from-vulnflask-report.cdx.json",
+        "trivy/defectdojo__legacy_many_vulns.json",
+        "bandit/defectdojo__one_vuln.json",
+        "semgrep/defectdojo__one_finding.json",
+        "npm_audit/defectdojo__npm_audit__one_vuln.json",
+    ):
         if (SAMPLES / name).exists():
             with pytest.raises(ParseError):
                 pip_audit.parse((SAMPLES / name).read_bytes(), name)
@@ -163,15 +193,42 @@ def test_other_formats_and_tools_are_parse_errors() -> None:
 
 # --- fuzzing: nothing but ParseError escapes ------------------------------------------------------------
 
-KEYS = ["dependencies", "fixes", "name", "version", "vulns", "skip_reason", "id", "fix_versions", "aliases",
-        "description", "old_version", "new_version", "bomFormat"]
-SPECIAL = st.sampled_from(["1.0", "9" * 5000, "1!2.0.post1", "", "not a version", ["1.0", 2, None], 10**400,
-                           float("inf"), "\ud800", "x" * 2000])
+KEYS = [
+    "dependencies",
+    "fixes",
+    "name",
+    "version",
+    "vulns",
+    "skip_reason",
+    "id",
+    "fix_versions",
+    "aliases",
+    "description",
+    "old_version",
+    "new_version",
+    "bomFormat",
+]
+SPECIAL = st.sampled_from(
+    [
+        "1.0",
+        "9" * 5000,
+        "1!2.0.post1",
+        "",
+        "not a version",
+        ["1.0", 2, None],
+        10**400,
+        float("inf"),
+        "\ud800",
+        "x" * 2000,
+    ]
+)
 SCALARS = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20) | SPECIAL
 JSON = st.recursive(
     SCALARS,
-    lambda ch: st.lists(ch, max_size=4)
-    | st.dictionaries(st.sampled_from(KEYS) | st.text(max_size=8), ch, max_size=5),
+    lambda ch: (
+        st.lists(ch, max_size=4)
+        | st.dictionaries(st.sampled_from(KEYS) | st.text(max_size=8), ch, max_size=5)
+    ),
     max_leaves=25,
 )
 
@@ -197,30 +254,6 @@ def test_fuzz_random_json(value: Any) -> None:
     _check(json.dumps([value, {"name": "a", "version": "1", "vulns": [value]}]))
 
 
-def _paths(obj: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    out = [prefix]
-    items = obj.items() if isinstance(obj, dict) else enumerate(obj) if isinstance(obj, list) else []
-    for key, val in items:
-        out.extend(_paths(val, (*prefix, key)))
-    return out
-
-
-def _mutate(doc: Any, path: tuple[Any, ...], new: Any, delete: bool) -> Any:
-    if not path:
-        return new
-    parent = doc
-    for key in path[:-1]:
-        parent = parent[key]
-    if delete:
-        if isinstance(parent, dict):
-            parent.pop(path[-1], None)
-        else:
-            del parent[path[-1]]
-    else:
-        parent[path[-1]] = new
-    return doc
-
-
 def _targets(doc: Any) -> list[tuple[Any, ...]]:
     """Paths to the fields the parser reads (existing or new keys) in one vulnerable dependency."""
     deps: Any = doc
@@ -242,9 +275,11 @@ def _targets(doc: Any) -> list[tuple[Any, ...]]:
     return out
 
 
-MUTATION_BASES = ["pip_audit/defectdojo__many_vulns.json",
-                  "generated/pip-audit_json_rerendered-subset-vulnflask.json",
-                  "generated/pip-audit_requirements-old_offline.json"]
+MUTATION_BASES = [
+    "pip_audit/defectdojo__many_vulns.json",
+    "generated/pip-audit_json_rerendered-subset-vulnflask.json",
+    "generated/pip-audit_requirements-old_offline.json",
+]
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -258,10 +293,10 @@ def test_fuzz_mutated_samples(name: str, data: st.DataObject) -> None:
     for _ in range(data.draw(st.integers(1, 3))):
         targets = _targets(doc)
         aim: bool = data.draw(st.integers(0, 3)) > 0  # mostly aim at fields the parser reads
-        where = data.draw(st.sampled_from(targets if targets and aim else _paths(doc)))
+        where = data.draw(st.sampled_from(targets if targets and aim else json_paths(doc)))
         new = copy.deepcopy(data.draw(SPECIAL | JSON))  # sampled constants must never be mutated
         delete: bool = bool(where) and data.draw(st.integers(0, 3)) == 0
-        doc = _mutate(doc, where, new, delete)
+        doc = mutate(doc, where, new, delete)
     _check(json.dumps(doc))
     cut = data.draw(st.integers(0, len(text) - 1))
     with pytest.raises(ParseError):

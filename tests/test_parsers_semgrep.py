@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fuzz_support import json_paths, mutate
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -19,8 +20,11 @@ from secscan.parsers.interface import Parsed
 
 SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "samples"
 NOT_CLI_OUTPUT = {"defectdojo__sca-deployments-vulns.json"}  # Semgrep App API export, not `semgrep --json`
-SAMPLE_FILES = [p for p in sorted(SAMPLES.glob("semgrep/*.json"))
-                + sorted(SAMPLES.glob("generated/semgrep_*.json")) if p.name not in NOT_CLI_OUTPUT]
+SAMPLE_FILES = [
+    p
+    for p in sorted(SAMPLES.glob("semgrep/*.json")) + sorted(SAMPLES.glob("generated/semgrep_*.json"))
+    if p.name not in NOT_CLI_OUTPUT
+]
 
 
 def sample(name: str) -> Path:
@@ -36,10 +40,15 @@ def load(name: str) -> Parsed:
 
 
 EXPECTED = [
-    ("ERROR", Severity.HIGH), ("WARNING", Severity.MEDIUM), ("INFO", Severity.LOW),
-    ("CRITICAL", Severity.CRITICAL), ("HIGH", Severity.HIGH), ("MEDIUM", Severity.MEDIUM),
+    ("ERROR", Severity.HIGH),
+    ("WARNING", Severity.MEDIUM),
+    ("INFO", Severity.LOW),
+    ("CRITICAL", Severity.CRITICAL),
+    ("HIGH", Severity.HIGH),
+    ("MEDIUM", Severity.MEDIUM),
     ("LOW", Severity.LOW),
-    ("INVENTORY", Severity.INFO), ("EXPERIMENT", Severity.INFO),
+    ("INVENTORY", Severity.INFO),
+    ("EXPERIMENT", Severity.INFO),
 ]
 
 
@@ -55,21 +64,36 @@ def test_table_has_exactly_the_documented_rows_and_unknown_is_medium() -> None:
 
 
 def _result(**extra: Any) -> dict[str, Any]:
-    ext: dict[str, Any] = {"message": "msg", "severity": "ERROR", "metadata": {}, "lines": "requires login",
-                           "fingerprint": "requires login"}
+    ext: dict[str, Any] = {
+        "message": "msg",
+        "severity": "ERROR",
+        "metadata": {},
+        "lines": "requires login",
+        "fingerprint": "requires login",
+    }
     ext.update(extra)
-    return {"check_id": "rules.python.lang.eval-use", "path": "./src\\a.py", "start": {"line": 3, "col": 1},
-            "end": {"line": 4, "col": 2}, "extra": ext}
+    return {
+        "check_id": "rules.python.lang.eval-use",
+        "path": "./src\\a.py",
+        "start": {"line": 3, "col": 1},
+        "end": {"line": 4, "col": 2},
+        "extra": ext,
+    }
 
 
 def _doc(results: list[Any], errors: list[Any] | None = None, **top: Any) -> str:
-    doc: dict[str, Any] = {"version": "1.185.0", "results": results, "errors": errors or [],
-                           "paths": {"scanned": ["src/a.py"]}}
+    doc: dict[str, Any] = {
+        "version": "1.185.0",
+        "results": results,
+        "errors": errors or [],
+        "paths": {"scanned": ["src/a.py"]},
+    }
     doc.update(top)
     return json.dumps(doc)
 
 
 # --- every real sample --------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("path", SAMPLE_FILES, ids=lambda p: p.name)
 def test_every_sample_keeps_every_record_and_maps_severity(path: Path) -> None:
@@ -98,10 +122,12 @@ def test_every_sample_keeps_every_record_and_maps_severity(path: Path) -> None:
 def test_new_severity_words_from_real_run() -> None:
     parsed = load("generated/semgrep_parse-error_synthetic.json")
     got = [(f.title, f.raw_severity, f.severity) for f in parsed.findings]
-    assert got == [("eval-critical", "CRITICAL", Severity.CRITICAL),
-                   ("pickle-high", "HIGH", Severity.HIGH),
-                   ("exec-medium", "MEDIUM", Severity.MEDIUM),
-                   ("eval-critical", "CRITICAL", Severity.CRITICAL)]
+    assert got == [
+        ("eval-critical", "CRITICAL", Severity.CRITICAL),
+        ("pickle-high", "HIGH", Severity.HIGH),
+        ("exec-medium", "MEDIUM", Severity.MEDIUM),
+        ("eval-critical", "CRITICAL", Severity.CRITICAL),
+    ]
     first = parsed.findings[0]
     assert first.identifiers == ("CWE-95",) and first.properties["confidence"] == "LOW"
     assert first.snippet is None
@@ -155,7 +181,8 @@ def test_hard_error_with_results_is_partial_and_without_anything_failed() -> Non
 
 def test_warn_errors_list_first_few_files_and_count() -> None:
     errs: list[dict[str, Any]] = [
-        {"level": "warn", "type": "Timeout", "path": f"f{i}.py", "message": "timeout"} for i in range(5)]
+        {"level": "warn", "type": "Timeout", "path": f"f{i}.py", "message": "timeout"} for i in range(5)
+    ]
     errs.append({"level": "warn", "type": ["PartialParsing", []], "spans": [{"file": "./g.py"}]})
     errs.append({"level": "info", "type": "Note", "message": "ignored for health"})
     parsed = semgrep.parse(_doc([], errs))
@@ -167,38 +194,63 @@ def test_warn_errors_list_first_few_files_and_count() -> None:
 
 def test_synthetic_record_fields_and_coverage() -> None:
     long_line = "x" * 400 + "\nsecond line"
-    parsed = semgrep.parse(_doc(
-        [_result(lines=long_line, fix="safe()", is_ignored=True,
-                 metadata={"cwe": ["CWE-95: eval", 95], "confidence": "HIGH", "likelihood": "LOW",
-                           "impact": "HIGH", "category": "security", "references": ["u1", 3]})],
-        rules=[{}, {}, {}],
-        paths={"scanned": ["a", "b"], "skipped": [{"path": "c", "reason": "x"}]}).encode())
+    parsed = semgrep.parse(
+        _doc(
+            [
+                _result(
+                    lines=long_line,
+                    fix="safe()",
+                    is_ignored=True,
+                    metadata={
+                        "cwe": ["CWE-95: eval", 95],
+                        "confidence": "HIGH",
+                        "likelihood": "LOW",
+                        "impact": "HIGH",
+                        "category": "security",
+                        "references": ["u1", 3],
+                    },
+                )
+            ],
+            rules=[{}, {}, {}],
+            paths={"scanned": ["a", "b"], "skipped": [{"path": "c", "reason": "x"}]},
+        ).encode()
+    )
     f = parsed.findings[0]
     assert f.location is not None and f.location.path == "src/a.py" and f.title == "eval-use"
     assert f.snippet == "x" * 300 and f.identifiers == ("CWE-95",)
-    assert f.properties == {"confidence": "HIGH", "category": "security", "likelihood": "LOW",
-                            "impact": "HIGH", "references": ["u1"], "fix": "safe()", "is_ignored": True}
+    assert f.properties == {
+        "confidence": "HIGH",
+        "category": "security",
+        "likelihood": "LOW",
+        "impact": "HIGH",
+        "references": ["u1"],
+        "fix": "safe()",
+        "is_ignored": True,
+    }
     assert parsed.coverage == {"errors": 0, "files_scanned": 2, "files_skipped": 1, "rules": 3}
     assert parsed.version == "1.185.0"
 
 
-@pytest.mark.parametrize(("text", "problem"), [
-    ('{"results": [', "invalid JSON"),
-    ("  ", "empty"),
-    (b"\x80abc", "UTF-8"),
-    ("[]", "expected an object"),
-    ('{"errors": []}', "'results'"),
-    ('{"results": []}', "'errors'"),
-    ('{"results": {}, "errors": []}', "results is dict"),
-    ('{"results": [], "errors": {}}', "errors is dict"),
-    ('{"results": [{"test_id": "B1", "filename": "a.py"}], "errors": []}', "check_id"),
-    ('{"results": [{"check_id": "x"}], "errors": []}', "path"),
-    ('{"results": [{"check_id": "x", "path": "a"}], "errors": []}', "extra"),
-    ('{"results": [{"check_id": "x", "path": "a", "extra": {"severity": 1}}], "errors": []}', "severity"),
-    ('{"results": [], "errors": ["boom"]}', "errors[0]"),
-    ('{"results": [], "errors": [], "metrics": {}, "generated_at": "x"}', "bandit"),
-    ("9" * 5000, "JSON"),
-])
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ('{"results": [', "invalid JSON"),
+        ("  ", "empty"),
+        (b"\x80abc", "UTF-8"),
+        ("[]", "expected an object"),
+        ('{"errors": []}', "'results'"),
+        ('{"results": []}', "'errors'"),
+        ('{"results": {}, "errors": []}', "results is dict"),
+        ('{"results": [], "errors": {}}', "errors is dict"),
+        ('{"results": [{"test_id": "B1", "filename": "a.py"}], "errors": []}', "check_id"),
+        ('{"results": [{"check_id": "x"}], "errors": []}', "path"),
+        ('{"results": [{"check_id": "x", "path": "a"}], "errors": []}', "extra"),
+        ('{"results": [{"check_id": "x", "path": "a", "extra": {"severity": 1}}], "errors": []}', "severity"),
+        ('{"results": [], "errors": ["boom"]}', "errors[0]"),
+        ('{"results": [], "errors": [], "metrics": {}, "generated_at": "x"}', "bandit"),
+        ("9" * 5000, "JSON"),
+    ],
+)
 def test_malformed_input_is_a_parse_error(text: str | bytes, problem: str) -> None:
     with pytest.raises(ParseError) as info:
         semgrep.parse(text, "in.json")
@@ -206,26 +258,76 @@ def test_malformed_input_is_a_parse_error(text: str | bytes, problem: str) -> No
 
 
 def test_other_tools_json_is_a_parse_error() -> None:
-    for name in ("semgrep/defectdojo__sca-deployments-vulns.json", "bandit/defectdojo__no_vuln.json",
-                 "generated/bandit_flask-0.10.1.json", "detect_secrets/defectdojo__many_findings.json",
-                 "pip_audit/defectdojo__many_vulns_new.json", "generated/semgrep_flask-0.10.1.sarif"):
+    for name in (
+        "semgrep/defectdojo__sca-deployments-vulns.json",
+        "bandit/defectdojo__no_vuln.json",
+        "generated/bandit_flask-0.10.1.json",
+        "detect_secrets/defectdojo__many_findings.json",
+        "pip_audit/defectdojo__many_vulns_new.json",
+        "generated/semgrep_flask-0.10.1.sarif",
+    ):
         with pytest.raises(ParseError):
             semgrep.parse(sample(name).read_bytes(), name)
 
 
 # --- fuzzing: nothing but ParseError escapes ------------------------------------------------------------
 
-KEYS = ["results", "errors", "paths", "scanned", "skipped", "version", "rules", "time", "check_id", "path",
-        "start", "end", "line", "extra", "severity", "message", "metadata", "cwe", "owasp", "references",
-        "confidence", "category", "lines", "fix", "is_ignored", "level", "type", "spans", "file", "long_msg"]
-SPECIAL = st.sampled_from(["ERROR", "warn", "error", "requires login", "CWE-1" + "1" * 5000,
-                           ["PartialParsing", []], 10**400, float("nan"), -1, "", "\n", "\ud800",
-                           {"line": "3"}])
+KEYS = [
+    "results",
+    "errors",
+    "paths",
+    "scanned",
+    "skipped",
+    "version",
+    "rules",
+    "time",
+    "check_id",
+    "path",
+    "start",
+    "end",
+    "line",
+    "extra",
+    "severity",
+    "message",
+    "metadata",
+    "cwe",
+    "owasp",
+    "references",
+    "confidence",
+    "category",
+    "lines",
+    "fix",
+    "is_ignored",
+    "level",
+    "type",
+    "spans",
+    "file",
+    "long_msg",
+]
+SPECIAL = st.sampled_from(
+    [
+        "ERROR",
+        "warn",
+        "error",
+        "requires login",
+        "CWE-1" + "1" * 5000,
+        ["PartialParsing", []],
+        10**400,
+        float("nan"),
+        -1,
+        "",
+        "\n",
+        "\ud800",
+        {"line": "3"},
+    ]
+)
 SCALARS = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20) | SPECIAL
 JSON = st.recursive(
     SCALARS,
-    lambda ch: st.lists(ch, max_size=4)
-    | st.dictionaries(st.sampled_from(KEYS) | st.text(max_size=8), ch, max_size=5),
+    lambda ch: (
+        st.lists(ch, max_size=4)
+        | st.dictionaries(st.sampled_from(KEYS) | st.text(max_size=8), ch, max_size=5)
+    ),
     max_leaves=25,
 )
 
@@ -248,30 +350,6 @@ def test_fuzz_random_json(value: Any) -> None:
     _check(json.dumps(value))
     _check(json.dumps({"results": value, "errors": value, "paths": value}))
     _check(json.dumps({"results": [value], "errors": [value], "paths": {"scanned": value}, "time": value}))
-
-
-def _paths(obj: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    out = [prefix]
-    items = obj.items() if isinstance(obj, dict) else enumerate(obj) if isinstance(obj, list) else []
-    for key, val in items:
-        out.extend(_paths(val, (*prefix, key)))
-    return out
-
-
-def _mutate(doc: Any, path: tuple[Any, ...], new: Any, delete: bool) -> Any:
-    if not path:
-        return new
-    parent = doc
-    for key in path[:-1]:
-        parent = parent[key]
-    if delete:
-        if isinstance(parent, dict):
-            parent.pop(path[-1], None)
-        else:
-            del parent[path[-1]]
-    else:
-        parent[path[-1]] = new
-    return doc
 
 
 FIELDS = {
@@ -302,8 +380,12 @@ def _targets(doc: Any) -> list[tuple[Any, ...]]:
     return out
 
 
-MUTATION_BASES = ["generated/semgrep_partial-parsing_synthetic.json", "semgrep/defectdojo__cwe_list.json",
-                  "generated/semgrep_invalid-rule.json", "semgrep/defectdojo__many_findings.json"]
+MUTATION_BASES = [
+    "generated/semgrep_partial-parsing_synthetic.json",
+    "semgrep/defectdojo__cwe_list.json",
+    "generated/semgrep_invalid-rule.json",
+    "semgrep/defectdojo__many_findings.json",
+]
 
 
 @settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -317,10 +399,10 @@ def test_fuzz_mutated_samples(name: str, data: st.DataObject) -> None:
     for _ in range(data.draw(st.integers(1, 3))):
         targets = _targets(doc)
         aim: bool = data.draw(st.integers(0, 3)) > 0  # mostly aim at fields the parser reads
-        where = data.draw(st.sampled_from(targets if targets and aim else _paths(doc)))
+        where = data.draw(st.sampled_from(targets if targets and aim else json_paths(doc)))
         new = copy.deepcopy(data.draw(SPECIAL | JSON))  # sampled constants must never be mutated
         delete: bool = bool(where) and data.draw(st.integers(0, 3)) == 0
-        doc = _mutate(doc, where, new, delete)
+        doc = mutate(doc, where, new, delete)
     _check(json.dumps(doc))
     cut = data.draw(st.integers(0, len(text) - 1))
     with pytest.raises(ParseError):
