@@ -64,13 +64,6 @@ def severity_for(severity: str, confidence: str) -> Severity:
     return SEVERITY_TABLE.get((sev, conf), UNKNOWN_SEVERITY)
 
 
-def _load(text: str | bytes, source: str) -> Any:
-    try:
-        return load_json(text, TOOL, source)
-    except ValueError as exc:  # e.g. an integer literal beyond Python's digit limit
-        raise ParseError(TOOL, source, f"invalid JSON: {exc}") from None
-
-
 def _count(value: Any) -> int:
     """A metric as an int (old bandit writes floats); anything else counts 0."""
     if isinstance(value, bool):
@@ -165,7 +158,7 @@ def _error_reason(errors: list[tuple[str, str]], scanned: int) -> str:
 
 def parse(text: str | bytes, source: str = "<input>") -> Parsed:
     """Bandit JSON text -> findings, coverage and health."""
-    data = as_dict(_load(text, source), TOOL, source, "the top level")
+    data = as_dict(load_json(text, TOOL, source), TOOL, source, "the top level")
     expect("results" in data, TOOL, source, "no 'results' key (not bandit JSON?)")
     expect("metrics" in data, TOOL, source, "no 'metrics' key (not bandit JSON?)")
     results = as_list(data["results"], TOOL, source, "results")

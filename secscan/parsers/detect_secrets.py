@@ -78,13 +78,6 @@ def _sha1(value: str) -> str:
     return hashlib.sha1(value.encode("utf-8", "surrogatepass"), usedforsecurity=False).hexdigest()
 
 
-def _load(text: str | bytes, source: str) -> Any:
-    try:
-        return load_json(text, TOOL, source)
-    except ValueError as exc:  # e.g. an integer literal beyond Python's digit limit
-        raise ParseError(TOOL, source, f"invalid JSON: {exc}") from None
-
-
 def _finding(secret_type: str, path: str, line: int | None, secret_hash: str | None,
              props: dict[str, Any], verified: bool) -> Finding:
     rule_id, severity = rule_for(secret_type)
@@ -172,7 +165,7 @@ def _parse_report(results: list[Any], source: str) -> Parsed:
 
 def parse(text: str | bytes, source: str = "<input>") -> Parsed:
     """detect-secrets JSON text (scan, baseline, hook --json, audit --report) -> findings and health."""
-    data = as_dict(_load(text, source), TOOL, source, "the top level")
+    data = as_dict(load_json(text, TOOL, source), TOOL, source, "the top level")
     if "results" not in data:
         raise ParseError(TOOL, source, "no 'results' key (not detect-secrets JSON?)")
     results = data["results"]

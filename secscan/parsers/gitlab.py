@@ -17,7 +17,6 @@ import math
 import re
 from typing import Any
 
-from secscan.errors import ParseError
 from secscan.model import Category, Finding, Location, Package, Severity, Status
 from secscan.parsers.interface import Parsed, load_json, norm_path
 from secscan.parsers.reader import Reader, cwe_list
@@ -95,13 +94,6 @@ class _R(Reader):
         if isinstance(value, float) and (not math.isfinite(value) or value != int(value)):
             return None
         return int(value) if value >= 1 else None
-
-
-def _load(text: str | bytes, source: str) -> Any:
-    try:
-        return load_json(text, TOOL, source)
-    except ValueError as exc:  # e.g. an integer literal beyond Python's digit limit
-        raise ParseError(TOOL, source, f"invalid JSON: {exc}") from None
 
 
 def _report_type(r: _R, scan: dict[str, Any], source: str) -> str | None:
@@ -235,7 +227,7 @@ def _failure_reason(r: _R, scan: dict[str, Any]) -> str:
 def parse(text: str | bytes, source: str = "<input>") -> Parsed:
     """GitLab security report JSON -> findings and coverage; raises only ParseError."""
     r = _R(source)
-    data = _load(text, source)
+    data = load_json(text, TOOL, source)
     if not isinstance(data, dict):
         raise r.fail(f"top level is {type(data).__name__}, expected a GitLab report object")
     if not isinstance(data.get("vulnerabilities"), list) or not ("version" in data or "scan" in data):

@@ -15,7 +15,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from secscan.errors import ParseError
 from secscan.model import Category, Finding, Package, Severity, Status
 from secscan.parsers.interface import Parsed, load_json
 from secscan.parsers.reader import Reader, cwe_list
@@ -87,13 +86,6 @@ class _R(Reader):
         if vector:
             out["cvss_vector"] = vector
         return out
-
-
-def _load(text: str | bytes, source: str) -> Any:
-    try:
-        return load_json(text, TOOL, source)
-    except ValueError as exc:  # e.g. an integer literal beyond Python's digit limit
-        raise ParseError(TOOL, source, f"invalid JSON: {exc}") from None
 
 
 def _rule_and_ghsa(r: _R, adv: dict[str, Any], where: str, source_id: str | None) -> tuple[str, str | None]:
@@ -261,7 +253,7 @@ def _coverage(r: _R, data: dict[str, Any], findings: int) -> dict[str, int]:
 def parse(text: str | bytes, source: str = "<input>") -> Parsed:
     """npm audit JSON -> findings and coverage; raises only ParseError."""
     r = _R(source)
-    data = _load(text, source)
+    data = load_json(text, TOOL, source)
     if not isinstance(data, dict):
         raise r.fail(f"top level is {type(data).__name__}, expected an npm audit object")
     version = data.get("auditReportVersion")

@@ -32,13 +32,6 @@ MAX_MESSAGE = 1000
 REASON_ITEMS = 3
 
 
-def _load(text: str | bytes, source: str) -> Any:
-    try:
-        return load_json(text, TOOL, source)
-    except ValueError as exc:  # e.g. an integer literal beyond Python's digit limit
-        raise ParseError(TOOL, source, f"invalid JSON: {exc}") from None
-
-
 def _strs(value: Any) -> tuple[str, ...]:
     """The non-empty strings of a list, in order, without duplicates."""
     if not isinstance(value, list):
@@ -134,7 +127,7 @@ def _health(total: int, skipped: list[str]) -> tuple[Status, str | None]:
 
 def parse(text: str | bytes, source: str = "<input>") -> Parsed:
     """pip-audit JSON text -> findings, coverage and health."""
-    deps, fixes = _top(_load(text, source), source)
+    deps, fixes = _top(load_json(text, TOOL, source), source)
     planned = _planned_fixes(fixes, source)
     findings: list[Finding] = []
     skipped: list[str] = []

@@ -58,13 +58,6 @@ def severity_for(word: str) -> Severity:
     return SEVERITY_TABLE.get(word.strip().upper(), UNKNOWN_SEVERITY)
 
 
-def _load(text: str | bytes, source: str) -> Any:
-    try:
-        return load_json(text, TOOL, source)
-    except ValueError as exc:  # e.g. an integer literal beyond Python's digit limit
-        raise ParseError(TOOL, source, f"invalid JSON: {exc}") from None
-
-
 def _cwes(value: Any) -> tuple[str, ...]:
     try:
         return cwe_ids(value)
@@ -219,7 +212,7 @@ def _coverage(data: dict[str, Any], n_errors: int) -> tuple[dict[str, int], int]
 
 def parse(text: str | bytes, source: str = "<input>") -> Parsed:
     """Semgrep JSON text -> findings, coverage and health."""
-    data = as_dict(_load(text, source), TOOL, source, "the top level")
+    data = as_dict(load_json(text, TOOL, source), TOOL, source, "the top level")
     if "metrics" in data and "generated_at" in data:
         raise ParseError(TOOL, source, "this looks like bandit output, not semgrep JSON")
     expect("results" in data, TOOL, source, "no 'results' key (not semgrep JSON?)")

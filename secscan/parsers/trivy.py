@@ -14,7 +14,6 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from secscan.errors import ParseError
 from secscan.model import Category, Finding, Location, Package, Severity, Status
 from secscan.parsers.interface import Parsed, load_json, norm_path
 from secscan.parsers.reader import Reader, cwe_list
@@ -117,13 +116,6 @@ def severity_for(raw: str, scores: list[float]) -> Severity:
         if top >= bound:
             return level
     return UNKNOWN_POSITIVE_SCORE
-
-
-def _load(text: str | bytes, source: str) -> Any:
-    try:
-        return load_json(text, TOOL, source)
-    except ValueError as exc:  # e.g. an integer literal beyond Python's digit limit
-        raise ParseError(TOOL, source, f"invalid JSON: {exc}") from None
 
 
 _Pair = tuple[_Ctx, dict[str, Any]]
@@ -343,7 +335,7 @@ def _result(r: _R, ctx: _Ctx, result: dict[str, Any], where: str, cov: dict[str,
 def parse(text: str | bytes, source: str = "<input>") -> Parsed:
     """Trivy JSON -> findings and coverage; raises only ParseError."""
     r = _R(source)
-    pairs, errors, version = _shape(r, _load(text, source))
+    pairs, errors, version = _shape(r, load_json(text, TOOL, source))
     cov = dict.fromkeys(("targets", "vulnerabilities", "misconfigurations_failed", "misconfigurations_passed",
                          "misconfigurations_exceptions", "secrets", "licenses"), 0)
     findings: list[Finding] = []
