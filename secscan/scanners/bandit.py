@@ -12,12 +12,12 @@ import tomllib
 from collections.abc import Sequence
 from pathlib import Path
 
-from secscan.errors import ParseError
-from secscan.model import Category, Status
+from secscan.model import Category
 from secscan.parsers import bandit as bandit_parser
 from secscan.parsers.interface import Parsed
 from secscan.scanners import canaries
 from secscan.scanners.interface import Canary, Invocation, ProcResult, ScanContext, Scanner
+from secscan.scanners.status import parse_tool_output
 
 FATAL_EXIT_CODES = frozenset({2})  # argparse/usage errors; 0 = clean, 1 = issues found
 
@@ -50,8 +50,10 @@ def _ini_lists(target: Path) -> tuple[list[str], list[str]]:
         cp.read_string(ini.read_text("utf-8", "replace"))
     except configparser.Error:
         return [], []
-    return (_split_like_bandit(cp.get("bandit", "tests", fallback="")),
-            _split_like_bandit(cp.get("bandit", "skips", fallback="")))
+    return (
+        _split_like_bandit(cp.get("bandit", "tests", fallback="")),
+        _split_like_bandit(cp.get("bandit", "skips", fallback="")),
+    )
 
 
 def _toml_lists(target: Path) -> tuple[list[str], list[str]]:
@@ -66,8 +68,10 @@ def _toml_lists(target: Path) -> tuple[list[str], list[str]]:
     if not isinstance(conf, dict):
         return [], []
     tests, skips = conf.get("tests", []), conf.get("skips", [])
-    return ([str(t) for t in tests] if isinstance(tests, list) else [],
-            [str(s) for s in skips] if isinstance(skips, list) else [])
+    return (
+        [str(t) for t in tests] if isinstance(tests, list) else [],
+        [str(s) for s in skips] if isinstance(skips, list) else [],
+    )
 
 
 def _config_lists(target: Path) -> tuple[list[str], list[str]]:
@@ -132,21 +136,26 @@ class BanditScanner(Scanner):
     def disabled_canary_ids(self, ctx: ScanContext) -> frozenset[str]:
         return disabled_tests(ctx.target, canaries.BANDIT_EXPECTED)
 
-    def invocations(self, ctx: ScanContext, files: Sequence[str],
-                    canary_files: Sequence[Path]) -> list[Invocation]:
-        argv = ["bandit", "-f", "json", "-q", *_config_args(ctx.target), "--", *files,
-                *map(str, canary_files)]
+    def invocations(
+        self, ctx: ScanContext, files: Sequence[str], canary_files: Sequence[Path]
+    ) -> list[Invocation]:
+        argv = [
+            "bandit",
+            "-f",
+            "json",
+            "-q",
+            *_config_args(ctx.target),
+            "--",
+            *files,
+            *map(str, canary_files),
+        ]
         return [Invocation(tuple(argv), ctx.target, ctx.timeout, label="bandit")]
 
     def parse(self, ctx: ScanContext, results: Sequence[ProcResult]) -> Parsed:
         (res,) = results
-        if res.returncode in FATAL_EXIT_CODES or not res.stdout.strip():
-            why = res.stderr_tail() or "no output"
-            return Parsed(self.name, status=Status.FAILED, reason=f"bandit exited {res.returncode}: {why}")
-        try:
-            return bandit_parser.parse(res.stdout, "bandit output")
-        except ParseError as exc:
-            return Parsed(self.name, status=Status.FAILED, reason=f"unreadable output: {exc.problem}")
+        return parse_tool_output(
+            self.name, "bandit", bandit_parser.parse, res, accept=lambda rc: rc not in FATAL_EXIT_CODES
+        )
 
     def version_invocation(self, ctx: ScanContext) -> Invocation:
         return Invocation(("bandit", "--version"), ctx.target, 30.0, label="bandit --version")

@@ -32,13 +32,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from secscan.errors import ParseError
 from secscan.files import CANARY_PREFIX
 from secscan.model import Category, Finding, Location, Status
 from secscan.parsers import detect_secrets as ds_parser
 from secscan.parsers.interface import Parsed
 from secscan.scanners import canaries
 from secscan.scanners.interface import Canary, Invocation, ProcResult, ScanContext, Scanner, ScanOutput
+from secscan.scanners.status import parse_tool_output
 
 if TYPE_CHECKING:
     from secscan.run.runner import Runner
@@ -233,14 +233,8 @@ class DetectSecretsScanner(Scanner):
 
     def parse(self, ctx: ScanContext, results: Sequence[ProcResult]) -> Parsed:
         (res,) = results
-        if res.returncode != 0 or not res.stdout.strip():
-            why = _stderr_problem(res) or "no output"
-            reason = f"detect-secrets exited {res.returncode}: {why}"
-            return Parsed(self.name, status=Status.FAILED, reason=reason)
-        try:
-            return ds_parser.parse(res.stdout, "detect-secrets output")
-        except ParseError as exc:
-            return Parsed(self.name, status=Status.FAILED, reason=f"unreadable output: {exc.problem}")
+        return parse_tool_output(self.name, "detect-secrets", ds_parser.parse, res, accept=lambda rc: rc == 0,
+                                 why=_stderr_problem(res) or "no output")
 
 
 def _stderr_problem(res: ProcResult, limit: int = 300) -> str:

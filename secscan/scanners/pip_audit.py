@@ -9,12 +9,11 @@ from typing import TYPE_CHECKING
 from secscan.advisories import python_deps
 from secscan.advisories.canary import audit_canaries, manifest_for, pick_canary
 from secscan.advisories.versions import PYPI, norm_name
-from secscan.errors import ParseError
 from secscan.model import Category, Finding, Status
 from secscan.parsers import pip_audit as pa_parser
 from secscan.parsers.interface import Parsed
 from secscan.scanners.interface import Canary, Invocation, ProcResult, ScanContext, Scanner, ScanOutput
-from secscan.scanners.status import combine
+from secscan.scanners.status import combine, parse_tool_output
 
 if TYPE_CHECKING:
     from secscan.run.runner import Runner
@@ -125,15 +124,7 @@ class PipAuditScanner(Scanner):
 
     def parse(self, ctx: ScanContext, results: Sequence[ProcResult]) -> Parsed:
         (res,) = results
-        if res.error:
-            return Parsed(self.name, status=Status.FAILED, reason=res.error)
-        if res.returncode not in (0, 1) or not res.stdout.strip():
-            why = res.stderr_tail() or "no output"
-            return Parsed(self.name, status=Status.FAILED, reason=f"pip-audit exited {res.returncode}: {why}")
-        try:
-            return pa_parser.parse(res.stdout, "pip-audit output")
-        except ParseError as exc:
-            return Parsed(self.name, status=Status.FAILED, reason=f"unreadable output: {exc.problem}")
+        return parse_tool_output(self.name, "pip-audit", pa_parser.parse, res, accept=lambda rc: rc in (0, 1))
 
 
 def with_manifests(target: Path, parsed: Parsed, inv: Invocation, manifests: Sequence[str]) -> Parsed:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
+from secscan.errors import ParseError
 from secscan.model import Status
 from secscan.parsers.interface import Parsed
+from secscan.scanners.interface import ProcResult
 
 _RANK = {Status.OK: 0, Status.SKIPPED: 1, Status.PARTIAL: 2, Status.FAILED: 3, Status.TIMEOUT: 4}
 
@@ -28,3 +30,24 @@ def combine(tool: str, parts: Sequence[Parsed]) -> Parsed:
     reasons = [p.reason for p in parts if p.reason and p.status is not Status.OK]
     version = next((p.version for p in parts if p.version), None)
     return Parsed(tool, findings, status, "; ".join(dict.fromkeys(reasons)) or None, coverage, version)
+
+
+def parse_tool_output(
+    name: str,
+    label: str,
+    parse: Callable[[str | bytes, str], Parsed],
+    res: ProcResult,
+    accept: Callable[[int | None], bool] = lambda rc: True,
+    why: str | None = None,
+) -> Parsed:
+    """The usual reading of one tool run: an error, a fatal exit code or no output is failed (with the tool's
+    stderr as the reason), output the parser rejects is failed too; otherwise the parser's result."""
+    if res.error:
+        return Parsed(name, status=Status.FAILED, reason=res.error)
+    if not accept(res.returncode) or not res.stdout.strip():
+        detail = why or res.stderr_tail() or "no output"
+        return Parsed(name, status=Status.FAILED, reason=f"{label} exited {res.returncode}: {detail}")
+    try:
+        return parse(res.stdout, f"{label} output")
+    except ParseError as exc:
+        return Parsed(name, status=Status.FAILED, reason=f"unreadable output: {exc.problem}")

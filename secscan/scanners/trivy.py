@@ -6,13 +6,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from secscan.errors import ParseError
 from secscan.model import Category, Finding, Location, Status
 from secscan.parsers import trivy as trivy_parser
 from secscan.parsers.interface import Parsed
 from secscan.scanners import canaries
 from secscan.scanners.interface import Canary, Invocation, ProcResult, ScanContext, Scanner, ScanOutput
-from secscan.scanners.status import combine
+from secscan.scanners.status import combine, parse_tool_output
 
 if TYPE_CHECKING:
     from secscan.run.runner import Runner
@@ -28,15 +27,7 @@ def common_flags(ctx: ScanContext) -> list[str]:
 
 
 def _parse_trivy(name: str, res: ProcResult) -> Parsed:
-    if res.error:
-        return Parsed(name, status=Status.FAILED, reason=res.error)
-    if res.returncode != 0 or not res.stdout.strip():
-        why = res.stderr_tail() or "no output"
-        return Parsed(name, status=Status.FAILED, reason=f"trivy exited {res.returncode}: {why}")
-    try:
-        return trivy_parser.parse(res.stdout, "trivy output")
-    except ParseError as exc:
-        return Parsed(name, status=Status.FAILED, reason=f"unreadable output: {exc.problem}")
+    return parse_tool_output(name, "trivy", trivy_parser.parse, res, accept=lambda rc: rc == 0)
 
 
 class TrivyFsScanner(Scanner):
