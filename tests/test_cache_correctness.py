@@ -10,6 +10,7 @@ import sqlite3
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import INSECURE_PY
@@ -252,3 +253,55 @@ def test_concurrent_processes_do_not_corrupt(tmp_path: Path) -> None:
     assert not cache.warnings
     got = cache.get_many("scope", [f"{n}-{i}" for n in range(4) for i in range(50)])
     assert len(got) == 200 and all(v[2] == 19 for v in got.values())
+
+
+def test_database_without_tables_yet_is_initialised_not_moved_aside(tmp_path: Path) -> None:
+    """What another run sees while the first run is still creating the cache: a header, no tables."""
+    folder = tmp_path / "c"
+    folder.mkdir()
+    conn = sqlite3.connect(folder / "cache.sqlite3")
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.close()
+    assert (folder / "cache.sqlite3").stat().st_size > 0
+    cache = Cache(folder)
+    assert not cache.warnings and not list(folder.glob("cache.broken-*"))
+    cache.put("s", "k", [1])
+    assert cache.get("s", "k") == [1]
+
+
+def test_foreign_sqlite_database_is_moved_aside(tmp_path: Path) -> None:
+    folder = tmp_path / "c"
+    folder.mkdir()
+    conn = sqlite3.connect(folder / "cache.sqlite3")
+    conn.execute("CREATE TABLE other (x)")
+    conn.commit()
+    conn.close()
+    cache = Cache(folder)
+    assert any("not a secscan cache" in w for w in cache.warnings)
+    assert list(folder.glob("cache.broken-*"))
+    cache.put("s", "k", [2])
+    assert cache.get("s", "k") == [2]
+
+
+def _first_opener(folder: str, go: Any, n: int) -> None:
+    go.wait(30)
+    cache = Cache(Path(folder))
+    assert not cache.warnings, cache.warnings
+    cache.put_many("scope", [(f"{n}-{i}", [n, i]) for i in range(20)])
+
+
+def test_many_processes_creating_the_cache_at_once(tmp_path: Path) -> None:
+    ctx = multiprocessing.get_context("spawn")
+    for attempt in range(3):
+        folder = str(tmp_path / f"c{attempt}")
+        go = ctx.Event()
+        procs = [ctx.Process(target=_first_opener, args=(folder, go, n)) for n in range(6)]
+        for p in procs:
+            p.start()
+        go.set()
+        for p in procs:
+            p.join(60)
+        assert [p.exitcode for p in procs] == [0] * 6
+        assert not list(Path(folder).glob("cache.broken-*"))
+        got = Cache(Path(folder)).get_many("scope", [f"{n}-{i}" for n in range(6) for i in range(20)])
+        assert len(got) == 120

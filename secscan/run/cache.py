@@ -62,11 +62,25 @@ class Cache:
         return conn
 
     def _init(self, conn: sqlite3.Connection) -> None:
+        """Create the schema in one exclusive transaction, so concurrent first runs never see half of it.
+
+        An empty database gets the tables; one with tables but no ``meta`` is left alone (foreign) and is
+        then refused by ``_valid``.
+        """
         conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL)")
-        conn.execute("CREATE TABLE IF NOT EXISTS entries (scope TEXT NOT NULL, k TEXT NOT NULL, "
-                     "v TEXT NOT NULL, created REAL NOT NULL, PRIMARY KEY (scope, k))")
-        conn.execute("INSERT OR IGNORE INTO meta VALUES ('magic', ?), ('schema', ?)", (MAGIC, str(SCHEMA)))
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            if not tables:
+                conn.execute("CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT NOT NULL)")
+                conn.execute("CREATE TABLE entries (scope TEXT NOT NULL, k TEXT NOT NULL, v TEXT NOT NULL, "
+                             "created REAL NOT NULL, PRIMARY KEY (scope, k))")
+                conn.execute("INSERT INTO meta VALUES ('magic', ?), ('schema', ?)", (MAGIC, str(SCHEMA)))
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
 
     def _valid(self, conn: sqlite3.Connection) -> bool:
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
@@ -79,15 +93,17 @@ class Cache:
 
     def _open_checked(self) -> None:
         try:
-            existed = self.path.is_file() and self.path.stat().st_size > 0
             conn = self._connect()
-            if not existed:
-                self._init(conn)
+            self._init(conn)
             if self._valid(conn):
                 conn.close()
                 return
             conn.close()
             problem = "not a secscan cache (or another version)"
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise  # held by another run for too long: not corrupt, never moved aside
+            problem = f"corrupt ({exc})"
         except sqlite3.DatabaseError as exc:
             problem = f"corrupt ({exc})"
         aside = self.path.with_name(f"cache.broken-{int(time.time())}.sqlite3")
