@@ -46,8 +46,9 @@ t0 = time.monotonic()
 with open(sys.argv[1], "wb") as out:
     rc = subprocess.call(sys.argv[3:], stdout=out, stderr=subprocess.DEVNULL, cwd=sys.argv[2])
 wall = time.monotonic() - t0
-peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-print(json.dumps({"rc": rc, "wall": wall, "peak_mib": peak}))
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"rc": rc, "wall": wall, "peak_mib": usage.ru_maxrss / 1024,
+                  "cpu": usage.ru_utime + usage.ru_stime}))
 """
 
 
@@ -138,12 +139,13 @@ def prints(report: dict) -> set[str]:
 
 
 def row(label: str, m: dict, note: str = "") -> str:
-    return f"| {label:<46} | {m['wall']:>9.1f} | {m['peak_mib']:>8.0f} | {note}"
+    cpu = f"{m['cpu']:>8.1f}" if "cpu" in m else f"{'':>8}"
+    return f"| {label:<46} | {m['wall']:>9.1f} | {cpu} | {m['peak_mib']:>8.0f} | {note}"
 
 
 def header(title: str) -> None:
-    print(f"\n{title}\n| {'run':<46} | {'wall s':>9} | {'peak MiB':>8} | notes")
-    print(f"|{'-' * 48}|{'-' * 11}|{'-' * 10}|------")
+    print(f"\n{title}\n| {'run':<46} | {'wall s':>9} | {'CPU s':>8} | {'peak MiB':>8} | notes")
+    print(f"|{'-' * 48}|{'-' * 11}|{'-' * 10}|{'-' * 10}|------")
 
 
 def bench_sequential(tree: Path, work: Path) -> None:
@@ -153,9 +155,11 @@ def bench_sequential(tree: Path, work: Path) -> None:
     for tool, (m, found) in seq.items():
         print(row(f"{tool} (alone)", m, f"{sum(found.values())} findings, exit {m['rc']}"))
     peak = max(m["peak_mib"] for m, _ in seq.values())
-    print(row("sequential total", {"wall": total, "peak_mib": peak}))
+    cpu = sum(m["cpu"] for m, _ in seq.values())
+    print(row("sequential total", {"wall": total, "peak_mib": peak, "cpu": cpu}))
     m, report = secscan(tree, work / "s3", "--no-cache", "--scanners", ",".join(TOOLS))
     print(row("secscan all --scanners bandit,semgrep,detect-secrets", m, f"ratio {m['wall'] / total:.2f}"))
+    floor(total, cpu, m)
     for tool, (_m, found) in seq.items():
         mine = secscan_places(report, tool)
         lost = found - mine
@@ -164,6 +168,15 @@ def bench_sequential(tree: Path, work: Path) -> None:
         print(f"  {tool}: alone {sum(found.values())}, in secscan {sum(mine.values())} "
               f"(status {status['status']}); lost {sum(lost.values())}"
               + (f" e.g. {sorted(lost)[:3]}" if lost else "") + f"; only in secscan {sum(extra.values())}")
+
+
+def floor(seq_wall: float, seq_cpu: float, m: dict) -> None:
+    """The lower bound parallelism alone can reach: the CPU seconds of the work over the cores."""
+    cores = os.cpu_count() or 1
+    own = m["cpu"] / cores
+    print(f"  CPU-bound floor on {cores} cores: the tools' own CPU {seq_cpu:.0f} s / {cores} = "
+          f"{seq_cpu / cores:.0f} s (ratio >= {seq_cpu / cores / seq_wall:.2f}); secscan's run used "
+          f"{m['cpu']:.0f} CPU-s (>= {own:.0f} s wall, ratio >= {own / seq_wall:.2f})")
 
 
 def bench_canary(tree: Path, work: Path, repeat: int) -> tuple[dict, float]:

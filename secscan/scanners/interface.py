@@ -71,6 +71,9 @@ class ScanContext:
     images: tuple[str, ...] = ()
     excludes: tuple[str, ...] = ()
     options: dict[str, Any] = field(default_factory=dict)
+    # Cores one scanner may use while the others run beside it (0: the tool's own default). It never
+    # changes results, so it is not part of a cache key.
+    cpu_share: int = 0
 
 
 @dataclass(frozen=True)

@@ -119,8 +119,9 @@ class SemgrepScanner(Scanner):
 
     def invocations(self, ctx: ScanContext, files: Sequence[str],
                     canary_files: Sequence[Path]) -> list[Invocation]:
+        jobs = ("-j", str(ctx.cpu_share)) if ctx.cpu_share > 0 else ()
         argv = ["semgrep", "scan", "--config", str(self.rules(ctx)), "--json", *OFFLINE_FLAGS, "--quiet",
-                "--no-git-ignore", "--", *files, *map(str, canary_files)]
+                "--no-git-ignore", *jobs, "--", *files, *map(str, canary_files)]
         return [Invocation(tuple(argv), ctx.target, ctx.timeout, env=ENV, label="semgrep")]
 
     def execute(self, ctx: ScanContext, files: Sequence[str], canary_files: Sequence[Path],
