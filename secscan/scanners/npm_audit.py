@@ -5,23 +5,25 @@ Online: ``npm audit --json --package-lock-only`` in the lockfile's folder. npm a
 object in its JSON, whatever its exit code: that is FAILED with npm's message, never a clean pass.
 npm 7+ gives no installed versions: they are read back from the lockfile (one finding per installed
 version, located at its lockfile line), so the same advisory merges with Trivy's and the OSV audit's.
-Offline (``--osv-db``): the lockfiles are audited against the OSV folder, with a canary lockfile holding
-a package version that a record of that folder affects.
+Online, the canary is a vulnerable package added to a private copy of each lockfile that npm audit then
+runs on (secscan/advisories/npm_canary.py). Offline (``--osv-db``): the lockfiles are audited against
+the OSV folder, with a canary lockfile holding a package version that a record of that folder affects.
 """
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from secscan.advisories import npm_lockfile
+from secscan.advisories import npm_canary, npm_lockfile
 from secscan.advisories.canary import audit_canaries, manifest_for, pick_canary
 from secscan.advisories.npm_resolve import resolve_versions
 from secscan.advisories.versions import NPM
 from secscan.errors import ParseError
-from secscan.model import Category, Finding, Status
+from secscan.model import Category, Finding, Location, Status
 from secscan.parsers import npm_audit as npm_parser
 from secscan.parsers.interface import Parsed
 from secscan.scanners.interface import Canary, Invocation, ProcResult, ScanContext, Scanner, ScanOutput
@@ -48,8 +50,10 @@ class NpmAuditScanner(Scanner):
         return None
 
     def canary(self, ctx: ScanContext) -> Canary | None:
-        if ctx.osv_db is None:
-            return None  # online: one more registry round trip per scan; the error object is checked instead
+        if ctx.osv_db is None:  # online: the canary rides in a copy of each lockfile (npm_canary)
+            names = ", ".join(c.key for c in npm_canary.CANDIDATES)
+            text = f"npm audit canary: the first of {names} absent from the lockfile\n"
+            return Canary({"npm-audit-canary.txt": text}, frozenset({npm_canary.EXPECTED}))
         from secscan.advisories import osv
 
         pick = pick_canary(osv.load_db(ctx.osv_db), NPM)
@@ -57,6 +61,12 @@ class NpmAuditScanner(Scanner):
             return None
         name, content = manifest_for(pick)
         return Canary({name: content}, frozenset({pick.record}))
+
+    def canary_keys(self, finding: Finding) -> set[str]:
+        keys = super().canary_keys(finding)
+        if finding.package is not None and finding.package.name in npm_canary.CANDIDATE_NAMES:
+            keys.add(npm_canary.EXPECTED)
+        return keys
 
     def version_invocation(self, ctx: ScanContext) -> Invocation:
         return Invocation(("npm", "--version"), ctx.target, 30.0)
@@ -80,9 +90,9 @@ class NpmAuditScanner(Scanner):
             )
         )
 
-    def invocation(self, ctx: ScanContext, lock: str) -> Invocation:
-        """The npm audit process for one lockfile."""
-        folder = (ctx.target / lock).parent
+    def invocation(self, ctx: ScanContext, lock: str, cwd: Path | None = None) -> Invocation:
+        """The npm audit process for one lockfile (in cwd: the folder of its copy with the canary)."""
+        folder = cwd or (ctx.target / lock).parent
         return Invocation(
             ("npm", "audit", "--json", "--package-lock-only"),
             folder,
@@ -90,6 +100,41 @@ class NpmAuditScanner(Scanner):
             env=NPM_ENV,
             label=f"npm audit {lock}",
         )
+
+    def _audit(self, ctx: ScanContext, lock: str, runner: Runner, with_canary: bool
+               ) -> tuple[ProcResult, npm_canary.NpmCanary | None]:
+        """One npm audit run; with the canary, on a private copy of the lockfile folder."""
+        path = ctx.target / lock
+        try:
+            canary = npm_canary.pick(path.read_bytes(), lock) if with_canary else None
+        except OSError:
+            canary = None
+        if canary is None:
+            return runner.run(self.invocation(ctx, lock)), None
+        with tempfile.TemporaryDirectory(prefix="secscan-npm-") as tmp:
+            try:
+                npm_canary.prepare(path.parent, path.name, Path(tmp), canary)
+            except (OSError, ValueError):
+                return runner.run(self.invocation(ctx, lock)), None  # npm audit reports the broken file
+            return runner.run(self.invocation(ctx, lock, Path(tmp))), canary
+
+    def _one(self, ctx: ScanContext, lock: str, runner: Runner, canary_files: Sequence[Path]
+             ) -> tuple[Parsed, float]:
+        res, canary = self._audit(ctx, lock, runner, bool(canary_files))
+        if res.timed_out:
+            why = f"{lock}: timed out after {ctx.timeout:.0f}s"
+            return Parsed(self.name, status=Status.TIMEOUT, reason=why), res.duration_s
+        p = self.parse(ctx, [res])
+        found, real = npm_canary.split(p.findings, canary) if canary else ([], list(p.findings))
+        findings = resolve_versions(_with_manifest(real, lock), ctx.target, lock)
+        status, reason = p.status, (f"{lock}: {p.reason}" if p.reason else None)
+        if canary is not None and status is Status.OK and not found:
+            status, reason = Status.FAILED, (
+                f"{lock}: canary not detected: npm audit did not report {canary.key} ({canary.advisory}), "
+                "added to a private copy of the lockfile")
+        here = Location(str(canary_files[0]), 1, 1) if canary_files else None
+        findings += [f.with_(location=here) for f in found]
+        return Parsed(self.name, tuple(findings), status, reason, p.coverage, p.version), res.duration_s
 
     def execute(
         self, ctx: ScanContext, files: Sequence[str], canary_files: Sequence[Path], runner: Runner
@@ -100,19 +145,9 @@ class NpmAuditScanner(Scanner):
         parts: list[Parsed] = []
         total = 0.0
         for lock in lockfiles:
-            res = runner.run(self.invocation(ctx, lock))
-            total += res.duration_s
-            if res.timed_out:
-                parts.append(
-                    Parsed(
-                        self.name, status=Status.TIMEOUT, reason=f"{lock}: timed out after {ctx.timeout:.0f}s"
-                    )
-                )
-                continue
-            p = self.parse(ctx, [res])
-            findings = resolve_versions(_with_manifest(p.findings, lock), ctx.target, lock)
-            reason = f"{lock}: {p.reason}" if p.reason else None
-            parts.append(Parsed(self.name, tuple(findings), p.status, reason, p.coverage, p.version))
+            part, spent = self._one(ctx, lock, runner, canary_files)
+            parts.append(part)
+            total += spent
         out = combine(self.name, parts)
         return ScanOutput(
             Parsed(
