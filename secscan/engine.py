@@ -153,6 +153,23 @@ def open_cache(opts: ScanOptions, notes: list[str]) -> Cache | None:
     return cache
 
 
+def _split_planned(names: Sequence[str], ctx: ScanContext, fs: FileSet, opts: ScanOptions, required: set[str],
+                   progress: Progress) -> tuple[dict[str, ScannerRun], list[tuple[Scanner, list[str]]]]:
+    """(the skipped scanners' runs, the scanners to run with their files)."""
+    runs: dict[str, ScannerRun] = {}
+    todo: list[tuple[Scanner, list[str]]] = []
+    for name in names:
+        scanner = registry.create(name)
+        files, skip = _prepare(scanner, ctx, fs, opts)
+        if skip is None:
+            todo.append((scanner, files))
+            continue
+        chosen = skip == "offline" or (name == "trivy-image" and opts.no_containers)  # the user's own choice
+        runs[name] = _skip(name, skip, name in required and not chosen)
+        progress(name, "done:skipped", 0.0)
+    return runs, todo
+
+
 def run_scanners(
     opts: ScanOptions, fs: FileSet, runner: Runner, progress: Progress, cache: Cache | None = None
 ) -> tuple[list[ScannerRun], bool]:
@@ -161,19 +178,7 @@ def run_scanners(
     names = plan(opts)
     images = {"trivy-image"} if opts.images and not opts.no_containers else set()
     required = set(opts.required) | set(opts.scanners or ()) | images
-    runs: dict[str, ScannerRun] = {}
-    todo: list[tuple[Scanner, list[str]]] = []
-    for name in names:
-        scanner = registry.create(name)
-        files, skip = _prepare(scanner, ctx, fs, opts)
-        if skip is not None:
-            chosen = skip == "offline" or (
-                name == "trivy-image" and opts.no_containers
-            )  # the user's own choice
-            runs[name] = _skip(name, skip, name in required and not chosen)
-            progress(name, "done:skipped", 0.0)
-        else:
-            todo.append((scanner, files))
+    runs, todo = _split_planned(names, ctx, fs, opts, required, progress)
     canary_dir = _canary_dir(opts.target) if opts.canary else None
     interrupted = False
     # Scanners mostly wait on their own processes (semgrep and bandit use the cores themselves): by default
