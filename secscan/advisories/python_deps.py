@@ -35,6 +35,8 @@ MAX_FILE_BYTES = 5 * 1024 * 1024
 _COMMENT = re.compile(r"(^|\s+)#.*$")
 _TRAILING_OPTIONS = re.compile(r"\s+--?[A-Za-z].*$")
 _INCLUDE = re.compile(r"^(?:-r|--requirement)(?:\s*=\s*|\s+|(?=\S))(?P<path>\S+)$")
+_REFERENCE = re.compile(r"^(?:-r|--requirement|-c|--constraint)(?:\s*=\s*|\s+|(?=\S))(?P<path>\S+)$")
+MAX_REFERENCED = 1000
 _EDITABLE = re.compile(r"^(?:-e|--editable)(?:\s*=\s*|\s+)(?P<target>.+)$")
 PLATFORMS = (("linux", "Linux", "posix"), ("darwin", "Darwin", "posix"), ("win32", "Windows", "nt"))
 PYTHONS = tuple(f"3.{m}" for m in range(8, 15))
@@ -127,6 +129,27 @@ def _read_text(path: Path) -> str:
     if path.stat().st_size > MAX_FILE_BYTES:
         raise ValueError(f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
     return path.read_text(encoding="utf-8-sig", errors="replace")
+
+
+def referenced_files(root: Path, manifests: Sequence[str]) -> list[Path]:
+    """The manifests and every local file they name with -r or -c, transitively, wherever it is (missing
+    ones too): all that an audit reads, for cache keys."""
+    seen: set[Path] = set()
+    todo = [(root / m).resolve() for m in manifests]
+    while todo and len(seen) < MAX_REFERENCED:
+        path = todo.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        try:
+            text = _read_text(path) if path.is_file() else ""
+        except (OSError, ValueError):
+            continue
+        for _lineno, line in _logical_lines(text):
+            m = _REFERENCE.match(line)
+            if m and "://" not in m["path"]:
+                todo.append((path.parent / m["path"]).resolve())
+    return sorted(seen)
 
 
 def _include(root: Path, here: Path, target: str, seen: set[Path], depth: int,

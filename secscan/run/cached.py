@@ -29,8 +29,6 @@ from secscan.scanners.interface import ScanContext, Scanner
 ONLINE_AUDIT_TTL_S = 6 * 3600
 DEPENDENCY_SCANNERS = frozenset({"pip-audit", "npm-audit"})
 SCOPE_VERSION = "v2"
-MANIFEST_PREFIXES = ("requirements", "pyproject", "poetry.lock", "uv.lock", "Pipfile", "package-lock",
-                     "npm-shrinkwrap", "pylock")
 # Context options that cannot change a per-file scanner's findings (anything else is part of the key).
 IRRELEVANT_OPTIONS = frozenset({
     "require_pqc", "no_containers", "trivy_path", "npm_path", "pqc_algs", "pqc_python", "mtls_target",
@@ -249,10 +247,10 @@ def _db_identity(db: Path) -> str:
 
 def _dependencies(scanner: Scanner, ctx: ScanContext, files: Sequence[str], runner: Runner,
                   canary_dir: Path | None, required: bool, cache: Cache) -> ScannerRun:
-    manifests = [f for f in files if Path(f).name.startswith(MANIFEST_PREFIXES)]
+    inputs = sorted({str(p) for p in scanner.cache_inputs(ctx, files)})
     source = f"osv-db:{_db_identity(ctx.osv_db)}" if ctx.osv_db is not None else "online"
     key = digest(scope_of(scanner, ctx, runner), source, ctx.offline,
-                 [(m, file_hash(ctx.target / m)) for m in manifests], canary_dir is not None)
+                 [(p, file_hash(Path(p))) for p in inputs], canary_dir is not None)
     ttl = None if ctx.osv_db is not None else ONLINE_AUDIT_TTL_S
     hit = cache.get("dependencies", key, ttl)
     if isinstance(hit, dict):

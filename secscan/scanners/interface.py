@@ -117,6 +117,11 @@ class Scanner(ABC):
         real = [f for f in findings if not is_canary_finding(f, canary_paths)]
         return canary, real
 
+    def cache_inputs(self, ctx: ScanContext, files: Sequence[str]) -> list[Path]:
+        """The files whose contents decide a whole-tree audit's result (dependency scanners: manifests,
+        their includes, tool settings); an edit to any of them invalidates its cache entry."""
+        return []
+
     def cache_salt(self, ctx: ScanContext) -> str:
         """Everything besides file contents and the tool's identity that changes results (rules, config)."""
         return ""

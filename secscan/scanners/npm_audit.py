@@ -49,6 +49,14 @@ class NpmAuditScanner(Scanner):
             return "npm not found on PATH"
         return None
 
+    def cache_inputs(self, ctx: ScanContext, files: Sequence[str]) -> list[Path]:
+        """Each lockfile with the package.json and .npmrc (registry, auth, audit settings) beside it."""
+        out = []
+        for lock in npm_lockfile.find_npm_lockfiles(ctx.target, files):
+            path = ctx.target / lock
+            out += [path, *(path.parent / name for name in npm_canary.COPIED)]
+        return out
+
     def canary(self, ctx: ScanContext) -> Canary | None:
         if ctx.osv_db is None:  # online: the canary rides in a copy of each lockfile (npm_canary)
             names = ", ".join(c.key for c in npm_canary.CANDIDATES)

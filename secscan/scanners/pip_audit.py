@@ -40,6 +40,10 @@ class PipAuditScanner(Scanner):
     def applies(self, ctx: ScanContext, files: Sequence[str]) -> str | None:
         return None if self.manifests(ctx, files) else "no Python dependency files in the target"
 
+    def cache_inputs(self, ctx: ScanContext, files: Sequence[str]) -> list[Path]:
+        """Every manifest and the files they include (-r) or constrain with (-c), transitively."""
+        return python_deps.referenced_files(ctx.target, self.manifests(ctx, files))
+
     def canary(self, ctx: ScanContext) -> Canary | None:
         if ctx.osv_db is not None:
             from secscan.advisories import osv
