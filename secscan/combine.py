@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -34,6 +35,41 @@ def combine_scanners(entries: Sequence[ScannerResult]) -> ScannerResult:
         required=any(e.required for e in entries))
 
 
+_SHARD_NOTE = re.compile(r"^shard (\d+)/(\d+):")
+SHARDS = "shards"
+
+
+def shard_check(results: Sequence[Result]) -> ScannerResult | None:
+    """When the inputs are shards (their notes say ``shard I/N``): failed unless each of 1..N is there once,
+    so a merge of 3 of 4 parts never reads as a complete scan. None when no input is a shard."""
+    seen: list[tuple[int, int] | None] = []
+    for r in results:
+        m = next((m for n in r.notes if (m := _SHARD_NOTE.match(n))), None)
+        seen.append((int(m[1]), int(m[2])) if m else None)
+    if all(s is None for s in seen):
+        return None
+    totals = {s[1] for s in seen if s is not None}
+    indexes = [s[0] for s in seen if s is not None]
+    problems = []
+    if len(totals) > 1:
+        problems.append(f"shards of different splits ({', '.join(f'/{t}' for t in sorted(totals))})")
+    if None in seen:
+        problems.append(f"{seen.count(None)} input(s) are not shards")
+    total = max(totals)
+    missing = sorted(set(range(1, total + 1)) - set(indexes))
+    if missing:
+        problems.append(f"missing shard(s) {', '.join(f'{i}/{total}' for i in missing)}")
+    twice = sorted({i for i in indexes if indexes.count(i) > 1})
+    if twice:
+        problems.append(f"shard(s) given more than once: {', '.join(f'{i}/{total}' for i in twice)}")
+    coverage = {"shards_expected": total, "shards_merged": len(set(indexes))}
+    if not problems:
+        return ScannerResult(SHARDS, Status.OK, None, 0.0, None, 0, coverage, canary="not-applicable")
+    why = "merge of shards is incomplete: " + "; ".join(problems)
+    return ScannerResult(SHARDS, Status.FAILED, None, 0.0, why, 0, coverage, canary="not-applicable",
+                         required=True)
+
+
 def combine(results: Sequence[Result], fail_on: str | None = None, allow_incomplete: bool = False) -> Result:
     """Merge several results into one."""
     by_fp: dict[str, Finding] = {}
@@ -46,6 +82,9 @@ def combine(results: Sequence[Result], fail_on: str | None = None, allow_incompl
         for s in r.scanners:
             names.setdefault(s.name, []).append(s)
     scanners = [combine_scanners(v) for v in names.values()]
+    shards = shard_check(results)
+    if shards is not None:
+        scanners.append(shards)
     threshold = fail_on or results[0].gate.fail_on
     gate = evaluate(findings, scanners, threshold, allow_incomplete)
     notes = tuple(dict.fromkeys(n for r in results for n in r.notes if not n.startswith("shard ")))

@@ -36,6 +36,9 @@ def _noop(scanner: str, event: str, seconds: float) -> None:
     return None
 
 
+SHARD_ONE_ONLY = "runs in shard 1/"
+
+
 def plan(opts: ScanOptions) -> list[str]:
     """Names of the scanners this command runs, in registry order."""
     names = list(registry.COMMANDS.get(opts.command, registry.COMMANDS["all"]))
@@ -48,8 +51,8 @@ def plan(opts: ScanOptions) -> list[str]:
                 f"unknown scanner(s): {', '.join(unknown)} (known: {', '.join(registry.SCANNERS)})"
             )
         names = [n for n in registry.SCANNERS if n in opts.scanners]
-    if opts.images and "trivy-image" not in names and opts.scanners is None:
-        names.append("trivy-image")
+    if opts.images and "trivy-image" not in names:
+        names.append("trivy-image")  # an image asked for is scanned whatever --scanners says
     return names
 
 
@@ -128,7 +131,7 @@ def _prepare(
     else:
         files = list(fs.files)
         if opts.shard is not None and opts.shard[0] != 1:
-            return files, f"runs in shard 1/{opts.shard[1]} only (not a per-file scanner)"
+            return files, f"{SHARD_ONE_ONLY}{opts.shard[1]} only (not a per-file scanner)"
     if opts.offline and scanner.needs_network and opts.osv_db is None:
         return files, "offline"
     reason = scanner.applies(ctx, files)
@@ -164,7 +167,9 @@ def _split_planned(names: Sequence[str], ctx: ScanContext, fs: FileSet, opts: Sc
         if skip is None:
             todo.append((scanner, files))
             continue
-        chosen = skip == "offline" or (name == "trivy-image" and opts.no_containers)  # the user's own choice
+        # the user's own choice, or the plan: shard 1 runs it (a required scanner is not missing from shard 2)
+        chosen = skip == "offline" or skip.startswith(SHARD_ONE_ONLY) or (
+            name == "trivy-image" and opts.no_containers)
         runs[name] = _skip(name, skip, name in required and not chosen)
         progress(name, "done:skipped", 0.0)
     return runs, todo

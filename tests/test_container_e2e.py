@@ -156,6 +156,37 @@ def test_missing_trivy_with_image_is_incomplete(
     assert code == 3 and any("trivy-image" in r for r in rep["summary"]["gate"]["reasons"])
 
 
+def test_image_asked_for_is_scanned_whatever_scanners_says(
+    fake_bin: Callable[[str, str], Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "proj"
+    root.mkdir()
+    (root / "app.py").write_text("print(1)\n", "utf-8")
+    monkeypatch.setenv("PATH", str(fake_bin("placeholder", "exit 0").parent))
+    args = ["all", str(root), "--image", "alpine:3.10", "--scanners", "secscan-secrets"]
+    code, rep = run(args, tmp_path / "o")
+    s = scanner(rep, "trivy-image")
+    assert s["status"] == "skipped" and "trivy not found" in s["reason"] and s["required"] and code == 3
+
+
+def test_image_with_a_shard_runs_in_shard_one_only(fake_trivy: Callable[..., Path], tmp_path: Path) -> None:
+    fake_trivy(ALPINE)
+    root = tmp_path / "proj"
+    root.mkdir()
+    (root / "app.py").write_text("print(1)\n", "utf-8")
+    args = ["all", str(root), "--image", "alpine:3.10", "--scanners", "secscan-secrets", "--fail-on", "never"]
+    code1, one = run([*args, "--shard", "1/2"], tmp_path / "s1")
+    code2, two = run([*args, "--shard", "2/2"], tmp_path / "s2")
+    assert scanner(one, "trivy-image")["status"] == "ok" and code1 == 0
+    s = scanner(two, "trivy-image")
+    assert s["status"] == "skipped" and "shard 1/2" in s["reason"] and not s["incomplete"] and code2 == 0
+    out = tmp_path / "m"
+    code = main(["merge", str(tmp_path / "s1" / "secscan.json"), str(tmp_path / "s2" / "secscan.json"),
+                 "--fail-on", "never", "--output-dir", str(out), "--quiet", "--format", "json"])
+    merged = json.loads((out / "secscan.json").read_text("utf-8"))
+    assert scanner(merged, "trivy-image")["status"] == "ok" and code == 0
+
+
 def test_unknown_image_is_incomplete_with_the_reason(
     fake_trivy: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -65,7 +65,10 @@ def test_merged_shards_equal_unsharded(tree: Path, tmp_path: Path, unsharded: tu
     assert len(whole["findings"]) >= 20
     parts = []
     for i in range(1, total + 1):
-        _code, part = scan(tree, tmp_path / f"part{i}", "--shard", f"{i}/{total}")
+        part_code, part = scan(tree, tmp_path / f"part{i}", "--shard", f"{i}/{total}")
+        # a scanner named in --scanners but not per-file runs in shard 1 only: not missing from the others
+        assert part_code in (0, 1), part["scanners"]
+        assert not part["summary"]["gate"]["incomplete"]
         assert any(n.startswith(f"shard {i}/{total}:") for n in part["notes"]), part["notes"]
         mtls = next(s for s in part["scanners"] if s["name"] == "mtls")
         assert (mtls["status"] == "ok") == (i == 1), mtls  # not per-file: shard 1 only
@@ -82,6 +85,18 @@ def test_merged_shards_equal_unsharded(tree: Path, tmp_path: Path, unsharded: tu
     for s in whole["scanners"]:
         m = next(x for x in merged["scanners"] if x["name"] == s["name"])
         assert m["status"] == s["status"], (m, s)
+    shards = next(x for x in merged["scanners"] if x["name"] == "shards")
+    assert shards["status"] == "ok"
+    assert shards["coverage"] == {"shards_expected": total, "shards_merged": total}
+    if total == 3:  # a merge of 2 of the 3 parts (or a part given twice) never reads as complete
+        for picked in ((1, 3), (1, 2, 2, 3)):
+            code3, partial = run(["merge", *(str(tmp_path / f"part{i}" / "secscan.json") for i in picked)],
+                                 tmp_path / f"merged-{len(picked)}")
+            bad = next(x for x in partial["scanners"] if x["name"] == "shards")
+            assert code3 == 3 and bad["status"] == "failed" and partial["summary"]["gate"]["incomplete"]
+        assert "missing shard(s) 2/3" in run(["merge", str(tmp_path / "part1" / "secscan.json"),
+                                              str(tmp_path / "part3" / "secscan.json")],
+                                             tmp_path / "again")[1]["scanners"][-1]["reason"]
 
 
 def test_shard_split_is_deterministic_and_stable(tree: Path, tmp_path: Path) -> None:
