@@ -90,6 +90,10 @@ def combine(results: Sequence[Result], fail_on: str | None = None, allow_incompl
     notes = tuple(dict.fromkeys(n for r in results for n in r.notes if not n.startswith("shard ")))
     stale_keys = [tuple(sorted(s.items())) for r in results for s in r.stale_suppressions]
     common = [dict(k) for k in dict.fromkeys(stale_keys) if stale_keys.count(k) == len(results)]
+    from secscan.triage import stale_notes
+
+    if shards is not None and shards.status is Status.OK:  # every part of one split: judged as a whole
+        notes = (*(n for n in notes if "not judged stale" not in n), *stale_notes(common))
     from secscan.remediation import top_actions
 
     return Result(

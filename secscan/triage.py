@@ -164,9 +164,13 @@ def _where(f: Finding) -> str:
     return f"{f.package.name} {f.package.version or ''}".strip() if f.package else f.rule_id
 
 
-def apply(findings: Sequence[Finding], rules: Sequence[Rule], target: Path, today: date | None = None
-          ) -> tuple[list[Finding], list[dict[str, Any]], list[str]]:
-    """Mark suppressed findings; return them, the stale entries, and notes (expired, stale, bad inline)."""
+def apply(findings: Sequence[Finding], rules: Sequence[Rule], target: Path, today: date | None = None,
+          partial_run: str | None = None) -> tuple[list[Finding], list[dict[str, Any]], list[str]]:
+    """Mark suppressed findings; return them, the stale entries, and notes (expired, stale, bad inline).
+
+    ``partial_run`` says why this run cannot judge staleness (some scanners or files left out): an entry
+    that matched nothing here may match what was left out, so it is listed but never called stale in a note.
+    """
     today = today or date.today()
     used: set[int] = set()
     notes: list[str] = []
@@ -190,11 +194,17 @@ def apply(findings: Sequence[Finding], rules: Sequence[Rule], target: Path, toda
                          f"{match.expires}: the finding counts again")
         out.append(f.with_(suppressed=not expired, suppression=sup))
     stale = [r.describe() for i, r in enumerate(rules) if i not in used]
-    notes += _stale_notes(stale)
+    if partial_run is None:
+        notes += stale_notes(stale)
+    elif stale:
+        notes.append(f"{len(stale)} suppression(s) matched nothing in this run, which {partial_run}: not "
+                     "judged stale (a full `secscan all` does)")
+        if not partial_run.startswith("is shard"):  # a shard keeps them for `secscan merge` to intersect
+            stale = []
     return out, stale, notes
 
 
-def _stale_notes(stale: Sequence[Mapping[str, Any]], limit: int = 20) -> list[str]:
+def stale_notes(stale: Sequence[Mapping[str, Any]], limit: int = 20) -> list[str]:
     """One note per stale configuration entry (capped), one summary note for stale baseline entries."""
     notes = []
     own = [r for r in stale if r["kind"] != "baseline"]

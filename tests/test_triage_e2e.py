@@ -50,9 +50,9 @@ def repo(tmp_path: Path) -> Path:
 
 
 def scan(target: Path, out: Path, *extra: str, command: str = "sast",
-         scanners: str = "bandit") -> tuple[int, dict]:
-    code = main([command, str(target), "--scanners", scanners, "--no-cache", "--quiet", "--output-dir",
-                 str(out), *extra])
+         scanners: str | None = "bandit") -> tuple[int, dict]:
+    only = ["--scanners", scanners] if scanners else []
+    code = main([command, str(target), *only, "--no-cache", "--quiet", "--output-dir", str(out), *extra])
     report = json.loads((out / "secscan.json").read_text("utf-8"))
     validate(report)
     return code, report
@@ -198,13 +198,21 @@ def test_stale_suppression_is_reported(repo: Path, tmp_path: Path) -> None:
         path = "vendor/*"
         reason = "vendored code"
         """)
-    code, rep = scan(repo, tmp_path / "a", "--fail-on", "high")
+    code, rep = scan(repo, tmp_path / "a", "--fail-on", "high", "--offline", command="all", scanners=None)
     assert code == 1  # neither matches the real finding
     stale = rep["summary"]["stale_suppressions"]
     assert [(s["rule"], s["path"]) for s in stale] == [("B999", None), ("B602", "vendor/*")]
     assert sum("stale suppression" in n for n in rep["notes"]) == 2
     md = (tmp_path / "a" / "secscan.md").read_text("utf-8")
     assert "### Stale suppressions" in md and "B999" in md and "vendor/\\*" in md
+    # a run that left scanners or files out cannot tell: nothing is called stale, a note says why
+    for extra, command in (((), "sast"), (("--scanners", "secscan-secrets"), "all")):
+        out = tmp_path / f"p-{command}"
+        _code, part = scan(repo, out, *extra, "--offline", command=command, scanners=None)
+        assert part["summary"]["stale_suppressions"] == []
+        assert not any("stale suppression" in n for n in part["notes"])
+        assert any("2 suppression(s) matched nothing in this run" in n and "not judged stale" in n
+                   for n in part["notes"]), part["notes"]
 
 
 @pytest.mark.parametrize(("entry", "message"), [
@@ -285,8 +293,9 @@ def test_baseline_entries_that_match_nothing_are_stale(repo: Path, tmp_path: Pat
     assert main(["baseline", "create", str(repo), "--scanners", "bandit", "--no-cache", "--output", str(base),
                  "--quiet"]) == 0
     (repo / "old.py").write_text("x = 1\n", "utf-8")  # fixed
-    code, rep = scan(repo, tmp_path / "a", "--baseline", str(base), "--fail-on", "high")
-    assert code == 0
+    code, rep = scan(repo, tmp_path / "a", "--baseline", str(base), "--fail-on", "high", "--offline",
+                     command="all", scanners=None)
+    assert code == 0, rep["findings"]
     assert len(rep["summary"]["stale_suppressions"]) == 2
     assert any("2 baseline entries match no finding" in n for n in rep["notes"])
 
