@@ -54,6 +54,8 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--timeout", type=float, default=300.0)
     p.add_argument("--scanners", default=None, help="only these scanners (comma list)")
     p.add_argument("--semgrep-rules", type=Path, default=None, help="semgrep rules folder to check")
+    p.add_argument("--config", type=Path, default=None,
+                   help="configuration file (default: PATH/pyproject.toml [tool.secscan])")
     p.set_defaults(func=run_doctor)
 
 
@@ -145,11 +147,15 @@ def run_baseline(args: argparse.Namespace) -> int:
 
 def run_doctor(args: argparse.Namespace) -> int:
     """secscan doctor: every scanner found, version, canary detected."""
+    from secscan import config as config_mod
     from secscan.doctor import diagnose, render
 
-    scanners = tuple(args.scanners.split(",")) if args.scanners else None
+    target = Path(args.path)
+    conf = config_mod.load(target if target.is_dir() else target.parent, args.config)  # what a scan would use
+    scanners = tuple(args.scanners.split(",")) if args.scanners else conf.get("scanners")
     extra = {"semgrep_rules": str(args.semgrep_rules.resolve())} if args.semgrep_rules else None
-    report = diagnose(Path(args.path), offline=args.offline, osv_db=args.osv_db, timeout=args.timeout,
-                      scanners=scanners, extra=extra)
+    osv_db = args.osv_db or (Path(conf.get("osv_db")) if conf.get("osv_db") else None)
+    report = diagnose(target, offline=args.offline or bool(conf.get("offline", False)), osv_db=osv_db,
+                      timeout=args.timeout, scanners=scanners, extra=extra, required=conf.get("require", ()))
     sys.stdout.write(render(report, args.format))
     return report.exit_code

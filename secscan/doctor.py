@@ -94,11 +94,12 @@ def _sample_tree(target: Path, folder: Path) -> None:
 
 def diagnose(target: Path, offline: bool = False, osv_db: Path | None = None, timeout: float = 300.0,
              runner: Runner | None = None, scanners: Sequence[str] | None = None,
-             extra: Mapping[str, Any] | None = None) -> DoctorReport:
+             extra: Mapping[str, Any] | None = None, required: Sequence[str] = ()) -> DoctorReport:
     """Run the scanners with their canaries on a small sample tree that carries the target's configuration.
 
     scanners: only these (default: every scanner ``secscan all`` runs); extra: ScanOptions.extra (e.g.
-    ``semgrep_rules``, ``secret_patterns``).
+    ``semgrep_rules``, ``secret_patterns``); required: scanners the target's configuration requires (a
+    required scanner that cannot run is not trustworthy).
     """
     from secscan.engine import scan
 
@@ -108,7 +109,7 @@ def diagnose(target: Path, offline: bool = False, osv_db: Path | None = None, ti
         _sample_tree(target.resolve(), folder)
         opts = ScanOptions(target=folder, offline=offline, osv_db=osv_db, timeout=timeout, fail_on="never",
                            use_cache=False, scanners=tuple(scanners) if scanners else None,
-                           extra=dict(extra or {}))
+                           extra=dict(extra or {}), required=tuple(required))
         result = scan(opts, runner=runner)
     rows = []
     for s in result.scanners:

@@ -142,3 +142,21 @@ def test_one_line_hint() -> None:
     assert one_line("a\n  b\tc") == "a b c"
     long = one_line("x" * 500)
     assert len(long) == HINT_WIDTH and long.endswith("…")
+
+
+def test_cli_follows_the_targets_configuration(fake_bin: Callable[[str, str], Path], tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """What `secscan all` would run and require is what doctor judges, from [tool.secscan]."""
+    monkeypatch.setenv("PATH", f"{fake_bin('placeholder', 'exit 0').parent}:/usr/bin:/bin")
+    conf = tmp_path / "pyproject.toml"
+    conf.write_text('[tool.secscan]\nscanners = ["secscan-secrets"]\noffline = true\n', "utf-8")
+    assert main(["doctor", str(tmp_path), "--format", "json"]) == 0
+    rows = {r["scanner"]: r for r in json.loads(capsys.readouterr().out)["scanners"]}
+    assert set(rows) == {"secscan-secrets"} and rows["secscan-secrets"]["trustworthy"]
+    conf.write_text('[tool.secscan]\nscanners = ["secscan-secrets", "trivy"]\nrequire = ["trivy"]\n', "utf-8")
+    assert main(["doctor", str(tmp_path), "--format", "json"]) == 3  # trivy is not installed here
+    rows = {r["scanner"]: r for r in json.loads(capsys.readouterr().out)["scanners"]}
+    assert not rows["trivy"]["trustworthy"] and rows["secscan-secrets"]["trustworthy"]
+    out = tmp_path / "out"
+    assert main(["all", str(tmp_path), "--quiet", "--no-cache", "--output-dir", str(out)]) == 3  # agrees
