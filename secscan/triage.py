@@ -16,9 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from secscan.errors import UsageError
-from secscan.model import Finding, Suppression
+from secscan.model import Category, Finding, Suppression
 
 INLINE = re.compile(r"secscan:\s*ignore\[(?P<rules>[^\]]+)\]\s*(?P<reason>.*)$")
+# The secret allow-list comments (the own engine drops such lines itself; for detect-secrets, Trivy and
+# imported findings they suppress here, so one comment silences a secret whichever tool reported it).
+ALLOW_SAME_LINE = re.compile(r"pragma: allowlist secret|secscan:\s?ignore(?![\[-])")
+ALLOW_NEXT_LINE = re.compile(r"pragma: allowlist nextline secret|secscan:\s?ignore-next-line")
+ALLOW_REASON = "allow-list comment on the line"
 BASELINE_NAME = ".secscan-baseline.json"
 SUPPRESSION_KEYS = frozenset({"rule", "fingerprint", "path", "reason", "owner", "expires"})
 
@@ -110,6 +115,12 @@ def load_baseline(path: Path) -> list[Rule]:
     return rules
 
 
+def _allow_listed(f: Finding, text: Sequence[str], idx: int) -> bool:
+    if f.category is not Category.SECRET:
+        return False
+    return bool(ALLOW_SAME_LINE.search(text[idx]) or (idx > 0 and ALLOW_NEXT_LINE.search(text[idx - 1])))
+
+
 def _inline(f: Finding, lines: Mapping[str, list[str]]) -> tuple[Rule | None, str | None]:
     if f.location is None or not f.location.start_line or f.location.path not in lines:
         return None, None
@@ -117,6 +128,8 @@ def _inline(f: Finding, lines: Mapping[str, list[str]]) -> tuple[Rule | None, st
     idx = f.location.start_line - 1
     if not 0 <= idx < len(text):
         return None, None
+    if _allow_listed(f, text, idx):
+        return Rule("inline", ALLOW_REASON, f.rule_id), None
     m = INLINE.search(text[idx])
     if not m:
         return None, None
