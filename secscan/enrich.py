@@ -36,6 +36,23 @@ def _line(cache: dict[str, list[str] | None], root: Path, path: str, line: int) 
     return lines[line - 1].strip()[:MAX_SNIPPET]
 
 
+def secret_line_keys(findings: Sequence[Finding], root: Path) -> dict[tuple[str, int], str]:
+    """(path, line) -> a hash of that line's text, for every secret finding in the target's files: what
+    identifies a secret's place whichever tool reported it (tools cut the value itself differently)."""
+    import hashlib
+
+    cache: dict[str, list[str] | None] = {}
+    out: dict[tuple[str, int], str] = {}
+    for f in findings:
+        loc = f.location
+        if f.category is Category.SECRET and loc and loc.start_line and not loc.image:
+            text = _line(cache, root, loc.path, loc.start_line)
+            if text is not None:
+                norm = " ".join(text.split())
+                out[(loc.path, loc.start_line)] = hashlib.sha256(norm.encode("utf-8", "replace")).hexdigest()
+    return out
+
+
 def enrich_snippets(findings: Sequence[Finding], root: Path) -> list[Finding]:
     """Fill the code line for findings that point into the target but came without one (never for secrets)."""
     cache: dict[str, list[str] | None] = {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from secscan.model import Category, Finding
 
@@ -16,10 +16,14 @@ def _digest(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
-def content_key(f: Finding) -> tuple[str, ...]:
-    """What identifies a finding independently of its line number."""
+def content_key(f: Finding, secret_lines: Mapping[tuple[str, int], str] | None = None) -> tuple[str, ...]:
+    """What identifies a finding independently of its line number (and, for a secret in the target's files,
+    of the tools that found it: the hash of its line's text)."""
     path = f.location.path if f.location else ""
     if f.category is Category.SECRET:
+        place = (secret_lines or {}).get((path, _line(f)))
+        if place:
+            return ("secret-line", path, place)
         return ("secret", path, f.secret_hash or _WS.sub(" ", f.snippet or f.rule_id).strip())
     if f.package is not None:
         advisories = sorted(i for i in f.identifiers if not i.upper().startswith("CWE-"))
@@ -34,19 +38,21 @@ def _line(f: Finding) -> int:
     return (f.location.start_line or 0) if f.location is not None else 0
 
 
-def assign(findings: Iterable[Finding]) -> list[Finding]:
+def assign(findings: Iterable[Finding],
+           secret_lines: Mapping[tuple[str, int], str] | None = None) -> list[Finding]:
     """Give each finding without a fingerprint a stable one.
 
-    Identical content keys (same rule on two identical lines of one file) get an occurrence index in line
-    order, so both stay distinct and inserting unrelated lines above does not change either id.
+    Identical content keys (same rule on two identical lines of one file, two secrets on one line) get an
+    occurrence index in line order (then value hash), so both stay distinct and inserting unrelated lines
+    above does not change either id.
     """
     items = list(findings)
     groups: dict[tuple[str, ...], list[int]] = defaultdict(list)
     for i, f in enumerate(items):
         if not f.fingerprint:
-            groups[content_key(f)].append(i)
+            groups[content_key(f, secret_lines)].append(i)
     for key, idxs in groups.items():
-        idxs.sort(key=lambda i: _line(items[i]))
+        idxs.sort(key=lambda i: (_line(items[i]), items[i].secret_hash or ""))
         for n, i in enumerate(idxs):
             items[i] = items[i].with_(fingerprint=_digest(*key, str(n)))
     return items

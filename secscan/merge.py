@@ -1,7 +1,8 @@
 """Merge duplicates that several tools (or one tool twice) report.
 
 - dependencies: same package name and version, and advisories sharing any id or alias;
-- secrets: same file and line;
+- secrets: same file and line, and the same value (hash), or each the only one its tool reports there
+  (tools cut some secrets differently, e.g. a PEM key's first line or its whole block);
 - code findings: same file and line, and either the same rule or a shared CWE.
 The merged finding keeps the highest severity, every source, and the union of identifiers.
 """
@@ -54,11 +55,65 @@ def _link(uf: _UnionFind, items: Sequence[Finding]) -> None:
                 if _advisory_ids(items[a]) & _advisory_ids(items[b]):
                     uf.union(a, b)
     for (kind, _path, _line), idxs in by_place.items():
+        per_source = _per_source(items, idxs) if kind == "secret" else {}
         for a_pos, a in enumerate(idxs):
             for b in idxs[a_pos + 1 :]:
                 fa, fb = items[a], items[b]
-                if kind == "secret" or fa.rule_id == fb.rule_id or (_cwes(fa) & _cwes(fb)):
+                if kind == "secret":
+                    if _same_secret(fa, fb, per_source):
+                        uf.union(a, b)
+                elif fa.rule_id == fb.rule_id or (_cwes(fa) & _cwes(fb)):
                     uf.union(a, b)
+        if kind == "secret":
+            _link_kinds(uf, items, idxs)
+
+
+# Kinds a secret's rule id names, to match one tool's finding with another's when their hashes differ
+# (detect-secrets' GitHubTokenDetector hashes only the "ghp" prefix; tools cut PEM keys differently).
+SECRET_KINDS = ("github", "gitlab", "stripe", "aws", "privatekey", "slack", "jwt", "sendgrid", "twilio",
+                "npm", "pypi", "openai", "azure", "mailchimp", "discord", "telegram", "square", "artifactory",
+                "cloudant", "softlayer", "ibm", "google")
+
+
+def secret_kind(f: Finding) -> str | None:
+    """The kind a secret finding's rule id names (None: generic, e.g. an entropy or keyword hit)."""
+    word = "".join(ch for ch in f.rule_id.lower() if ch.isalnum())
+    return next((k for k in SECRET_KINDS if k in word), None)
+
+
+def _link_kinds(uf: _UnionFind, items: Sequence[Finding], idxs: Sequence[int]) -> None:
+    """At one place, a secret whose value matched no other tool's joins the one group of another tool's
+    findings of the same kind, when its own tool reports that kind only once there (never on ambiguity)."""
+    for u in idxs:
+        fu = items[u]
+        kind = secret_kind(fu)
+        if kind is None or any(uf.find(u) == uf.find(v) for v in idxs if v != u):
+            continue
+        mine = set(fu.sources)
+        same_kind = [v for v in idxs if secret_kind(items[v]) == kind]
+        if sum(1 for v in same_kind if set(items[v].sources) & mine) != 1:
+            continue
+        groups = {uf.find(v) for v in same_kind if not set(items[v].sources) & mine}
+        if len(groups) == 1:
+            uf.union(u, groups.pop())
+
+
+def _per_source(items: Sequence[Finding], idxs: Sequence[int]) -> dict[str, int]:
+    """How many findings each tool reports at one place."""
+    counts: dict[str, int] = {}
+    for i in idxs:
+        for src in items[i].sources:
+            counts[src] = counts.get(src, 0) + 1
+    return counts
+
+
+def _same_secret(a: Finding, b: Finding, per_source: dict[str, int]) -> bool:
+    """Two secret findings at one place are one secret: same value hash, or each alone from its tool there."""
+    if a.secret_hash and a.secret_hash == b.secret_hash:
+        return True
+    if set(a.sources) & set(b.sources):
+        return False  # one tool reporting two values at one place: two secrets
+    return all(per_source.get(s, 0) == 1 for s in (*a.sources, *b.sources))
 
 
 def _combine(group: Sequence[Finding]) -> Finding:

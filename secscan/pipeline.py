@@ -7,7 +7,7 @@ from pathlib import Path
 
 from secscan import changes as changes_mod
 from secscan import fingerprint, triage
-from secscan.enrich import enrich_snippets, redact_findings
+from secscan.enrich import enrich_snippets, redact_findings, secret_line_keys
 from secscan.gate import evaluate
 from secscan.merge import merge, sort_findings
 from secscan.model import Finding, Result, ScannerResult, Severity
@@ -56,12 +56,13 @@ def finish(opts: ScanOptions, findings: Sequence[Finding], scanners: Sequence[Sc
     from secscan.remediation import apply_remediation, top_actions
 
     target = opts.target if opts.target.is_dir() else opts.target.parent
+    secret_lines = secret_line_keys(findings, target)
     items = redact_findings(enrich_snippets(findings, target))
     if opts.command != "import":  # imported npm audit output: installed versions from the target's lockfile
         from secscan.advisories.npm_resolve import resolve_imported
 
         items = resolve_imported(items, target)
-    items = fingerprint.assign(merge(items))
+    items = fingerprint.assign(merge(items), secret_lines)
     items = apply_overrides(items, opts.severity_overrides)
     items, stale, tnotes = triage.apply(items, triage_rules(opts), target, partial_run=partial_run(opts))
     if changes is None and opts.changed_since:

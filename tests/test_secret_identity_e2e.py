@@ -1,0 +1,64 @@
+"""A secret keeps one identity whichever secret tools ran: one finding per secret and place, and the same
+fingerprint (so a baseline made with one set of tools covers a scan with another)."""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+import string
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from secscan.cli import main
+
+pytestmark = pytest.mark.skipif(shutil.which("detect-secrets") is None,
+                                reason="detect-secrets is not installed")
+BOTH = "secscan-secrets,detect-secrets"
+
+
+def rand(n: int, seed: int) -> str:
+    rnd = random.Random(seed)
+    return "".join(rnd.choice(string.ascii_letters + string.digits) for _ in range(n))
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    root = tmp_path / "proj"
+    root.mkdir()
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
+                            serialization.NoEncryption())
+    (root / "id_rsa.pem").write_bytes(pem)
+    (root / "two.py").write_text(f'TOKENS = ("ghp_{rand(36, 1)}", "sk_live_{rand(24, 2)}")\n', "utf-8")
+    return root
+
+
+def scan(root: Path, out: Path, scanners: str, *extra: str) -> tuple[int, dict]:
+    code = main(["secrets", str(root), "--scanners", scanners, "--no-cache", "--quiet", "--format", "json",
+                 "--output-dir", str(out), *extra])
+    return code, json.loads((out / "secscan.json").read_text("utf-8"))
+
+
+def test_one_finding_per_secret_and_place(tree: Path, tmp_path: Path) -> None:
+    _code, rep = scan(tree, tmp_path / "out", BOTH, "--fail-on", "never")
+    two = [f for f in rep["findings"] if f["location"]["path"] == "two.py"]
+    assert len(two) == 2 and len({f["secret"]["hash"] for f in two}) == 2
+    assert all(set(f["sources"]) == {"secscan-secrets", "detect-secrets"} for f in two), two
+    pem = [f for f in rep["findings"] if f["location"]["path"] == "id_rsa.pem"]
+    assert len(pem) == 1 and set(pem[0]["sources"]) == {"secscan-secrets", "detect-secrets"}, pem
+
+
+@pytest.mark.parametrize(("made_with", "checked_with"), [("secscan-secrets", BOTH), (BOTH, "secscan-secrets"),
+                                                         ("detect-secrets", "secscan-secrets")])
+def test_baseline_from_other_tools_still_covers(tree: Path, tmp_path: Path, made_with: str,
+                                                checked_with: str) -> None:
+    base = tmp_path / "baseline.json"
+    assert main(["baseline", "create", str(tree), "--scanners", made_with, "--no-cache",
+                 "--output", str(base), "--quiet"]) == 0
+    code, rep = scan(tree, tmp_path / "out", checked_with, "--baseline", str(base))
+    new = [(f["location"]["path"], f["rule_id"]) for f in rep["findings"] if not f["suppressed"]]
+    assert code == 0 and not new, new
