@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from secscan import config as config_mod
+from secscan.check_options import add_check_arguments, check_extra
 from secscan.errors import UsageError
 from secscan.gate import FAIL_ON_CHOICES
 from secscan.model import Result
@@ -76,6 +77,7 @@ def add_scan_arguments(p: argparse.ArgumentParser, command: str) -> None:
                    help="liboqs unavailable is a critical finding")
     p.add_argument("--exclude", action="append", default=[], help="glob of paths to leave out (repeatable)")
     p.add_argument("--semgrep-rules", type=Path, default=None, help="semgrep rules folder (default: bundled)")
+    add_check_arguments(p)
 
 
 def parse_imports(items: list[str]) -> tuple[tuple[str, Path], ...]:
@@ -120,9 +122,9 @@ def _target(args: argparse.Namespace) -> tuple[Path, tuple[str, ...]]:
     return Path(args.path), ()
 
 
-def _extra(args: argparse.Namespace) -> dict[str, Any]:
+def _extra(args: argparse.Namespace, conf: config_mod.Config) -> dict[str, Any]:
     """Scanner-specific options passed through to the scanners' context."""
-    extra: dict[str, Any] = {}
+    extra: dict[str, Any] = check_extra(args, conf)
     if args.semgrep_rules is not None:
         if not args.semgrep_rules.is_dir():
             raise UsageError(f"--semgrep-rules {args.semgrep_rules}: not a folder")
@@ -185,7 +187,7 @@ def build_options(args: argparse.Namespace) -> tuple[ScanOptions, tuple[str, ...
         ignores=tuple(conf.get("ignore", [])),
         suppressions=tuple(conf.get("suppress", [])),
         require_pqc=bool(_pick(args.require_pqc, conf, "require_pqc", False)),
-        extra=_extra(args),
+        extra=_extra(args, conf),
     )
     return opts, parse_formats(args.format)
 

@@ -1,7 +1,9 @@
 """``[tool.secscan]`` in the target's pyproject.toml (or ``--config FILE``): validated, CLI options win.
 
 Keys: fail_on, scanners, require, exclude, severity (rule -> level), ignore (list of {rule, path?, reason}),
-suppress (list, see the contract), timeout, offline, require_pqc, osv_db, allow_incomplete, canary, jobs.
+suppress (list, see the contract), timeout, offline, require_pqc, osv_db, allow_incomplete, canary, jobs,
+and the check settings pqc_python, pqc_algs, mtls_target, mtls_ca, mtls_cert, mtls_key, mtls_server_name,
+mtls_pq, mtls_require_pq (paths relative to the configuration file).
 A wrong key or value is a usage error (exit 2), never ignored.
 """
 
@@ -21,6 +23,9 @@ KEYS: dict[str, type | tuple[type, ...]] = {
     "fail_on": str, "scanners": list, "require": list, "exclude": list, "severity": dict, "ignore": list,
     "suppress": list, "timeout": (int, float), "offline": bool, "require_pqc": bool, "osv_db": str,
     "allow_incomplete": bool, "canary": bool, "jobs": int,
+    # the PQC and mTLS checks (secscan/check_options.py)
+    "pqc_python": str, "pqc_algs": list, "mtls_target": str, "mtls_ca": str, "mtls_cert": str,
+    "mtls_key": str, "mtls_server_name": str, "mtls_pq": bool, "mtls_require_pq": bool,
 }
 
 
@@ -85,8 +90,9 @@ def _validate(table: dict[str, Any], where: str) -> dict[str, Any]:
     for key in ("scanners", "require"):
         if key in table:
             _check_scanner_list(key, table[key], where)
-    if "exclude" in table:
-        _check_strings("exclude", table["exclude"], where)
+    for key in ("exclude", "pqc_algs"):
+        if key in table:
+            _check_strings(key, table[key], where)
     for rule, level in table.get("severity", {}).items():
         if level not in SEVERITIES:
             raise UsageError(f"{where}: severity.{rule} must be one of {', '.join(SEVERITIES)}, "
