@@ -251,7 +251,9 @@ def scan(opts: ScanOptions, progress: Progress | None = None, runner: Runner | N
     runs, interrupted = run_scanners(opts, fs, runner, progress or _noop, cache)
     import_runs = run_imports(opts.imports)
     findings: list[Finding] = [f for r in (*runs, *import_runs) for f in r.findings]
-    scanners, notes = redact_outcomes([r.result for r in (*runs, *import_runs)], notes)
+    gaps = walk_gaps(fs, opts)
+    results = [r.result for r in (*runs, *import_runs)] + ([gaps] if gaps is not None else [])
+    scanners, notes = redact_outcomes(results, notes)
     return finish(
         opts,
         findings,
@@ -264,6 +266,28 @@ def scan(opts: ScanOptions, progress: Progress | None = None, runner: Runner | N
         version=__version__,
         changes=changes,
     )
+
+
+WALK = "file-walk"
+
+
+def walk_gaps(fs: FileSet, opts: ScanOptions) -> ScannerResult | None:
+    """A ``file-walk`` entry when files of the target could not be read or folders were too deep to walk:
+    no scanner saw them, so the scan is incomplete (exit 3), whatever the scanners found elsewhere."""
+    unreadable = [u for u in fs.unreadable if not opts.paths or u in opts.paths]
+    too_deep = [] if opts.paths else list(fs.too_deep)
+    if opts.shard is not None and opts.shard[0] != 1:
+        return None  # shard 1 reports the walk (every shard walks the same tree)
+    if not unreadable and not too_deep:
+        return None
+    parts = []
+    if unreadable:
+        parts.append(f"{len(unreadable)} path(s) could not be read: {', '.join(unreadable[:5])}")
+    if too_deep:
+        parts.append(f"{len(too_deep)} folder(s) deeper than the walk limit: {', '.join(too_deep[:5])}")
+    return ScannerResult(WALK, Status.PARTIAL, None, 0.0, "; ".join(parts) + " (no scanner saw them)", 0,
+                         {"files_walked": len(fs.files), "paths_unreadable": len(unreadable),
+                          "folders_too_deep": len(too_deep)}, canary="not-applicable", required=True)
 
 
 def git_ignored(target: Path, runner: Runner) -> frozenset[str]:

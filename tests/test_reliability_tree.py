@@ -142,6 +142,31 @@ def test_walker_single_unreadable_file(tmp_path: Path, monkeypatch: pytest.Monke
     assert fs.files == [] and fs.unreadable == ["one.py"]
 
 
+def test_unreadable_file_alone_makes_the_scan_incomplete_in_every_format(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The only secret sits in a file nobody could read: never a clean pass."""
+    root = tmp_path / "t"
+    root.mkdir()
+    (root / "ok.py").write_text("x = 1\n", "utf-8")
+    (root / "secret.py").write_text("k = 1\n", "utf-8")
+    monkeypatch.setattr(files_mod, "readable", lambda p: not p.endswith("secret.py"))
+    out = tmp_path / "out"
+    code = main(["secrets", str(root), "--scanners", "secscan-secrets", "--no-cache", "--quiet",
+                 "--output-dir", str(out), "--format", "json,md,html,sarif,gitlab"])
+    rep = json.loads((out / "secscan.json").read_text("utf-8"))
+    validate(rep)
+    walk_entry = next(s for s in rep["scanners"] if s["name"] == "file-walk")
+    assert code == 3 and rep["incomplete"] and "secret.py" in walk_entry["reason"]
+    sarif = json.loads((out / "secscan.sarif").read_text("utf-8"))
+    assert sarif["runs"][0]["invocations"][0]["executionSuccessful"] is False
+    for name in ("secscan.md", "secscan.html"):
+        assert "secret.py" in (out / name).read_text("utf-8")
+    code = main(["secrets", str(root / "ok.py"), "--scanners", "secscan-secrets", "--no-cache", "--quiet",
+                 "--output-dir", str(tmp_path / "o2"), "--format", "json"])
+    assert code == 0  # a staged-style run on other files is not concerned
+
+
 def test_walker_symlink_loop_only(tmp_path: Path) -> None:
     (tmp_path / "x").mkdir()
     os.symlink("..", tmp_path / "x" / "up")
@@ -198,7 +223,11 @@ def test_real_run_exit_code_and_health(hostile_run: dict[str, Any]) -> None:
     validate(rep)
     assert "internal error" not in hostile_run["stderr"], hostile_run["stderr"]
     status = {s["name"]: s for s in rep["scanners"]}
-    assert set(status) == set(SCANNERS.split(","))
+    assert set(status) == {*SCANNERS.split(","), "file-walk"}
+    walk_entry = status["file-walk"]
+    assert walk_entry["status"] == "partial" and walk_entry["incomplete"] and walk_entry["required"]
+    assert "2 path(s) could not be read: denied.py, locked" in walk_entry["reason"]
+    assert "deeper than the walk limit" in walk_entry["reason"]
     # bandit cannot parse binary.py and latin1.py: honest "partial", so the run is incomplete (exit 3)
     assert status["bandit"]["status"] == "partial" and "binary.py" in status["bandit"]["reason"]
     assert status["detect-secrets"]["status"] == "ok" and status["secscan-secrets"]["status"] == "ok"
