@@ -23,7 +23,7 @@ from secscan.pipeline import finish
 from secscan.run.cache import Cache, default_dir
 from secscan.run.cached import execute_cached
 from secscan.run.execute import ScannerRun
-from secscan.run.imports import run_imports
+from secscan.run.imports import run_imports, within_target
 from secscan.run.runner import Runner
 from secscan.scanners import registry
 from secscan.scanners.interface import Invocation, ScanContext, Scanner
@@ -249,7 +249,7 @@ def scan(opts: ScanOptions, progress: Progress | None = None, runner: Runner | N
     notes = _coverage_notes(fs, opts)
     cache = open_cache(opts, notes)
     runs, interrupted = run_scanners(opts, fs, runner, progress or _noop, cache)
-    import_runs = run_imports(opts.imports)
+    import_runs = within_target(run_imports(opts.imports), opts.target)
     findings: list[Finding] = [f for r in (*runs, *import_runs) for f in r.findings]
     gaps = walk_gaps(fs, opts)
     results = [r.result for r in (*runs, *import_runs)] + ([gaps] if gaps is not None else [])

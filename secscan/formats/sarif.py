@@ -102,8 +102,17 @@ def rules_for(findings: tuple[Finding, ...]) -> tuple[list[dict[str, Any]], dict
     return [_rule(first[i], top[i]) for i in ids], {r: n for n, r in enumerate(ids)}
 
 
+_DRIVE = re.compile(r"^[A-Za-z]:/")
+
+
 def _artifact(uri: str) -> dict[str, Any]:
-    uri = quote(uri.replace("\\", "/"), safe="/@+", errors="replace")  # a non-UTF-8 file name must not crash
+    """A path in the target: relative to %SRCROOT%; an absolute path (outside the target, e.g. from an
+    imported output): an absolute file URI, never glued to the source root."""
+    path = uri.replace("\\", "/")
+    if path.startswith("/") or _DRIVE.match(path):
+        body = quote(path if path.startswith("/") else "/" + path, safe="/@+:", errors="replace")
+        return {"uri": "file://" + body}
+    uri = quote(path, safe="/@+", errors="replace")  # a non-UTF-8 file name must not crash
     return {"uri": uri or "unknown", "uriBaseId": "%SRCROOT%"}
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from secscan.errors import ParseError, SecscanError
 from secscan.model import ScannerResult, Status
 from secscan.parsers.interface import MAX_INPUT_BYTES
 from secscan.parsers.registry import parse_file
-from secscan.run.execute import ScannerRun
+from secscan.run.execute import ScannerRun, relativize
 
 MAX_IMPORT_BYTES = MAX_INPUT_BYTES
 
@@ -70,3 +71,21 @@ def run_imports(imports: Sequence[tuple[str, Path]], strict: bool = False) -> li
                 raise
             runs.append(_failed(tool, path, str(exc)))
     return runs
+
+
+def within_target(runs: Sequence[ScannerRun], target: Path) -> list[ScannerRun]:
+    """Imported findings whose absolute paths lie in the target get target-relative paths (as scanned ones
+    have), so reports, SARIF and fingerprints treat them alike; other paths are left as they are."""
+    roots = [r.rstrip("/") + "/" for r in dict.fromkeys((str(target), str(target.resolve())))]
+
+    def inside(path: str) -> str:
+        p = path.replace("\\", "/")
+        return next((relativize(p, Path(r)) for r in roots if p.startswith(r)), path)
+
+    out = []
+    for run in runs:
+        found = tuple(f.with_(location=replace(f.location, path=inside(f.location.path)))
+                      if f.location is not None and f.location.path and not f.location.image else f
+                      for f in run.findings)
+        out.append(ScannerRun(run.result, found, run.files))
+    return out
