@@ -232,13 +232,15 @@ def run(
 CLI_OPTIONS = ("timeout", "jobs", "allow_incomplete", "osv_db", "baseline", "require_pqc", "changed_since")
 
 
-def scan(path: str | Path = ".", scanners: list[str] | str | None = None, offline: bool = False,
+def scan(path: str | Path = ".", scanners: list[str] | str | None = None, offline: bool | None = None,
          fail_on: str | None = None, config: str | Path | None = None, **options: Any) -> ScanReport:
     """Scan a folder like ``secscan all PATH`` (without writing reports) and return the result.
 
     The target's ``[tool.secscan]`` (or ``config=FILE``) applies exactly as on the command line, and the
-    arguments win over it like command-line options do. Extra keyword arguments are ScanOptions fields
-    (e.g. ``timeout=120``, ``osv_db="advisories/"``, ``changed_since="origin/main"``, ``command="sast"``).
+    arguments win over it like command-line options do (``offline=False`` overrides ``offline = true``
+    like ``--no-offline``; ``None`` leaves the configuration's value). Extra keyword arguments are
+    ScanOptions fields (e.g. ``timeout=120``, ``osv_db="advisories/"``, ``changed_since="origin/main"``,
+    ``command="sast"``).
     Wrong options or configuration raise secscan.errors.UsageError (the CLI's exit 2).
     """
     import argparse
@@ -254,7 +256,7 @@ def scan(path: str | Path = ".", scanners: list[str] | str | None = None, offlin
     args.command = "all"
     names = scanners.split(",") if isinstance(scanners, str) else scanners
     args.scanners = ",".join(names) if names else None
-    args.offline = True if offline else None
+    args.offline = offline
     args.fail_on, args.config = fail_on, Path(config) if config is not None else None
     for key in CLI_OPTIONS:
         if options.get(key) is not None:

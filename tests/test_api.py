@@ -100,6 +100,18 @@ def test_arguments_win_over_the_configuration(tree: Path) -> None:
     assert not any(f.location and f.location.path.startswith("tools/") for f in report.findings)
 
 
+def test_offline_false_wins_over_the_configuration(tmp_path: Path) -> None:
+    (tmp_path / "requirements.txt").write_text("requests==2.19.1\n", "utf-8")
+    (tmp_path / "pyproject.toml").write_text("[tool.secscan]\noffline = true\n", "utf-8")
+
+    def pip_audit(**kw: object) -> str | None:
+        report = secscan.scan(str(tmp_path), scanners="pip-audit", use_cache=False, **kw)  # type: ignore[arg-type]
+        return next(s for s in report.scanners if s.name == "pip-audit").reason
+
+    assert pip_audit() == "offline" and pip_audit(offline=None) == "offline"
+    assert pip_audit(offline=False) != "offline"  # it ran (and here, without network, failed honestly)
+
+
 def test_wrong_input_raises(tree: Path, tmp_path: Path) -> None:
     with pytest.raises(TypeError, match="unknown option"):
         secscan.scan(tree, colour="red")
