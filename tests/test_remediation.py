@@ -240,6 +240,12 @@ def test_bandit_fix_table() -> None:
     )
 
 
+def test_every_installed_bandit_test_has_a_fix() -> None:
+    el = pytest.importorskip("bandit.core.extension_loader")
+    ids = set(el.MANAGER.plugins_by_id) | set(getattr(el.MANAGER, "blacklist_by_id", {}))
+    assert ids and not sorted(ids - set(BANDIT_FIXES))
+
+
 def test_semgrep_fix_then_message() -> None:
     f = code("python.lang.security.audit.eval", source="semgrep", properties={"fix": "ast.literal_eval(x)"})
     assert remediation_for(f) == "apply the rule's fix: ast.literal_eval(x)"
