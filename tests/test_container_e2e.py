@@ -253,6 +253,29 @@ def test_fs_scan_arguments_and_canary(fake_trivy: Callable[..., Path], tmp_path:
     assert code == 1  # CRITICAL aws key
 
 
+def test_fs_scan_is_cached_until_a_file_changes(fake_trivy: Callable[..., Path], tmp_path: Path) -> None:
+    log = fake_trivy(SECRETS)
+    root = tmp_path / "proj"
+    root.mkdir()
+    (root / "deploy.sh").write_text("echo deploy\n", "utf-8")
+    cache = tmp_path / "cache"
+
+    def cached(n: int) -> dict:
+        code = main(["all", str(root), "--scanners", "trivy", "--cache-dir", str(cache), "--quiet",
+                     "--output-dir", str(tmp_path / f"c{n}"), "--format", "json", "--fail-on", "never"])
+        assert code == 0
+        report: dict = json.loads((tmp_path / f"c{n}" / "secscan.json").read_text("utf-8"))
+        return report
+
+    first, second = cached(1), cached(2)
+    assert len(calls(log)) == 1  # nothing changed: no trivy process
+    assert scanner(second, "trivy")["coverage"].get("from_cache") == 1
+    assert {f["fingerprint"] for f in second["findings"]} == {f["fingerprint"] for f in first["findings"]}
+    (root / "deploy.sh").write_text("echo deploy again\n", "utf-8")
+    cached(3)
+    assert len(calls(log)) == 2  # a file changed: trivy runs again
+
+
 def test_fs_scan_that_misses_the_canary_fails(fake_trivy: Callable[..., Path], tmp_path: Path) -> None:
     fake_trivy(SECRETS, canary_rule="")
     root = tmp_path / "proj"

@@ -27,7 +27,9 @@ from secscan.run.runner import Runner
 from secscan.scanners.interface import ScanContext, Scanner
 
 ONLINE_AUDIT_TTL_S = 6 * 3600
-DEPENDENCY_SCANNERS = frozenset({"pip-audit", "npm-audit"})
+# Whole-tree scanners answered from the cache when every file they read is unchanged (Scanner.cache_inputs).
+WHOLE_TREE_SCANNERS = frozenset({"pip-audit", "npm-audit", "trivy"})
+ALWAYS_EXPIRE = frozenset({"trivy"})  # its vulnerability database changes under it, also offline
 SCOPE_VERSION = "v2"
 # Context options that cannot change a per-file scanner's findings (anything else is part of the key).
 IRRELEVANT_OPTIONS = frozenset({
@@ -245,13 +247,22 @@ def _db_identity(db: Path) -> str:
     return digest(entries)
 
 
+def _input_hash(ctx: ScanContext, path: Path) -> str | None:
+    """A file's content hash, shared with the per-file scanners of this run when it lies in the target."""
+    try:
+        rel = path.relative_to(ctx.target).as_posix()
+    except ValueError:
+        return file_hash(path)
+    return _RUN_HASHES.get(ctx, rel)
+
+
 def _dependencies(scanner: Scanner, ctx: ScanContext, files: Sequence[str], runner: Runner,
                   canary_dir: Path | None, required: bool, cache: Cache) -> ScannerRun:
     inputs = sorted({str(p) for p in scanner.cache_inputs(ctx, files)})
     source = f"osv-db:{_db_identity(ctx.osv_db)}" if ctx.osv_db is not None else "online"
     key = digest(scope_of(scanner, ctx, runner), source, ctx.offline,
-                 [(p, file_hash(Path(p))) for p in inputs], canary_dir is not None)
-    ttl = None if ctx.osv_db is not None else ONLINE_AUDIT_TTL_S
+                 [(p, _input_hash(ctx, Path(p))) for p in inputs], canary_dir is not None)
+    ttl = None if ctx.osv_db is not None and scanner.name not in ALWAYS_EXPIRE else ONLINE_AUDIT_TTL_S
     hit = cache.get("dependencies", key, ttl)
     if isinstance(hit, dict):
         try:
@@ -278,7 +289,7 @@ def execute_cached(scanner: Scanner, ctx: ScanContext, files: Sequence[str], run
     try:
         if cache is not None and scanner.per_file:
             return _per_file(scanner, ctx, files, runner, canary_dir, required, cache)
-        if cache is not None and scanner.name in DEPENDENCY_SCANNERS:
+        if cache is not None and scanner.name in WHOLE_TREE_SCANNERS:
             return _dependencies(scanner, ctx, files, runner, canary_dir, required, cache)
     except sqlite3.Error as exc:
         run = execute(scanner, ctx, files, runner, canary_dir, required)

@@ -41,6 +41,10 @@ class TrivyFsScanner(Scanner):
             return "trivy not found on PATH"
         return None
 
+    def cache_inputs(self, ctx: ScanContext, files: Sequence[str]) -> list[Path]:
+        """trivy fs reads the whole tree: every file's content is part of the cache key."""
+        return [ctx.target / f for f in files]
+
     def canary(self, ctx: ScanContext) -> Canary:
         return Canary(
             {"canary_trivy_credentials.ini": canaries.fake_aws_key_file()},
