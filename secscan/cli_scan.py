@@ -159,6 +159,9 @@ def build_options(args: argparse.Namespace) -> tuple[ScanOptions, tuple[str, ...
         from secscan.triage import load_baseline
 
         load_baseline(args.baseline)  # a broken baseline is exit 2 before any scanner runs
+    # --timeout on the command line wins over the configuration's per-scanner table too
+    table = conf.get("timeouts", {}) if args.timeout is None else {}
+    per_scanner = {k: float(v) for k, v in table.items()}
     opts = ScanOptions(
         target=target.resolve(),
         command=args.command,
@@ -166,6 +169,7 @@ def build_options(args: argparse.Namespace) -> tuple[ScanOptions, tuple[str, ...
         required=tuple(conf.get("require", [])),
         offline=bool(_pick(args.offline, conf, "offline", False)),
         timeout=float(_pick(args.timeout, conf, "timeout", 900.0)),
+        timeouts=per_scanner,
         jobs=int(_pick(args.jobs, conf, "jobs", 0)),
         fail_on=_pick(args.fail_on, conf, "fail_on", "critical"),
         allow_incomplete=bool(_pick(args.allow_incomplete, conf, "allow_incomplete", False)),

@@ -1,7 +1,8 @@
 """``[tool.secscan]`` in the target's pyproject.toml (or ``--config FILE``): validated, CLI options win.
 
 Keys: fail_on, scanners, require, exclude, severity (rule -> level), ignore (list of {rule, path?, reason}),
-suppress (list, see the contract), timeout, offline, require_pqc, osv_db, allow_incomplete, canary, jobs,
+suppress (list, see the contract), timeout, timeouts (scanner -> seconds), offline, require_pqc, osv_db,
+allow_incomplete, canary, jobs,
 and the check settings pqc_python, pqc_algs, mtls_target, mtls_ca, mtls_cert, mtls_key, mtls_server_name,
 mtls_pq, mtls_require_pq (paths relative to the configuration file).
 A wrong key or value is a usage error (exit 2), never ignored.
@@ -21,7 +22,8 @@ from secscan.scanners.registry import SCANNERS
 SEVERITIES = ("critical", "high", "medium", "low", "info")
 KEYS: dict[str, type | tuple[type, ...]] = {
     "fail_on": str, "scanners": list, "require": list, "exclude": list, "severity": dict, "ignore": list,
-    "suppress": list, "timeout": (int, float), "offline": bool, "require_pqc": bool, "osv_db": str,
+    "suppress": list, "timeout": (int, float), "timeouts": dict, "offline": bool, "require_pqc": bool,
+    "osv_db": str,
     "allow_incomplete": bool, "canary": bool, "jobs": int,
     # the PQC and mTLS checks (secscan/check_options.py)
     "pqc_python": str, "pqc_algs": list, "mtls_target": str, "mtls_ca": str, "mtls_cert": str,
@@ -99,6 +101,11 @@ def _validate(table: dict[str, Any], where: str) -> dict[str, Any]:
                              f"not {level!r}")
     if "timeout" in table and not 0 < table["timeout"] < float("inf"):
         raise UsageError(f"{where}: timeout must be positive")
+    for name, secs in table.get("timeouts", {}).items():
+        if name not in SCANNERS:
+            raise UsageError(f"{where}: timeouts.{name}: unknown scanner (known: {', '.join(SCANNERS)})")
+        if isinstance(secs, bool) or not isinstance(secs, (int, float)) or not 0 < secs < float("inf"):
+            raise UsageError(f"{where}: timeouts.{name} must be a positive number of seconds, not {secs!r}")
     if "jobs" in table and table["jobs"] < 0:
         raise UsageError(f"{where}: jobs must be 0 (one per CPU) or more, not {table['jobs']}")
     _check_entries(table, where)

@@ -195,9 +195,10 @@ def run_scanners(
     try:
         for scanner, files in todo:
             progress(scanner.name, "start", 0.0)
+            own = replace(ctx, timeout=opts.timeouts.get(scanner.name, opts.timeout))  # timeouts.NAME
             futures[
                 pool.submit(
-                    execute_cached, scanner, ctx, files, runner, canary_dir, scanner.name in required, cache
+                    execute_cached, scanner, own, files, runner, canary_dir, scanner.name in required, cache
                 )
             ] = scanner.name
         pending = set(futures)

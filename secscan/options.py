@@ -17,6 +17,7 @@ class ScanOptions:
     required: tuple[str, ...] = ()
     offline: bool = False
     timeout: float = 900.0
+    timeouts: dict[str, float] = field(default_factory=dict)  # per scanner, over timeout
     jobs: int = 0  # 0: number of CPUs
     fail_on: str = "critical"
     allow_incomplete: bool = False

@@ -143,6 +143,17 @@ def test_timeout_and_cli_wins(proj: Path, tmp_path: Path, fake_bin: Callable[[st
     assert rep["scanners"][0]["reason"] == "timed out after 2s"
 
 
+def test_per_scanner_timeouts(proj: Path, tmp_path: Path, fake_bin: Callable[[str, str], Path]) -> None:
+    fake_bin("bandit", 'case "$1" in --version) echo "bandit 9.9.9"; exit 0;; esac\nsleep 30\n')
+    configure(proj, 'scanners = ["bandit", "secscan-secrets"]\ntimeout = 600\ntimeouts = { bandit = 1 }\n')
+    code, rep = scan(proj, tmp_path / "a")
+    status = {s["name"]: s for s in rep["scanners"]}
+    assert status["bandit"]["reason"] == "timed out after 1s" and status["secscan-secrets"]["status"] == "ok"
+    assert code == 3
+    _code, rep = scan(proj, tmp_path / "b", "--timeout", "2")  # the command line wins over the table too
+    assert next(s for s in rep["scanners"] if s["name"] == "bandit")["reason"] == "timed out after 2s"
+
+
 def test_offline_skips_network_scanners(proj: Path, tmp_path: Path) -> None:
     (proj / "requirements.txt").write_text("requests==2.19.1\n", "utf-8")
     configure(proj, "offline = true\n")
@@ -212,6 +223,9 @@ def test_jobs_and_cli_wins(proj: Path, tmp_path: Path, monkeypatch: pytest.Monke
     ('ignore = ["B602"]', "ignore entry 1 must be a table"),
     ("timeout = 0", "timeout must be positive"),
     ('timeout = "60"', "timeout must be a number"),
+    ("timeouts = { nessus = 5 }", "timeouts.nessus: unknown scanner"),
+    ("timeouts = { bandit = -5 }", "timeouts.bandit must be a positive number"),
+    ('timeouts = { bandit = "5" }', "timeouts.bandit must be a positive number"),
     ("offline = 1", "offline must be a bool"),
     ("require_pqc = 'yes'", "require_pqc must be a bool"),
     ("jobs = -1", "jobs must be 0"),
