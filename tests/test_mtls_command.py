@@ -162,3 +162,26 @@ def test_mtls_entry_validates_in_the_report(tmp_path: Path, optional_server: Loo
     back = loads(json.dumps(doc))
     assert back.scanners[0].evidence == json.loads(json.dumps(dict(p.evidence or {})))
     assert {f.rule_id for f in back.findings} >= {"mtls.not-enforced"}
+
+
+def test_server_certificate_expiring_soon_is_a_finding(tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """A real loopback server whose certificate ends in 10 days (not synthetic CertInfo data)."""
+    import datetime as dt
+
+    from cryptography.x509.oid import ExtendedKeyUsageOID
+
+    from secscan.checks.mtls.pki import issue
+
+    pki = build_self_test_pki()
+    soon = issue(pki.ca, "localhost", "soon", usages=(ExtendedKeyUsageOID.SERVER_AUTH,), dns=("localhost",),
+                 ips=("127.0.0.1",), not_after=dt.timedelta(days=10))
+    paths = {c.name: c.write(tmp_path) for c in (pki.ca, pki.client, soon)}
+    with LoopbackServer(ServerFiles(*paths["soon"], client_ca=paths["ca"][0]), "required") as srv:
+        code = main(["--target", srv.target, "--ca", str(paths["ca"][0]), "--cert", str(paths["client"][0]),
+                     "--key", str(paths["client"][1]), "--server-name", "localhost", "--format", "json"])
+    doc = json.loads(capsys.readouterr().out)
+    f = next(f for f in doc["findings"] if f["rule_id"] == "mtls.cert-expiring")
+    assert f["severity"] == "medium" and ("expires in 9 days" in f["message"] or "expires in 10 days"
+                                          in f["message"])
+    assert code == 0  # medium: below the default fail-on
