@@ -65,6 +65,38 @@ def readable(path: str) -> bool:
     return os.access(path, os.R_OK)
 
 
+def _visit(fs: FileSet, entry: os.DirEntry[str], rel: str, depth: int, excludes: Sequence[str],
+           ignored: frozenset[str], skip_real: set[str]) -> tuple[str, str, int] | None:
+    """File one folder entry into fs; a folder to descend into is returned."""
+    try:
+        st = entry.stat(follow_symlinks=False)
+    except OSError:
+        fs.unreadable.append(rel)
+        return None
+    if stat.S_ISLNK(st.st_mode):
+        fs.links_skipped += 1
+    elif stat.S_ISDIR(st.st_mode):
+        if (entry.name in DEFAULT_EXCLUDED_DIRS or entry.name.startswith(CANARY_PREFIX)
+                or rel + "/" in ignored or os.path.realpath(entry.path) in skip_real
+                or _excluded(rel, entry.name, excludes)):
+            fs.excluded += 1
+        elif depth + 1 > MAX_DEPTH:
+            fs.too_deep.append(rel)
+        else:
+            return entry.path, rel, depth + 1
+    elif stat.S_ISREG(st.st_mode):
+        if rel in ignored or _excluded(rel, entry.name, excludes):
+            fs.excluded += 1
+        elif not readable(entry.path):
+            fs.unreadable.append(rel)
+        else:
+            fs.files.append(rel)
+            fs.sizes[rel] = st.st_size
+    else:
+        fs.special.append(rel)
+    return None
+
+
 def walk(
     root: Path,
     excludes: Sequence[str] = (),
@@ -96,35 +128,8 @@ def walk(
             continue
         for entry in entries:
             rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
-            try:
-                st = entry.stat(follow_symlinks=False)
-            except OSError:
-                fs.unreadable.append(rel)
-                continue
-            if stat.S_ISLNK(st.st_mode):
-                fs.links_skipped += 1
-            elif stat.S_ISDIR(st.st_mode):
-                if (
-                    entry.name in DEFAULT_EXCLUDED_DIRS
-                    or entry.name.startswith(CANARY_PREFIX)
-                    or rel + "/" in ignored
-                    or os.path.realpath(entry.path) in skip_real
-                    or _excluded(rel, entry.name, excludes)
-                ):
-                    fs.excluded += 1
-                elif depth + 1 > MAX_DEPTH:
-                    fs.too_deep.append(rel)
-                else:
-                    stack.append((entry.path, rel, depth + 1))
-            elif stat.S_ISREG(st.st_mode):
-                if rel in ignored or _excluded(rel, entry.name, excludes):
-                    fs.excluded += 1
-                elif not readable(entry.path):
-                    fs.unreadable.append(rel)
-                else:
-                    fs.files.append(rel)
-                    fs.sizes[rel] = st.st_size
-            else:
-                fs.special.append(rel)
+            sub = _visit(fs, entry, rel, depth, excludes, ignored, skip_real)
+            if sub is not None:
+                stack.append(sub)
     fs.files.sort()
     return fs
