@@ -103,29 +103,31 @@ def same_as_cold(target: Path, tmp_path: Path, cache: Path, tag: str, scanners: 
 
 
 def test_file_edits_added_deleted_renamed(tree: Path, tmp_path: Path, logged: Log) -> None:
+    every = SCANNERS + ",semgrep"  # every per-file scanner
     cache = tmp_path / "cache"
-    first = same_as_cold(tree, tmp_path, cache, "first")
+    first = same_as_cold(tree, tmp_path, cache, "first", every)
     assert scanner(first, "bandit")["coverage"]["files_from_cache"] == 0
     assert ("B307", "util.py", 3) in places(first)
 
     (tree / "util.py").write_text("def check(x, data):\n    assert x\n    return int(data)\n", "utf-8")
-    warm = same_as_cold(tree, tmp_path, cache, "edited")
+    warm = same_as_cold(tree, tmp_path, cache, "edited", every)
     assert ("B307", "util.py", 3) not in places(warm)
     assert scanner(warm, "bandit")["coverage"]["files_from_cache"] == 2  # app.py and lib/helpers.py
+    assert scanner(warm, "semgrep")["coverage"]["files_from_cache"] == 2
 
     (tree / "lib" / "new.py").write_text("import subprocess\n\n\ndef go(c):\n"
                                          "    subprocess.call(c, shell=True)\n")
-    warm = same_as_cold(tree, tmp_path, cache, "added")
+    warm = same_as_cold(tree, tmp_path, cache, "added", every)
     assert ("B602", "lib/new.py", 5) in places(warm)
     assert scanner(warm, "bandit")["coverage"]["files_from_cache"] == 3
 
     (tree / "app.py").unlink()
-    warm = same_as_cold(tree, tmp_path, cache, "deleted")
+    warm = same_as_cold(tree, tmp_path, cache, "deleted", every)
     assert not any(p == "app.py" for _r, p, _l in places(warm))
 
     (tree / "conf" / "settings.ini").rename(tree / "conf" / "prod.ini")
     (tree / "lib" / "helpers.py").rename(tree / "lib" / "loaders.py")
-    warm = same_as_cold(tree, tmp_path, cache, "renamed")
+    warm = same_as_cold(tree, tmp_path, cache, "renamed", every)
     paths = {p for _r, p, _l in places(warm)}
     assert {"conf/prod.ini", "lib/loaders.py"} <= paths
     assert not {"conf/settings.ini", "lib/helpers.py"} & paths
@@ -171,6 +173,28 @@ def test_config_changed(tree: Path, tmp_path: Path, logged: Log) -> None:
     (tree / "pyproject.toml").write_text('[project]\nname = "x"\n\n[tool.bandit]\nskips = ["B101"]\n')
     after = same_as_cold(tree, tmp_path, cache, "after")
     assert ("B101", "util.py", 2) not in places(after)
+
+
+def test_detect_secrets_baseline_settings_changed(tree: Path, tmp_path: Path, logged: Log) -> None:
+    """The target's .secrets.baseline carries detect-secrets' plugin settings: a change is a new key."""
+    cache = tmp_path / "cache"
+    (tree / "lib" / "token.py").write_text('TOKEN = "Zq8vR2mK9xW4tB7nL1pS6dF3hJ0cY5gA"\n', "utf-8")
+
+    def baseline(limit: float) -> None:
+        plugins = [{"name": "Base64HighEntropyString", "limit": limit}, {"name": "AWSKeyDetector"}]
+        (tree / ".secrets.baseline").write_text(json.dumps({"version": "1.5.0", "plugins_used": plugins,
+                                                            "filters_used": [], "results": {}}), "utf-8")
+
+    def ds_places(report: dict) -> set[tuple[str, str, int]]:
+        return {p for p in places(report) if p[0].startswith("detect-secrets.")}
+
+    baseline(4.5)
+    strict = same_as_cold(tree, tmp_path, cache, "strict", "detect-secrets")
+    assert ("detect-secrets.Base64HighEntropyString", "lib/token.py", 1) in ds_places(strict)
+    baseline(5.9)  # more entropy needed than a 32-character string can have: the hit goes away
+    relaxed = same_as_cold(tree, tmp_path, cache, "relaxed", "detect-secrets")
+    assert ("detect-secrets.Base64HighEntropyString", "lib/token.py", 1) not in ds_places(relaxed)
+    assert scanner(relaxed, "detect-secrets")["coverage"]["files_from_cache"] == 0
 
 
 def test_rule_file_changed(tree: Path, tmp_path: Path, logged: Log) -> None:

@@ -222,10 +222,13 @@ def _per_file(scanner: Scanner, ctx: ScanContext, files: Sequence[str], runner: 
 
 def _combine(scanner: Scanner, run: ScannerRun, files: Sequence[str], todo: Sequence[str],
              cached: list[Finding], cached_failed: dict[str, str]) -> ScannerRun:
-    """The fresh run on the changed files plus what came from the cache: one outcome for the whole tree."""
+    """The fresh run on the changed files plus what came from the cache: one outcome for the whole tree.
+    The file counts describe the whole tree; a tool's own counts (bandit's loc) cover the re-scanned files."""
     res = run.result
     cov = dict(res.coverage)
     cov["files_from_cache"] = len(files) - len(todo)
+    if "files_given" in cov:
+        cov["files_given"] = len(files)
     if "files_scanned" in cov:
         cov["files_scanned"] = int(cov["files_scanned"]) + len(files) - len(todo) - len(cached_failed)
     if cached_failed and res.status in (Status.OK, Status.PARTIAL):
