@@ -36,9 +36,41 @@ def _line(cache: dict[str, list[str] | None], root: Path, path: str, line: int) 
     return lines[line - 1].strip()[:MAX_SNIPPET]
 
 
+_BLOCK_END = "-----END"
+MAX_BLOCK_LINES = 400
+
+
+def _read_lines(cache: dict[str, list[str] | None], root: Path, path: str) -> list[str] | None:
+    if path not in cache:
+        cache[path] = None
+        full = root / path
+        try:
+            if full.is_file() and full.stat().st_size <= MAX_FILE_BYTES \
+                    and full.resolve().is_relative_to(root.resolve()):
+                cache[path] = full.read_text("utf-8", "replace").splitlines()
+        except OSError:
+            pass
+    return cache[path]
+
+
+def secret_text(lines: Sequence[str], line: int) -> str | None:
+    """The whole text that holds a secret reported at line (1-based): the full line, or for a PEM/PGP
+    block starting there, every line to its END marker (a swapped key changes it; its first line does not)."""
+    if not 1 <= line <= len(lines):
+        return None
+    text = [lines[line - 1]]
+    if "-----BEGIN" in text[0]:
+        for nxt in lines[line:line + MAX_BLOCK_LINES]:
+            text.append(nxt)
+            if _BLOCK_END in nxt:
+                break
+    return "\n".join(" ".join(t.split()) for t in text)
+
+
 def secret_line_keys(findings: Sequence[Finding], root: Path) -> dict[tuple[str, int], str]:
-    """(path, line) -> a hash of that line's text, for every secret finding in the target's files: what
-    identifies a secret's place whichever tool reported it (tools cut the value itself differently)."""
+    """(path, line) -> a hash of the text holding the secret (whole line, or whole key block), for every
+    secret finding in the target's files: what identifies a secret's place whichever tool reported it
+    (tools cut the value itself differently)."""
     import hashlib
 
     cache: dict[str, list[str] | None] = {}
@@ -46,10 +78,10 @@ def secret_line_keys(findings: Sequence[Finding], root: Path) -> dict[tuple[str,
     for f in findings:
         loc = f.location
         if f.category is Category.SECRET and loc and loc.start_line and not loc.image:
-            text = _line(cache, root, loc.path, loc.start_line)
+            lines = _read_lines(cache, root, loc.path)
+            text = secret_text(lines, loc.start_line) if lines is not None else None
             if text is not None:
-                norm = " ".join(text.split())
-                out[(loc.path, loc.start_line)] = hashlib.sha256(norm.encode("utf-8", "replace")).hexdigest()
+                out[(loc.path, loc.start_line)] = hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()
     return out
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from secscan.model import Category, Finding
 
@@ -47,12 +47,28 @@ def assign(findings: Iterable[Finding],
     above does not change either id.
     """
     items = list(findings)
-    groups: dict[tuple[str, ...], list[int]] = defaultdict(list)
-    for i, f in enumerate(items):
-        if not f.fingerprint:
-            groups[content_key(f, secret_lines)].append(i)
-    for key, idxs in groups.items():
-        idxs.sort(key=lambda i: (_line(items[i]), items[i].secret_hash or ""))
-        for n, i in enumerate(idxs):
-            items[i] = items[i].with_(fingerprint=_digest(*key, str(n)))
+    todo = [i for i, f in enumerate(items) if not f.fingerprint]
+    prints = _indexed(items, todo, lambda f: content_key(f, secret_lines))
+    legacy = _indexed(items, [i for i in todo if items[i].category is Category.SECRET], content_key)
+    for i, fp in prints.items():
+        f = items[i].with_(fingerprint=fp)
+        if i in legacy and legacy[i] != fp:  # secscan 0.1.0 before line keys: baselines still match it
+            f = f.with_(properties={**f.properties, LEGACY: legacy[i]})
+        items[i] = f
     return items
+
+
+LEGACY = "legacy_fingerprint"
+
+
+def _indexed(items: list[Finding], idxs: Iterable[int],
+             key_of: Callable[[Finding], tuple[str, ...]]) -> dict[int, str]:
+    groups: dict[tuple[str, ...], list[int]] = defaultdict(list)
+    for i in idxs:
+        groups[key_of(items[i])].append(i)
+    out: dict[int, str] = {}
+    for key, members in groups.items():
+        members.sort(key=lambda i: (_line(items[i]), items[i].secret_hash or ""))
+        for n, i in enumerate(members):
+            out[i] = _digest(*key, str(n))
+    return out

@@ -49,7 +49,8 @@ class Rule:
 
     def matches(self, f: Finding) -> bool:
         """Whether this entry covers the finding."""
-        if self.fingerprint and f.fingerprint != self.fingerprint:
+        legacy = f.properties.get("legacy_fingerprint")  # secret ids of secscan before line keys
+        if self.fingerprint and self.fingerprint not in (f.fingerprint, legacy):
             return False
         if self.rule and self.rule not in rule_names(f):
             return False
