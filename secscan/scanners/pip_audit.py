@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -80,16 +81,19 @@ class PipAuditScanner(Scanner):
         return Invocation(("pip-audit", "--version"), ctx.target, 30.0)
 
     def _plan(self, ctx: ScanContext, manifests: Sequence[str],
-              canary_files: Sequence[Path]) -> list[Invocation]:
-        reqs = [m for m in manifests if not m.endswith(("pyproject.toml", ".lock", "Pipfile.lock"))]
+              canary_files: Sequence[Path], locked: Path | None = None) -> list[Invocation]:
+        """One requirements invocation (requirements files, lock files' pins written to ``locked``, the
+        canary) and one per pyproject.toml project."""
+        reqs = [m for m in manifests if not m.endswith("pyproject.toml") and not is_lock(m)]
         projects = sorted({str(Path(m).parent) for m in manifests if m.endswith("pyproject.toml")})
         invs: list[Invocation] = []
-        if reqs or canary_files:
+        extra = [str(locked)] if locked is not None else []
+        if reqs or canary_files or extra:
             pinned = all(not python_deps.read_python_deps(ctx.target, m)[1] for m in reqs)
             argv = ["pip-audit", *FLAGS]
             if pinned:
                 argv += ["--no-deps", "--disable-pip"]
-            for m in [*reqs, *map(str, canary_files)]:
+            for m in [*reqs, *extra, *map(str, canary_files)]:
                 argv += ["-r", m]
             invs.append(Invocation(tuple(argv), ctx.target, ctx.timeout, label="pip-audit requirements"))
         for proj in projects:
@@ -114,13 +118,15 @@ class PipAuditScanner(Scanner):
         self._user_pins_canary = _pins(ctx.target, manifests, CANARY_PACKAGE)
         parts: list[Parsed] = []
         total = 0.0
-        for inv in self._plan(ctx, manifests, canary_files):
-            res = runner.run(inv)
-            total += res.duration_s
-            if res.timed_out:
-                why = f"timed out after {inv.timeout:.0f}s"
-                return ScanOutput(Parsed(self.name, status=Status.TIMEOUT, reason=why), total)
-            parts.append(with_manifests(ctx.target, self.parse(ctx, [res]), inv, manifests))
+        with tempfile.TemporaryDirectory(prefix="secscan-pip-audit-") as tmp:
+            locked = write_locked(ctx.target, manifests, Path(tmp))
+            for inv in self._plan(ctx, manifests, canary_files, locked):
+                res = runner.run(inv)
+                total += res.duration_s
+                if res.timed_out:
+                    why = f"timed out after {inv.timeout:.0f}s"
+                    return ScanOutput(Parsed(self.name, status=Status.TIMEOUT, reason=why), total)
+                parts.append(with_manifests(ctx.target, self.parse(ctx, [res]), inv, manifests))
         out = combine(self.name, parts)
         cov = {**out.coverage, "manifests": len(manifests)}
         return ScanOutput(Parsed(self.name, out.findings, out.status, out.reason, cov, out.version,
@@ -139,6 +145,8 @@ def with_manifests(target: Path, parsed: Parsed, inv: Invocation, manifests: Seq
     from secscan.advisories.versions import PYPI, norm_name
 
     reqs = [m for m in manifests if ("-r", m) in zip(inv.argv, inv.argv[1:], strict=False)]
+    if any(a.endswith(LOCKED_NAME) for a in inv.argv):  # the lock files' pins rode in this invocation
+        reqs += [m for m in manifests if is_lock(m)]
     project = None if reqs else next((m for m in manifests if m.endswith("pyproject.toml")
                                       and str(Path(m).parent) == inv.argv[-1]), None)
     pinned: dict[tuple[str, str], str] = {}
@@ -154,6 +162,29 @@ def with_manifests(target: Path, parsed: Parsed, inv: Invocation, manifests: Seq
             f = f.with_(package=replace(p, manifest=manifest)) if manifest else f
         findings.append(f)
     return replace(parsed, findings=tuple(findings))
+
+
+LOCKED_NAME = "secscan-locked-requirements.txt"
+
+
+def is_lock(manifest: str) -> bool:
+    """poetry.lock, uv.lock, Pipfile.lock, pylock*.toml: pip-audit cannot read them itself."""
+    from secscan.advisories.python_locks import reader_for
+
+    return reader_for(Path(manifest).name) is not None
+
+
+def write_locked(target: Path, manifests: Sequence[str], folder: Path) -> Path | None:
+    """The pins of every lock file as one requirements file for pip-audit (None: no lock file)."""
+    locks = [m for m in manifests if is_lock(m)]
+    if not locks:
+        return None
+    lines = [f"# pins read by secscan from {', '.join(locks)}"]
+    for m in locks:
+        lines += [f"{d.name}=={d.version}" for d in python_deps.read_python_deps(target, m)[0]]
+    path = folder / LOCKED_NAME
+    path.write_text("\n".join(dict.fromkeys(lines)) + "\n", "utf-8")
+    return path
 
 
 def _pins(root: Path, manifests: Sequence[str], package: tuple[str, str]) -> bool:
