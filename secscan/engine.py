@@ -65,6 +65,7 @@ def make_context(opts: ScanOptions, runner: Runner) -> ScanContext:
         require_pqc=opts.require_pqc,
         no_containers=opts.no_containers,
         PATH=runner.env_path,
+        output_dir=str(opts.output_dir) if opts.output_dir is not None else None,
     )
     return ScanContext(
         target=opts.target,

@@ -274,6 +274,12 @@ def test_fs_scan_is_cached_until_a_file_changes(fake_trivy: Callable[..., Path],
     (root / "deploy.sh").write_text("echo deploy again\n", "utf-8")
     cached(3)
     assert len(calls(log)) == 2  # a file changed: trivy runs again
+    cached(4)
+    assert len(calls(log)) == 2
+    (root / "node_modules" / "pkg").mkdir(parents=True)  # secscan does not walk it; trivy reads it
+    (root / "node_modules" / "pkg" / ".env").write_text("AWS_KEY=x\n", "utf-8")
+    cached(5)
+    assert len(calls(log)) == 3
 
 
 def test_fs_scan_that_misses_the_canary_fails(fake_trivy: Callable[..., Path], tmp_path: Path) -> None:

@@ -34,7 +34,8 @@ SCOPE_VERSION = "v2"
 # Context options that cannot change a per-file scanner's findings (anything else is part of the key).
 IRRELEVANT_OPTIONS = frozenset({
     "require_pqc", "no_containers", "trivy_path", "npm_path", "pqc_algs", "pqc_python", "mtls_target",
-    "mtls_ca", "mtls_cert", "mtls_key", "mtls_server_name", "mtls_pq", "mtls_require_pq", "mtls_timeout"})
+    "mtls_ca", "mtls_cert", "mtls_key", "mtls_server_name", "mtls_pq", "mtls_require_pq", "mtls_timeout",
+    "output_dir"})
 
 
 def _tree_stats(root: Path) -> list[tuple[str, int, int]]:
@@ -67,22 +68,23 @@ def secscan_identity() -> str:
 
 
 class _RunHashes:
-    """File hashes of the current scan (one ScanContext), so the scanners of one run hash each file once."""
+    """File hashes of the current scan, so the scanners of one run hash each file once. A run is known by
+    its context's options dict, which every per-scanner copy of the context (its own timeout) shares."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.ctx: ScanContext | None = None  # held, so its id cannot be reused by a later scan
+        self.run: dict[str, Any] | None = None  # held, so its id cannot be reused by a later scan
         self.hashes: dict[str, str | None] = {}
 
     def get(self, ctx: ScanContext, rel: str) -> str | None:
         with self.lock:
-            if self.ctx is not ctx:
-                self.ctx, self.hashes = ctx, {}
+            if self.run is not ctx.options:
+                self.run, self.hashes = ctx.options, {}
             if rel in self.hashes:
                 return self.hashes[rel]
         value = file_hash(ctx.target / rel)
         with self.lock:
-            if self.ctx is ctx:
+            if self.run is ctx.options:
                 self.hashes[rel] = value
         return value
 
@@ -250,21 +252,29 @@ def _db_identity(db: Path) -> str:
     return digest(entries)
 
 
-def _input_hash(ctx: ScanContext, path: Path) -> str | None:
-    """A file's content hash, shared with the per-file scanners of this run when it lies in the target."""
+def _input_hash(ctx: ScanContext, path: Path, walked: set[str]) -> str | None:
+    """A walked file's content hash (shared with the per-file scanners of this run); for files secscan does
+    not walk (git-ignored, excluded, node_modules: possibly huge), size and modification time."""
     try:
         rel = path.relative_to(ctx.target).as_posix()
     except ValueError:
         return file_hash(path)
-    return _RUN_HASHES.get(ctx, rel)
+    if rel in walked:
+        return _RUN_HASHES.get(ctx, rel)
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return f"stat:{st.st_size}:{st.st_mtime_ns}"
 
 
 def _dependencies(scanner: Scanner, ctx: ScanContext, files: Sequence[str], runner: Runner,
                   canary_dir: Path | None, required: bool, cache: Cache) -> ScannerRun:
     inputs = sorted({str(p) for p in scanner.cache_inputs(ctx, files)})
+    walked = set(files)
     source = f"osv-db:{_db_identity(ctx.osv_db)}" if ctx.osv_db is not None else "online"
     key = digest(scope_of(scanner, ctx, runner), source, ctx.offline,
-                 [(p, _input_hash(ctx, Path(p))) for p in inputs], canary_dir is not None)
+                 [(p, _input_hash(ctx, Path(p), walked)) for p in inputs], canary_dir is not None)
     ttl = None if ctx.osv_db is not None and scanner.name not in ALWAYS_EXPIRE else ONLINE_AUDIT_TTL_S
     hit = cache.get("dependencies", key, ttl)
     if isinstance(hit, dict):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from secscan.files import CANARY_PREFIX
 from secscan.model import Category, Finding, Location, Status
 from secscan.parsers import trivy as trivy_parser
 from secscan.parsers.interface import Parsed
@@ -42,8 +44,15 @@ class TrivyFsScanner(Scanner):
         return None
 
     def cache_inputs(self, ctx: ScanContext, files: Sequence[str]) -> list[Path]:
-        """trivy fs reads the whole tree: every file's content is part of the cache key."""
-        return [ctx.target / f for f in files]
+        """trivy fs reads the whole folder, git-ignored and excluded files included: every file under it
+        is part of the cache key (but secscan's own canary folders and report folder)."""
+        skip = {os.path.realpath(ctx.options["output_dir"])} if ctx.options.get("output_dir") else set()
+        out: list[Path] = []
+        for folder, dirs, names in os.walk(ctx.target):
+            dirs[:] = [d for d in dirs if not d.startswith(CANARY_PREFIX) and d != ".git"
+                       and os.path.realpath(os.path.join(folder, d)) not in skip]
+            out += [Path(folder, n) for n in names]
+        return out
 
     def canary(self, ctx: ScanContext) -> Canary:
         return Canary(
