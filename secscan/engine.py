@@ -78,15 +78,16 @@ def make_context(opts: ScanOptions, runner: Runner) -> ScanContext:
     )
 
 
-def cpu_share(jobs: int, scanners: int, cpus: int | None = None) -> int:
-    """Cores each of the scanners running together may use (at least 1).
+def cpu_share(jobs: int, busy: int, cpus: int | None = None) -> int:
+    """Cores a multi-core tool may use while the other busy tools run beside it (at least 1): the cores
+    left when each of the others keeps one busy.
 
     Tools that spread over every core by default (semgrep's -j) waste CPU when several run side by side on
     few cores: on 2 cores with bandit and detect-secrets beside it, semgrep's default took 93 s of wall and
     the whole run 303 CPU-s; with -j 1, 36 s and 239 CPU-s (scripts/bench.py on Django).
     """
-    together = max(1, min(jobs, scanners))
-    return max(1, (cpus or os.cpu_count() or 1) // together)
+    together = max(1, min(jobs, busy))
+    return max(1, (cpus or os.cpu_count() or 1) - (together - 1))
 
 
 STALE_CANARY_S = 6 * 3600
@@ -190,7 +191,7 @@ def run_scanners(
     # Scanners mostly wait on their own processes (semgrep and bandit use the cores themselves): by default
     # they all start at once; --jobs N caps how many run together.
     jobs = opts.jobs if opts.jobs > 0 else max(1, len(todo))
-    ctx = replace(ctx, cpu_share=cpu_share(jobs, len(todo)))
+    ctx = replace(ctx, cpu_share=cpu_share(jobs, sum(1 for s, _f in todo if s.busy)))
     pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="secscan")
     futures: dict[Future[ScannerRun], str] = {}
     try:

@@ -15,12 +15,12 @@ from secscan.engine import cpu_share
 
 
 @pytest.mark.parametrize(("jobs", "scanners", "cpus", "share"), [
-    (1, 1, 8, 8),    # one scanner alone: every core
-    (2, 2, 8, 4),
-    (7, 7, 8, 1),
-    (7, 7, 2, 1),    # never below one core
-    (2, 6, 8, 4),    # --jobs 2: only two run at once
-    (6, 0, 4, 4),    # nothing to run: still a valid share
+    (1, 1, 8, 8),    # one busy tool alone: every core
+    (2, 2, 8, 7),    # the other busy tool keeps one core
+    (7, 4, 8, 5),    # bandit, detect-secrets, trivy beside semgrep on 8 cores
+    (7, 3, 2, 1),    # this machine: never below one core
+    (2, 4, 8, 7),    # --jobs 2: only two run at once
+    (6, 0, 4, 4),    # nothing busy: still a valid share
     (3, 3, 1, 1),
 ])
 def test_share_table(jobs: int, scanners: int, cpus: int, share: int) -> None:

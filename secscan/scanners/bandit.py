@@ -116,6 +116,7 @@ class BanditScanner(Scanner):
     """Runs ``bandit -f json`` on the Python files of the target plus the canary."""
 
     name = "bandit"
+    busy = True
     category = Category.SAST
     per_file = True
     file_suffixes = (".py", ".pyw")

@@ -144,6 +144,7 @@ class DetectSecretsScanner(Scanner):
     """Runs ``detect-secrets -v scan --all-files`` on the target's files plus the canary."""
 
     name = "detect-secrets"
+    busy = True
     category = Category.SECRET
     per_file = True
 

@@ -92,6 +92,7 @@ class Scanner(ABC):
     category: Category = Category.SAST
     needs_network: bool = False
     per_file: bool = False  # scans a list of files: cacheable per file and shardable
+    busy: bool = False  # keeps at least one core busy for most of a run (an external analysis tool)
     file_suffixes: tuple[str, ...] = ()  # which files it wants (empty: every file)
 
     @abstractmethod

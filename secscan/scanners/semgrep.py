@@ -82,6 +82,7 @@ class SemgrepScanner(Scanner):
     """Runs ``semgrep scan --json`` with the bundled rules on the target's files plus the canary."""
 
     name = "semgrep"
+    busy = True
     category = Category.SAST
     per_file = True
     file_suffixes = (".py", ".pyw")

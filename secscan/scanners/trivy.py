@@ -36,6 +36,7 @@ class TrivyFsScanner(Scanner):
     """``trivy fs --format json`` on the target, when trivy is on PATH."""
 
     name = "trivy"
+    busy = True
     category = Category.DEPENDENCY
 
     def applies(self, ctx: ScanContext, files: Sequence[str]) -> str | None:
