@@ -175,3 +175,38 @@ def test_ctrl_c_writes_incomplete_report(
     assert rep["incomplete"] is True
     assert any("interrupted" in r for r in rep["summary"]["gate"]["reasons"])
     assert not any(p.name.startswith(".secscan-canary") for p in insecure_tree.iterdir())
+
+
+TOOL_CASES = {  # tool -> (command, its --version answer)
+    "semgrep": ("sast", "1.185.0"),
+    "detect-secrets": ("secrets", "1.5.0"),
+    "pip-audit": ("deps", "pip-audit 2.10.1"),
+    "trivy": ("all", "Version: 0.58.1"),
+}
+
+
+@pytest.mark.parametrize("tool", list(TOOL_CASES))
+@pytest.mark.parametrize(
+    ("version_body", "body", "status", "reason"),
+    [
+        ("", "echo 'boom: internal error' >&2; exit 2", "failed", "2"),
+        ("", "echo '{not json'; exit 0", "failed", ""),
+        ("", "sleep 30", "timeout", "timed out after 2s"),
+        ("sleep 30", "exit 0", "timeout", "did not answer"),
+    ],
+    ids=["crash", "garbage", "hang", "version-hang"],
+)
+def test_each_tool_failure_mode_is_never_clean(
+    fake_bin: Callable[[str, str], Path], insecure_tree: Path, tmp_path: Path, tool: str,
+    version_body: str, body: str, status: str, reason: str,
+) -> None:
+    command, version = TOOL_CASES[tool]
+    (insecure_tree / "requirements.txt").write_text("requests==2.31.0\n", "utf-8")
+    answer = version_body or f"echo '{version}'; exit 0"
+    fake_bin(tool, f'case "$1" in --version) {answer};; esac\n{body}\n')
+    start = time.monotonic()
+    code, rep = run([command, str(insecure_tree), "--scanners", tool, "--timeout", "2"], tmp_path / "out")
+    s = scanner(rep, tool)
+    assert s["status"] == status and reason in (s["reason"] or ""), s
+    assert code == 3 and rep["incomplete"] is True and rep["findings"] == []
+    assert time.monotonic() - start < 20

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from secscan.files import CANARY_PREFIX
@@ -49,12 +49,20 @@ def _write_canary(canary: Canary, canary_dir: Path, scanner: str, target: Path) 
     return paths
 
 
+class VersionTimeout(Exception):
+    """The tool did not even answer --version within the scanner's timeout."""
+
+
 def read_version(runner: Runner, scanner: Scanner, ctx: ScanContext) -> str | None:
-    """The tool's version from its --version output (None when it does not run)."""
+    """The tool's version from its --version output (None when it does not run); the probe is bound by
+    the scanner's own timeout too (raises VersionTimeout when it hangs that long)."""
     inv = scanner.version_invocation(ctx)
     if inv is None:
         return None
-    res = runner.run(inv)
+    bound = min(inv.timeout, ctx.timeout)
+    res = runner.run(replace(inv, timeout=bound))
+    if res.timed_out and bound < inv.timeout:
+        raise VersionTimeout(f"timed out after {ctx.timeout:.0f}s (`{' '.join(inv.argv)}` did not answer)")
     if res.error or res.timed_out:
         return None
     m = _VERSION.search(res.stdout.decode("utf-8", "replace") or res.stderr.decode("utf-8", "replace"))
@@ -126,7 +134,13 @@ def execute(scanner: Scanner, ctx: ScanContext, files: Sequence[str], runner: Ru
     canary = scanner.canary(ctx) if canary_dir is not None else None
     canary_paths = _write_canary(canary, canary_dir, scanner.name, ctx.target) if canary and canary_dir \
         else []
-    version = read_version(runner, scanner, ctx)
+    try:
+        version = read_version(runner, scanner, ctx)
+    except VersionTimeout as exc:
+        spent = time.monotonic() - start
+        result = ScannerResult(scanner.name, Status.TIMEOUT, None, spent, str(exc), required=required,
+                               canary="missing" if canary else None)
+        return ScannerRun(result, (), tuple(files))
     out = scanner.execute(ctx, files, canary_paths, runner)
     parsed = out.parsed
     findings = [f.with_(location=Location(relativize(f.location.path, ctx.target), f.location.start_line,
