@@ -64,7 +64,8 @@ def finish(opts: ScanOptions, findings: Sequence[Finding], scanners: Sequence[Sc
         items = resolve_imported(items, target)
     items = fingerprint.assign(merge(items), secret_lines)
     items = apply_overrides(items, opts.severity_overrides)
-    items, stale, tnotes = triage.apply(items, triage_rules(opts), target, partial_run=partial_run(opts))
+    items, stale, tnotes = triage.apply(items, triage_rules(opts), target, partial_run=partial_run(opts),
+                                        health={s.name: s for s in scanners})
     if changes is None and opts.changed_since:
         changes = changes_mod.collect(target, opts.changed_since)
     if changes is not None:
@@ -81,15 +82,12 @@ def finish(opts: ScanOptions, findings: Sequence[Finding], scanners: Sequence[Sc
 
 
 def partial_run(opts: ScanOptions) -> str | None:
-    """Why this run cannot tell that a suppression is stale (None: it covered every scanner and file)."""
+    """Why this run cannot tell that any suppression is stale (None: it covered every file; which scanners
+    ran in full is judged per entry, see secscan/staleness.py)."""
     if opts.shard is not None:
         return f"is shard {opts.shard[0]}/{opts.shard[1]} (`secscan merge` of all shards judges)"
     if opts.command == "import":
         return "only read imported files"
-    if opts.command != "all":
-        return f"ran `secscan {opts.command}` only"
-    if opts.scanners is not None:
-        return "ran only " + ", ".join(opts.scanners)
     if opts.paths:
         return f"scanned {len(opts.paths)} given file(s) only"
     return None

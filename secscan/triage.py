@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from secscan.errors import UsageError
-from secscan.model import Category, Finding, Suppression
+from secscan.model import Category, Finding, ScannerResult, Suppression
 
 INLINE = re.compile(r"secscan:\s*ignore\[(?P<rules>[^\]]+)\]\s*(?P<reason>.*)$")
 # The secret allow-list comments (the own engine drops such lines itself; for detect-secrets, Trivy and
@@ -46,6 +46,7 @@ class Rule:
     path: str | None = None
     owner: str | None = None
     expires: date | None = None
+    hint: str | None = None  # the rule id a baseline entry was made for (which scanners can report it)
 
     def matches(self, f: Finding) -> bool:
         """Whether this entry covers the finding."""
@@ -111,8 +112,9 @@ def load_baseline(path: Path) -> list[Rule]:
     for i, e in enumerate(entries):
         if not isinstance(e, dict) or not isinstance(e.get("fingerprint"), str):
             raise UsageError(f"{path}: entry {i} has no fingerprint")
+        hint = e.get("rule_id") if isinstance(e.get("rule_id"), str) else None
         rules.append(Rule("baseline", str(e.get("reason") or "accepted in baseline"), None, e["fingerprint"],
-                          None, e.get("owner"), _date(e.get("expires"), f"{path} entry {i}")))
+                          None, e.get("owner"), _date(e.get("expires"), f"{path} entry {i}"), hint))
     return rules
 
 
@@ -179,11 +181,12 @@ def _where(f: Finding) -> str:
 
 
 def apply(findings: Sequence[Finding], rules: Sequence[Rule], target: Path, today: date | None = None,
-          partial_run: str | None = None) -> tuple[list[Finding], list[dict[str, Any]], list[str]]:
+          partial_run: str | None = None, health: Mapping[str, ScannerResult] | None = None,
+          ) -> tuple[list[Finding], list[dict[str, Any]], list[str]]:
     """Mark suppressed findings; return them, the stale entries, and notes (expired, stale, bad inline).
 
-    ``partial_run`` says why this run cannot judge staleness (some scanners or files left out): an entry
-    that matched nothing here may match what was left out, so it is listed but never called stale in a note.
+    ``partial_run`` says why this run cannot judge staleness at all (files left out); with ``health``
+    (scanner name -> outcome) an entry is judged only when the scanners that report its rule ran in full.
     """
     today = today or date.today()
     used: set[int] = set()
@@ -207,15 +210,31 @@ def apply(findings: Sequence[Finding], rules: Sequence[Rule], target: Path, toda
             notes.append(f"{match.kind} suppression of {f.rule_id} at {_where(f)} expired on "
                          f"{match.expires}: the finding counts again")
         out.append(f.with_(suppressed=not expired, suppression=sup))
-    stale = [r.describe() for i, r in enumerate(rules) if i not in used]
-    if partial_run is None:
-        notes += stale_notes(stale)
-    elif stale:
-        notes.append(f"{len(stale)} suppression(s) matched nothing in this run, which {partial_run}: not "
-                     "judged stale (a full `secscan all` does)")
-        if not partial_run.startswith("is shard"):  # a shard keeps them for `secscan merge` to intersect
-            stale = []
+    unused = [r for i, r in enumerate(rules) if i not in used]
+    stale, more = _judge(unused, partial_run, health)
+    notes += more
     return out, stale, notes
+
+
+def _judge(unused: Sequence[Rule], partial_run: str | None, health: Mapping[str, ScannerResult] | None
+           ) -> tuple[list[dict[str, Any]], list[str]]:
+    """(the stale entries, notes): unused entries this run can judge; the others only counted."""
+    from secscan.staleness import why_not
+
+    if partial_run is not None:
+        notes = [f"{len(unused)} suppression(s) matched nothing in this run, which {partial_run}: not "
+                 "judged stale (a full `secscan all` does)"] if unused else []
+        keep = partial_run.startswith("is shard")  # a shard keeps them for `secscan merge` to intersect
+        return ([r.describe() for r in unused] if keep else []), notes
+    reasons = {id(r): why_not(r.rule or r.hint, health) if health is not None else None for r in unused}
+    stale = [r.describe() for r in unused if reasons[id(r)] is None]
+    held = [reasons[id(r)] for r in unused if reasons[id(r)] is not None]
+    notes = stale_notes(stale)
+    if held:
+        why = ", ".join(sorted(set(map(str, held)))[:3])
+        notes.append(f"{len(held)} suppression(s) matched nothing but were not judged stale: the scanners "
+                     f"that report them did not all run in full ({why})")
+    return stale, notes
 
 
 def stale_notes(stale: Sequence[Mapping[str, Any]], limit: int = 20) -> list[str]:

@@ -205,14 +205,16 @@ def test_stale_suppression_is_reported(repo: Path, tmp_path: Path) -> None:
     assert sum("stale suppression" in n for n in rep["notes"]) == 2
     md = (tmp_path / "a" / "secscan.md").read_text("utf-8")
     assert "### Stale suppressions" in md and "B999" in md and "vendor/\\*" in md
-    # a run that left scanners or files out cannot tell: nothing is called stale, a note says why
-    for extra, command in (((), "sast"), (("--scanners", "secscan-secrets"), "all")):
-        out = tmp_path / f"p-{command}"
-        _code, part = scan(repo, out, *extra, "--offline", command=command, scanners=None)
-        assert part["summary"]["stale_suppressions"] == []
-        assert not any("stale suppression" in n for n in part["notes"])
-        assert any("2 suppression(s) matched nothing in this run" in n and "not judged stale" in n
-                   for n in part["notes"]), part["notes"]
+    # judged per entry: `sast` ran bandit in full, so its bandit entries are judged; a run without bandit
+    # cannot tell, says why, and calls nothing stale
+    _code, sast = scan(repo, tmp_path / "p-sast", "--offline", command="sast", scanners=None)
+    assert [(s["rule"], s["path"]) for s in sast["summary"]["stale_suppressions"]] == \
+        [("B999", None), ("B602", "vendor/*")]
+    _code, part = scan(repo, tmp_path / "p-all", "--offline", command="all", scanners="secscan-secrets")
+    assert part["summary"]["stale_suppressions"] == []
+    assert not any("stale suppression" in n for n in part["notes"])
+    assert any("2 suppression(s) matched nothing but were not judged stale" in n and "bandit did not run" in n
+               for n in part["notes"]), part["notes"]
 
 
 @pytest.mark.parametrize(("entry", "message"), [
