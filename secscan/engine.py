@@ -277,8 +277,12 @@ WALK = "file-walk"
 def walk_gaps(fs: FileSet, opts: ScanOptions) -> ScannerResult | None:
     """A ``file-walk`` entry when files of the target could not be read or folders were too deep to walk:
     no scanner saw them, so the scan is incomplete (exit 3), whatever the scanners found elsewhere."""
-    unreadable = [u for u in fs.unreadable if not opts.paths or u in opts.paths]
-    too_deep = [] if opts.paths else list(fs.too_deep)
+    def concerns(gap: str) -> bool:  # a given path is the gap or lies under it
+        return not opts.paths or any(p == gap or p.startswith(gap.rstrip("/") + "/") or gap == "."
+                                     for p in opts.paths)
+
+    unreadable = [u for u in fs.unreadable if concerns(u)]
+    too_deep = [d for d in fs.too_deep if concerns(d)]
     if opts.shard is not None and opts.shard[0] != 1:
         return None  # shard 1 reports the walk (every shard walks the same tree)
     if not unreadable and not too_deep:

@@ -167,6 +167,21 @@ def test_unreadable_file_alone_makes_the_scan_incomplete_in_every_format(
     assert code == 0  # a staged-style run on other files is not concerned
 
 
+def test_given_file_inside_a_gap_is_incomplete(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "t"
+    deep = root.joinpath(*(f"d{i}" for i in range(MAX_DEPTH + 3)))
+    deep.mkdir(parents=True)
+    (deep / "f.py").write_text("x = 1\n", "utf-8")
+    (root / "top.py").write_text("y = 2\n", "utf-8")
+    monkeypatch.chdir(root)
+    given = str((deep / "f.py").relative_to(root))
+    code = main(["secrets", given, "top.py", "--scanners", "secscan-secrets", "--no-cache", "--quiet",
+                 "--output-dir", str(tmp_path / "out"), "--format", "json"])
+    rep = json.loads((tmp_path / "out" / "secscan.json").read_text("utf-8"))
+    walk_entry = next(s for s in rep["scanners"] if s["name"] == "file-walk")
+    assert code == 3 and "deeper than the walk limit" in walk_entry["reason"]
+
+
 def test_walker_symlink_loop_only(tmp_path: Path) -> None:
     (tmp_path / "x").mkdir()
     os.symlink("..", tmp_path / "x" / "up")
