@@ -222,3 +222,15 @@ def test_prepare_copies_the_project_settings(tmp_path: Path) -> None:
     with pytest.raises(ValueError):
         (src / "package-lock.json").write_text("[]", "utf-8")
         npm_canary.prepare(src, "package-lock.json", dest, npm_canary.CANDIDATES[3])
+
+
+@needs_npm
+def test_a_lockfile_holding_every_canary_package_is_never_clean(tmp_path: Path, registry: Registry) -> None:
+    root = tmp_path / "proj"
+    root.mkdir()
+    (root / ".npmrc").write_text(f"registry={registry.url}\n", "utf-8")
+    (root / "package-lock.json").write_bytes(_lock([c.name for c in npm_canary.CANDIDATES]))
+    code, rep = scan(root, tmp_path / "out")
+    s = npm_scanner(rep)
+    assert s["status"] in ("partial", "failed") and "audited without its canary" in s["reason"], s
+    assert code == 3

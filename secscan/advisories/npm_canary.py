@@ -48,6 +48,10 @@ CANDIDATES = (
     NpmCanary("minimist", "1.2.5", "GHSA-xvch-5gv4-984h"),  # CVE-2021-44906, < 1.2.6
     NpmCanary("ansi-regex", "5.0.0", "GHSA-93q8-gq69-wqmw"),  # CVE-2021-3807, >= 5.0.0 < 5.0.1
     NpmCanary("node-fetch", "2.6.0", "GHSA-r683-j2x4-v87g"),  # CVE-2022-0235, < 2.6.7
+    NpmCanary("json5", "2.2.1", "GHSA-9c47-m6qq-7p4h"),  # CVE-2022-46175, >= 2.0.0 < 2.2.2
+    NpmCanary("ws", "7.4.5", "GHSA-6fc8-4gx4-v693"),  # CVE-2021-32640, >= 7.0.0 < 7.4.6
+    NpmCanary("qs", "6.5.2", "GHSA-hrpp-h998-j3pp"),  # CVE-2022-24999, < 6.5.3
+    NpmCanary("axios", "0.21.0", "GHSA-4w2v-q235-vp99"),  # CVE-2020-28168, < 0.21.1
 )
 CANDIDATE_NAMES = frozenset(c.name for c in CANDIDATES)
 

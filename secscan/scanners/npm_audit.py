@@ -110,25 +110,30 @@ class NpmAuditScanner(Scanner):
         )
 
     def _audit(self, ctx: ScanContext, lock: str, runner: Runner, with_canary: bool
-               ) -> tuple[ProcResult, npm_canary.NpmCanary | None]:
-        """One npm audit run; with the canary, on a private copy of the lockfile folder."""
+               ) -> tuple[ProcResult, npm_canary.NpmCanary | None, str | None]:
+        """One npm audit run; with the canary, on a private copy of the lockfile folder. The third value
+        says why a canary that was asked for could not ride along (the run is then partial)."""
         path = ctx.target / lock
+        if not with_canary:
+            return runner.run(self.invocation(ctx, lock)), None, None
         try:
-            canary = npm_canary.pick(path.read_bytes(), lock) if with_canary else None
-        except OSError:
-            canary = None
+            canary = npm_canary.pick(path.read_bytes(), lock)
+        except OSError as exc:
+            canary, why = None, f"unreadable: {exc.strerror or exc}"
+        else:
+            why = "it already holds every canary package" if canary is None else ""
         if canary is None:
-            return runner.run(self.invocation(ctx, lock)), None
+            return runner.run(self.invocation(ctx, lock)), None, why
         with tempfile.TemporaryDirectory(prefix="secscan-npm-") as tmp:
             try:
                 npm_canary.prepare(path.parent, path.name, Path(tmp), canary)
-            except (OSError, ValueError):
-                return runner.run(self.invocation(ctx, lock)), None  # npm audit reports the broken file
-            return runner.run(self.invocation(ctx, lock, Path(tmp))), canary
+            except (OSError, ValueError) as exc:
+                return runner.run(self.invocation(ctx, lock)), None, f"its copy could not be made ({exc})"
+            return runner.run(self.invocation(ctx, lock, Path(tmp))), canary, None
 
     def _one(self, ctx: ScanContext, lock: str, runner: Runner, canary_files: Sequence[Path]
              ) -> tuple[Parsed, float]:
-        res, canary = self._audit(ctx, lock, runner, bool(canary_files))
+        res, canary, unplaced = self._audit(ctx, lock, runner, bool(canary_files))
         if res.timed_out:
             why = f"{lock}: timed out after {ctx.timeout:.0f}s"
             return Parsed(self.name, status=Status.TIMEOUT, reason=why), res.duration_s
@@ -140,6 +145,8 @@ class NpmAuditScanner(Scanner):
             status, reason = Status.FAILED, (
                 f"{lock}: canary not detected: npm audit did not report {canary.key} ({canary.advisory}), "
                 "added to a private copy of the lockfile")
+        elif unplaced and status is Status.OK:  # audited, but nothing proves this audit could see anything
+            status, reason = Status.PARTIAL, f"{lock}: audited without its canary: {unplaced}"
         here = Location(str(canary_files[0]), 1, 1) if canary_files else None
         findings += [f.with_(location=here) for f in found]
         return Parsed(self.name, tuple(findings), status, reason, p.coverage, p.version), res.duration_s
