@@ -70,6 +70,8 @@ def add_scan_arguments(p: argparse.ArgumentParser, command: str) -> None:
         "--image", dest="images", action="append", default=[], metavar="NAME", help="also scan image"
     )
     p.add_argument("--no-containers", action="store_true", help="skip container image scanning")
+    p.add_argument("--no-git-ignore", action="store_true",
+                   help="also scan what git ignores (local .env files, build output)")
     p.add_argument(
         "--config", type=Path, default=None, help="configuration file (default: PATH/pyproject.toml)"
     )
@@ -183,6 +185,7 @@ def build_options(args: argparse.Namespace) -> tuple[ScanOptions, tuple[str, ...
         osv_db=osv,
         images=tuple(args.names if args.command == "container" else args.images),
         no_containers=args.no_containers,
+        git_ignore=not args.no_git_ignore,
         excludes=tuple(conf.get("exclude", [])) + tuple(args.exclude),
         output_dir=_output_dir(args, target).resolve(),
         paths=paths,

@@ -241,7 +241,8 @@ def scan(opts: ScanOptions, progress: Progress | None = None, runner: Runner | N
     t0 = time.monotonic()
     runner = runner or Runner()
     skip_dirs = [opts.output_dir] if opts.output_dir is not None else []
-    fs = walk(opts.target, opts.excludes, skip_dirs, git_ignored(opts.target, runner))
+    ignored = git_ignored(opts.target, runner) if opts.git_ignore else frozenset()
+    fs = walk(opts.target, opts.excludes, skip_dirs, ignored)
     fs.selected = list(fs.files)
     if opts.paths:
         wanted = set(opts.paths)
@@ -335,6 +336,9 @@ def _coverage_notes(fs: FileSet, opts: ScanOptions) -> list[str]:
             f"{len(fs.special)} special file(s) (FIFO, socket, device) not scanned: "
             + ", ".join(fs.special[:5])
         )
+    if fs.git_ignored:
+        notes.append(f"{fs.git_ignored} path(s) git ignores were not scanned (--no-git-ignore scans them: "
+                     "local files such as .env may hold real secrets)")
     if fs.links_skipped:
         notes.append(f"{fs.links_skipped} symbolic link(s) not followed")
     if fs.too_deep:

@@ -43,6 +43,7 @@ class FileSet:
     too_deep: list[str] = field(default_factory=list)
     special: list[str] = field(default_factory=list)  # FIFOs, sockets, devices: never handed to a scanner
     excluded: int = 0
+    git_ignored: int = 0  # files and folders left out because git ignores them
     selected: list[str] = field(default_factory=list)  # the part per-file scanners get (shard, --staged)
 
     def with_suffix(self, suffixes: Sequence[str]) -> list[str]:
@@ -76,16 +77,19 @@ def _visit(fs: FileSet, entry: os.DirEntry[str], rel: str, depth: int, excludes:
     if stat.S_ISLNK(st.st_mode):
         fs.links_skipped += 1
     elif stat.S_ISDIR(st.st_mode):
-        if (entry.name in DEFAULT_EXCLUDED_DIRS or entry.name.startswith(CANARY_PREFIX)
-                or rel + "/" in ignored or os.path.realpath(entry.path) in skip_real
-                or _excluded(rel, entry.name, excludes)):
+        if rel + "/" in ignored:
+            fs.git_ignored += 1
+        elif (entry.name in DEFAULT_EXCLUDED_DIRS or entry.name.startswith(CANARY_PREFIX)
+                or os.path.realpath(entry.path) in skip_real or _excluded(rel, entry.name, excludes)):
             fs.excluded += 1
         elif depth + 1 > MAX_DEPTH:
             fs.too_deep.append(rel)
         else:
             return entry.path, rel, depth + 1
     elif stat.S_ISREG(st.st_mode):
-        if rel in ignored or _excluded(rel, entry.name, excludes):
+        if rel in ignored:
+            fs.git_ignored += 1
+        elif _excluded(rel, entry.name, excludes):
             fs.excluded += 1
         elif not readable(entry.path):
             fs.unreadable.append(rel)

@@ -18,6 +18,7 @@ class ScanOptions:
     offline: bool = False
     timeout: float = 900.0
     timeouts: dict[str, float] = field(default_factory=dict)  # per scanner, over timeout
+    git_ignore: bool = True  # leave out what git ignores (--no-git-ignore scans it too)
     jobs: int = 0  # 0: number of CPUs
     fail_on: str = "critical"
     allow_incomplete: bool = False
