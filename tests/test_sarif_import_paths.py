@@ -53,3 +53,21 @@ def test_absolute_paths_in_an_import(tmp_path: Path) -> None:
 ])
 def test_artifact_uris(path: str, expected: dict[str, str]) -> None:
     assert _artifact(path) == expected
+
+
+def test_windows_paths_inside_a_windows_target() -> None:
+    from secscan.model import Category, Finding, Location, ScannerResult, Severity, Status
+    from secscan.run.execute import ScannerRun
+    from secscan.run.imports import within_target
+
+    class WindowsTarget:  # what str() and resolve() of a Windows path give
+        def __str__(self) -> str:
+            return "c:\\Proj"
+
+        def resolve(self) -> WindowsTarget:
+            return self
+
+    f = Finding(rule_id="B602", title="t", message="m", severity=Severity.HIGH, raw_severity="HIGH",
+                category=Category.SAST, sources=("bandit",), location=Location("C:\\Proj\\src\\app.py", 3, 3))
+    (run,) = within_target([ScannerRun(ScannerResult("bandit", Status.OK), (f,))], WindowsTarget())  # type: ignore[arg-type]
+    assert run.findings[0].location is not None and run.findings[0].location.path == "src/app.py"

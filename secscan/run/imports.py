@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import replace
@@ -11,7 +12,7 @@ from secscan.errors import ParseError, SecscanError
 from secscan.model import ScannerResult, Status
 from secscan.parsers.interface import MAX_INPUT_BYTES
 from secscan.parsers.registry import parse_file
-from secscan.run.execute import ScannerRun, relativize
+from secscan.run.execute import ScannerRun
 
 MAX_IMPORT_BYTES = MAX_INPUT_BYTES
 
@@ -73,14 +74,24 @@ def run_imports(imports: Sequence[tuple[str, Path]], strict: bool = False) -> li
     return runs
 
 
+_DRIVE = re.compile(r"^[A-Za-z]:/")
+
+
 def within_target(runs: Sequence[ScannerRun], target: Path) -> list[ScannerRun]:
     """Imported findings whose absolute paths lie in the target get target-relative paths (as scanned ones
     have), so reports, SARIF and fingerprints treat them alike; other paths are left as they are."""
-    roots = [r.rstrip("/") + "/" for r in dict.fromkeys((str(target), str(target.resolve())))]
+    names = dict.fromkeys((str(target), str(target.resolve())))
+    roots = [r.replace("\\", "/").rstrip("/") + "/" for r in names]
+
+    def under(p: str, root: str) -> bool:  # Windows drive paths compare without case
+        return p.startswith(root) or (bool(_DRIVE.match(root)) and p.lower().startswith(root.lower()))
 
     def inside(path: str) -> str:
         p = path.replace("\\", "/")
-        return next((relativize(p, Path(r)) for r in roots if p.startswith(r)), path)
+        rel = next((p[len(r):] for r in roots if under(p, r)), path)
+        while rel.startswith("./"):
+            rel = rel[2:]
+        return rel
 
     out = []
     for run in runs:
