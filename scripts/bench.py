@@ -14,8 +14,9 @@ prints:
 
     python scripts/bench.py [--work bench-work] [--repeat 3] [--only seq,canary,cache,shard]
 
-Every command is a fresh process; peak memory is the largest single process of the command, read from
-resource.getrusage(RUSAGE_CHILDREN) in a small measuring parent.
+Every command is a fresh process. Memory: the largest single process of the command (getrusage
+RUSAGE_CHILDREN in a small measuring parent) and the peak of all its processes together (tools running in
+parallel), sampled from /proc every 0.25 s.
 """
 
 from __future__ import annotations
@@ -41,13 +42,45 @@ EDITED = ("django/utils/text.py", "django/core/files/storage/filesystem.py",
 EDIT = ("\n\ndef _secscan_bench_edit(cmd):\n    import subprocess\n"
         "    return subprocess.call(cmd, shell=True)\n")
 MEASURE = """
-import json, resource, subprocess, sys, time
+import json, os, resource, subprocess, sys, threading, time
+
+
+def tree_rss(root):
+    # resident memory of root and all its descendants, from /proc (KiB)
+    parent, rss = {}, {}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                parent[int(pid)] = int(fh.read().rsplit(")", 1)[1].split()[1])
+            with open(f"/proc/{pid}/status") as fh:
+                rss[int(pid)] = next((int(l.split()[1]) for l in fh if l.startswith("VmRSS:")), 0)
+        except (OSError, ValueError, IndexError):
+            continue
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        total += rss.get(pid, 0)
+        todo += [c for c, p in parent.items() if p == pid]
+    return total
+
+
 t0 = time.monotonic()
+peak = [0]
 with open(sys.argv[1], "wb") as out:
-    rc = subprocess.call(sys.argv[3:], stdout=out, stderr=subprocess.DEVNULL, cwd=sys.argv[2])
+    proc = subprocess.Popen(sys.argv[3:], stdout=out, stderr=subprocess.DEVNULL, cwd=sys.argv[2])
+    done = threading.Event()
+
+    def sample():
+        while not done.wait(0.25):
+            peak[0] = max(peak[0], tree_rss(proc.pid))
+
+    thread = threading.Thread(target=sample, daemon=True)
+    thread.start()
+    rc = proc.wait()
+    done.set()
 wall = time.monotonic() - t0
 usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-print(json.dumps({"rc": rc, "wall": wall, "peak_mib": usage.ru_maxrss / 1024,
+print(json.dumps({"rc": rc, "wall": wall, "peak_mib": usage.ru_maxrss / 1024, "tree_mib": peak[0] / 1024,
                   "cpu": usage.ru_utime + usage.ru_stime}))
 """
 
@@ -140,12 +173,15 @@ def prints(report: dict) -> set[str]:
 
 def row(label: str, m: dict, note: str = "") -> str:
     cpu = f"{m['cpu']:>8.1f}" if "cpu" in m else f"{'':>8}"
-    return f"| {label:<46} | {m['wall']:>9.1f} | {cpu} | {m['peak_mib']:>8.0f} | {note}"
+    tree = f"{m['tree_mib']:>9.0f}" if "tree_mib" in m else f"{'':>9}"
+    return f"| {label:<46} | {m['wall']:>9.1f} | {cpu} | {m['peak_mib']:>8.0f} | {tree} | {note}"
 
 
 def header(title: str) -> None:
-    print(f"\n{title}\n| {'run':<46} | {'wall s':>9} | {'CPU s':>8} | {'peak MiB':>8} | notes")
-    print(f"|{'-' * 48}|{'-' * 11}|{'-' * 10}|{'-' * 10}|------")
+    print(f"\n{title}\n| {'run':<46} | {'wall s':>9} | {'CPU s':>8} | {'peak MiB':>8} | {'tree MiB':>9} |"
+          " notes")
+    print(f"|{'-' * 48}|{'-' * 11}|{'-' * 10}|{'-' * 10}|{'-' * 11}|------")
+    print("  (peak MiB: the largest single process; tree MiB: all processes of the run at once, sampled)")
 
 
 def bench_sequential(tree: Path, work: Path) -> None:
