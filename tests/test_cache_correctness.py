@@ -293,19 +293,6 @@ def test_database_without_tables_yet_is_initialised_not_moved_aside(tmp_path: Pa
     assert cache.get("s", "k") == [1]
 
 
-def test_foreign_sqlite_database_is_moved_aside(tmp_path: Path) -> None:
-    folder = tmp_path / "c"
-    folder.mkdir()
-    conn = sqlite3.connect(folder / "cache.sqlite3")
-    conn.execute("CREATE TABLE other (x)")
-    conn.commit()
-    conn.close()
-    cache = Cache(folder)
-    assert any("not a secscan cache" in w for w in cache.warnings)
-    assert list(folder.glob("cache.broken-*"))
-    cache.put("s", "k", [2])
-    assert cache.get("s", "k") == [2]
-
 
 def _first_opener(folder: str, go: Any, n: int) -> None:
     go.wait(30)

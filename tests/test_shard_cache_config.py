@@ -82,8 +82,11 @@ def test_foreign_sqlite_is_not_trusted(tmp_path: Path) -> None:
     conn.commit()
     conn.close()
     cache = Cache(folder)
-    assert cache.warnings
+    assert any("not a secscan cache" in w for w in cache.warnings)
     assert cache.get("s", "k") is None
+    assert list(folder.glob("cache.broken-*"))  # moved aside, not deleted
+    cache.put("s", "k", [2])
+    assert cache.get("s", "k") == [2]
 
 
 def _write(tmp_path: Path, text: str) -> Path:
