@@ -21,14 +21,13 @@ import shutil
 import string
 import subprocess
 import sys
-import tarfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench import prepare  # scripts/bench.py: the same Django source tree, downloaded once
+
 ROOT = Path(__file__).resolve().parents[1]
-DJANGO = "django==4.2.16"
-SDIST = "Django-4.2.16.tar.gz"
 ALNUM = string.ascii_letters + string.digits
 B64 = ALNUM + "+/"
 URLSAFE = ALNUM + "-_"
@@ -185,20 +184,6 @@ def plant(tree: Path, g: Gen) -> list[Plant]:
 def _write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
-
-
-def prepare(work: Path) -> Path:
-    """Django's source tree, downloaded and unpacked once."""
-    work.mkdir(parents=True, exist_ok=True)
-    src = work / "Django-4.2.16"
-    if src.is_dir():
-        return src
-    if not (work / SDIST).is_file():
-        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:", DJANGO,
-                        "-d", str(work)], check=True)
-    with tarfile.open(work / SDIST) as tar:
-        tar.extractall(work, filter="data")
-    return src
 
 
 ENGINE_SNIPPET = """
