@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 import stat
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any, Literal
 
 import pytest
 
@@ -60,3 +61,33 @@ def insecure_tree(tmp_path: Path) -> Path:
     (root / "app.py").write_text(INSECURE_PY, "utf-8")
     (root / "clean.py").write_text("def add(a, b):\n    return a + b\n", "utf-8")
     return root
+
+
+MtlsFiles = dict[str, tuple[Path, Path]]
+
+
+@pytest.fixture(scope="module")
+def mtls_pki(tmp_path_factory: pytest.TempPathFactory) -> MtlsFiles:
+    """The self-test PKI written to files: name -> (certificate, key)."""
+    from secscan.checks.mtls.pki import build_self_test_pki
+
+    return build_self_test_pki().write(tmp_path_factory.mktemp("pki"))
+
+
+def _server(files: MtlsFiles, mode: Literal["optional", "required"]) -> Iterator[Any]:
+    from secscan.checks.mtls.server import LoopbackServer, ServerFiles
+
+    with LoopbackServer(ServerFiles(*files["server"], client_ca=files["ca"][0]), mode) as srv:
+        yield srv
+
+
+@pytest.fixture
+def optional_mtls_server(mtls_pki: MtlsFiles) -> Iterator[Any]:
+    """A loopback TLS server that asks for a client certificate but does not require one."""
+    yield from _server(mtls_pki, "optional")
+
+
+@pytest.fixture
+def required_mtls_server(mtls_pki: MtlsFiles) -> Iterator[Any]:
+    """A loopback TLS server that requires a client certificate from the test CA."""
+    yield from _server(mtls_pki, "required")

@@ -6,29 +6,15 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import MtlsFiles
 from test_pqc_fakes import FAKES, fake_env
 
-from secscan.checks.mtls.pki import build_self_test_pki
-from secscan.checks.mtls.server import LoopbackServer, ServerFiles
+from secscan.checks.mtls.server import LoopbackServer
 from secscan.cli import main
 from secscan.formats.json_report import validate
-
-Files = dict[str, tuple[Path, Path]]
-
-
-@pytest.fixture(scope="module")
-def files(tmp_path_factory: pytest.TempPathFactory) -> Files:
-    return build_self_test_pki().write(tmp_path_factory.mktemp("pki"))
-
-
-@pytest.fixture
-def optional_server(files: Files) -> Iterator[LoopbackServer]:
-    with LoopbackServer(ServerFiles(*files["server"], client_ca=files["ca"][0]), "optional") as srv:
-        yield srv
 
 
 def scan(root: Path, out: Path, *extra: str) -> tuple[int, dict]:
@@ -43,12 +29,12 @@ def entry(report: dict, name: str) -> dict:
     return next(s for s in report["scanners"] if s["name"] == name)
 
 
-def test_mtls_target_from_the_command_line(tmp_path: Path, files: Files,
-                                           optional_server: LoopbackServer) -> None:
-    target = optional_server.target
+def test_mtls_target_from_the_command_line(tmp_path: Path, mtls_pki: MtlsFiles,
+                                           optional_mtls_server: LoopbackServer) -> None:
+    target = optional_mtls_server.target
     code, rep = scan(tmp_path, tmp_path / "out", "--scanners", "mtls", "--mtls-target", target,
-                     "--mtls-ca", str(files["ca"][0]), "--mtls-cert", str(files["client"][0]),
-                     "--mtls-key", str(files["client"][1]), "--mtls-server-name", "localhost")
+                     "--mtls-ca", str(mtls_pki["ca"][0]), "--mtls-cert", str(mtls_pki["client"][0]),
+                     "--mtls-key", str(mtls_pki["client"][1]), "--mtls-server-name", "localhost")
     s = entry(rep, "mtls")
     assert s["status"] == "ok" and target in json.dumps(s["evidence"])
     assert any(f["category"] == "tls" and f["severity"] == "critical" for f in rep["findings"]) and code == 1
@@ -56,16 +42,16 @@ def test_mtls_target_from_the_command_line(tmp_path: Path, files: Files,
     assert any(r["level"] == "error" for run in sarif["runs"] for r in run["results"])
 
 
-def test_mtls_target_from_the_configuration(tmp_path: Path, files: Files,
-                                            optional_server: LoopbackServer) -> None:
+def test_mtls_target_from_the_configuration(tmp_path: Path, mtls_pki: MtlsFiles,
+                                            optional_mtls_server: LoopbackServer) -> None:
     project = tmp_path / "proj"
     project.mkdir()
-    rel = os.path.relpath(files["ca"][0].parent, project)
+    rel = os.path.relpath(mtls_pki["ca"][0].parent, project)
     (project / "pyproject.toml").write_text(
         "[tool.secscan]\n"
-        f'mtls_target = "{optional_server.target}"\nmtls_server_name = "localhost"\n'
-        f'mtls_ca = "{rel}/{files["ca"][0].name}"\nmtls_cert = "{rel}/{files["client"][0].name}"\n'
-        f'mtls_key = "{rel}/{files["client"][1].name}"\n', "utf-8")
+        f'mtls_target = "{optional_mtls_server.target}"\nmtls_server_name = "localhost"\n'
+        f'mtls_ca = "{rel}/{mtls_pki["ca"][0].name}"\nmtls_cert = "{rel}/{mtls_pki["client"][0].name}"\n'
+        f'mtls_key = "{rel}/{mtls_pki["client"][1].name}"\n', "utf-8")
     code, rep = scan(project, tmp_path / "out", "--scanners", "mtls")
     assert entry(rep, "mtls")["status"] == "ok" and code == 1
     assert any(f["category"] == "tls" and f["severity"] == "critical" for f in rep["findings"])

@@ -1,14 +1,14 @@
-"""`secscan mtls` command and the MtlsScanner adapter, against loopback servers started here."""
+"""`secscan mtls` command and the MtlsScanner adapter, against loopback servers (fixtures in conftest.py)."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import socket
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import MtlsFiles
 
 from secscan.checks.mtls.pki import build_self_test_pki
 from secscan.checks.mtls.server import LoopbackServer, ServerFiles
@@ -18,29 +18,10 @@ from secscan.run.runner import Runner
 from secscan.scanners.interface import ScanContext
 from secscan.scanners.mtls import MtlsScanner
 
-Files = dict[str, tuple[Path, Path]]
 
-
-@pytest.fixture(scope="module")
-def files(tmp_path_factory: pytest.TempPathFactory) -> Files:
-    return build_self_test_pki().write(tmp_path_factory.mktemp("pki"))
-
-
-@pytest.fixture
-def optional_server(files: Files) -> Iterator[LoopbackServer]:
-    with LoopbackServer(ServerFiles(*files["server"], client_ca=files["ca"][0]), "optional") as srv:
-        yield srv
-
-
-@pytest.fixture
-def good_server(files: Files) -> Iterator[LoopbackServer]:
-    with LoopbackServer(ServerFiles(*files["server"], client_ca=files["ca"][0]), "required") as srv:
-        yield srv
-
-
-def target_args(target: str, files: Files) -> list[str]:
-    return ["--target", target, "--ca", str(files["ca"][0]), "--cert", str(files["client"][0]),
-            "--key", str(files["client"][1]), "--server-name", "localhost", "--timeout", "5"]
+def target_args(target: str, mtls_pki: MtlsFiles) -> list[str]:
+    return ["--target", target, "--ca", str(mtls_pki["ca"][0]), "--cert", str(mtls_pki["client"][0]),
+            "--key", str(mtls_pki["client"][1]), "--server-name", "localhost", "--timeout", "5"]
 
 
 def main(argv: list[str]) -> int:
@@ -63,28 +44,28 @@ def test_self_test_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert doc["scanner"]["evidence"]["passed"] == 6 and doc["findings"] == []
 
 
-def test_good_target_exit_0(good_server: LoopbackServer, files: Files,
+def test_good_target_exit_0(required_mtls_server: LoopbackServer, mtls_pki: MtlsFiles,
                             capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(target_args(good_server.target, files)) == 0
+    assert main(target_args(required_mtls_server.target, mtls_pki)) == 0
     out = capsys.readouterr().out
     assert "server certificate verified" in out and "spiffe://secscan.test/server" in out
     assert "findings: none" in out
 
 
-def test_optional_target_exit_1_json(optional_server: LoopbackServer, files: Files,
+def test_optional_target_exit_1_json(optional_mtls_server: LoopbackServer, mtls_pki: MtlsFiles,
                                      capsys: pytest.CaptureFixture[str]) -> None:
-    assert main([*target_args(optional_server.target, files), "--format", "json"]) == 1
+    assert main([*target_args(optional_mtls_server.target, mtls_pki), "--format", "json"]) == 1
     doc = json.loads(capsys.readouterr().out)
     f = next(f for f in doc["findings"] if f["rule_id"] == "mtls.not-enforced")
     assert f["severity"] == "critical" and f["category"] == "tls" and f["sources"] == ["mtls"]
-    assert f["location"]["path"] == optional_server.target
+    assert f["location"]["path"] == optional_mtls_server.target
 
 
-def test_refused_exit_3(files: Files, capsys: pytest.CaptureFixture[str]) -> None:
+def test_refused_exit_3(mtls_pki: MtlsFiles, capsys: pytest.CaptureFixture[str]) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    assert main(target_args(f"127.0.0.1:{port}", files)) == 3
+    assert main(target_args(f"127.0.0.1:{port}", mtls_pki)) == 3
     assert "could not complete" in capsys.readouterr().out
 
 
@@ -102,11 +83,11 @@ def test_usage_errors_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]
     assert err.startswith("secscan mtls: ") and "Traceback" not in err
 
 
-def test_unreadable_key_is_usage_error(files: Files, good_server: LoopbackServer, tmp_path: Path,
-                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_unreadable_key_is_usage_error(mtls_pki: MtlsFiles, required_mtls_server: LoopbackServer,
+                                       tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bad = tmp_path / "bad.key"
     bad.write_text("not a key")
-    argv = target_args(good_server.target, files)
+    argv = target_args(required_mtls_server.target, mtls_pki)
     argv[argv.index("--key") + 1] = str(bad)
     assert main(argv) == 2
     assert "cannot set up the TLS client" in capsys.readouterr().err
@@ -126,10 +107,11 @@ def test_scanner_runs_self_test_by_default(tmp_path: Path) -> None:
     json.dumps(out.parsed.evidence)
 
 
-def test_scanner_target_from_options(tmp_path: Path, optional_server: LoopbackServer, files: Files) -> None:
+def test_scanner_target_from_options(tmp_path: Path, optional_mtls_server: LoopbackServer,
+                                     mtls_pki: MtlsFiles) -> None:
     ctx = ScanContext(target=tmp_path, options={
-        "mtls_target": optional_server.target, "mtls_ca": str(files["ca"][0]),
-        "mtls_cert": str(files["client"][0]), "mtls_key": str(files["client"][1]),
+        "mtls_target": optional_mtls_server.target, "mtls_ca": str(mtls_pki["ca"][0]),
+        "mtls_cert": str(mtls_pki["client"][0]), "mtls_key": str(mtls_pki["client"][1]),
         "mtls_server_name": "localhost", "mtls_pq": True, "mtls_timeout": 5})
     parsed = MtlsScanner().execute(ctx, [], [], Runner()).parsed
     assert {f.rule_id for f in parsed.findings if f.severity is Severity.CRITICAL} == {"mtls.not-enforced"}
@@ -143,14 +125,14 @@ def test_scanner_bad_options_is_failed_not_clean(tmp_path: Path) -> None:
     assert parsed.status is Status.FAILED and parsed.reason and "--ca" in parsed.reason
 
 
-def test_mtls_entry_validates_in_the_report(tmp_path: Path, optional_server: LoopbackServer,
-                                            files: Files) -> None:
+def test_mtls_entry_validates_in_the_report(tmp_path: Path, optional_mtls_server: LoopbackServer,
+                                            mtls_pki: MtlsFiles) -> None:
     from secscan.formats.json_report import loads, to_dict, validate
     from secscan.model import Gate, Result, ScannerResult
 
     ctx = ScanContext(target=tmp_path, options={
-        "mtls_target": optional_server.target, "mtls_ca": str(files["ca"][0]),
-        "mtls_cert": str(files["client"][0]), "mtls_key": str(files["client"][1]),
+        "mtls_target": optional_mtls_server.target, "mtls_ca": str(mtls_pki["ca"][0]),
+        "mtls_cert": str(mtls_pki["client"][0]), "mtls_key": str(mtls_pki["client"][1]),
         "mtls_server_name": "localhost", "mtls_timeout": 5})
     p = MtlsScanner().execute(ctx, [], [], Runner()).parsed
     entry = ScannerResult("mtls", p.status, p.version, 0.1, p.reason, len(p.findings), p.coverage, p.evidence)
