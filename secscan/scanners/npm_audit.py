@@ -163,20 +163,9 @@ class NpmAuditScanner(Scanner):
             part, spent = self._one(ctx, lock, runner, canary_files)
             parts.append(part)
             total += spent
-        out = combine(self.name, parts)
-        return ScanOutput(
-            Parsed(
-                self.name,
-                out.findings,
-                out.status,
-                out.reason,
-                {**out.coverage, "lockfiles": len(lockfiles)},
-                out.version,
-                {"advisory_source": "npm registry audit endpoint"},
-            ),
-            total,
-            len(parts),
-        )
+        out = combine(self.name, parts, {"lockfiles": len(lockfiles)},
+                      {"advisory_source": "npm registry audit endpoint"})
+        return ScanOutput(out, total, len(parts))
 
     def parse(self, ctx: ScanContext, results: Sequence[ProcResult]) -> Parsed:
         (res,) = results

@@ -127,10 +127,9 @@ class PipAuditScanner(Scanner):
                     why = f"timed out after {inv.timeout:.0f}s"
                     return ScanOutput(Parsed(self.name, status=Status.TIMEOUT, reason=why), total)
                 parts.append(with_manifests(ctx.target, self.parse(ctx, [res]), inv, manifests))
-        out = combine(self.name, parts)
-        cov = {**out.coverage, "manifests": len(manifests)}
-        return ScanOutput(Parsed(self.name, out.findings, out.status, out.reason, cov, out.version,
-                                 {"advisory_source": "pip-audit (PyPI/OSV online)"}), total, len(parts))
+        out = combine(self.name, parts, {"manifests": len(manifests)},
+                      {"advisory_source": "pip-audit (PyPI/OSV online)"})
+        return ScanOutput(out, total, len(parts))
 
     def parse(self, ctx: ScanContext, results: Sequence[ProcResult]) -> Parsed:
         (res,) = results

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from secscan.errors import ParseError
 from secscan.model import Status
@@ -17,10 +18,13 @@ def worst(statuses: Sequence[Status]) -> Status:
     return max(statuses, key=lambda s: _RANK[s]) if statuses else Status.OK
 
 
-def combine(tool: str, parts: Sequence[Parsed]) -> Parsed:
-    """One Parsed from several invocations: findings joined, coverage summed, worst status kept."""
+def combine(tool: str, parts: Sequence[Parsed], extra: Mapping[str, int] | None = None,
+            evidence: Mapping[str, Any] | None = None) -> Parsed:
+    """One Parsed from several invocations: findings joined, coverage summed (plus ``extra`` counts), worst
+    status kept, with the scanner's evidence."""
     if not parts:
-        return Parsed(tool, status=Status.FAILED, reason="nothing ran")
+        return Parsed(tool, status=Status.FAILED, reason="nothing ran", coverage=dict(extra or {}),
+                      evidence=dict(evidence) if evidence else None)
     findings = tuple(f for p in parts for f in p.findings)
     coverage: dict[str, int] = {}
     for p in parts:
@@ -29,7 +33,9 @@ def combine(tool: str, parts: Sequence[Parsed]) -> Parsed:
     status = worst([p.status for p in parts])
     reasons = [p.reason for p in parts if p.reason and p.status is not Status.OK]
     version = next((p.version for p in parts if p.version), None)
-    return Parsed(tool, findings, status, "; ".join(dict.fromkeys(reasons)) or None, coverage, version)
+    coverage.update(extra or {})
+    reason = "; ".join(dict.fromkeys(reasons)) or None
+    return Parsed(tool, findings, status, reason, coverage, version, dict(evidence) if evidence else None)
 
 
 def parse_tool_output(

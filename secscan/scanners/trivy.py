@@ -130,20 +130,7 @@ class TrivyImageScanner(Scanner):
             findings = tuple(in_image(f, image) for f in p.findings)
             cov = {**p.coverage, "images": 1}
             parts.append(Parsed(self.name, findings, p.status, reason, cov, p.version))
-        out = combine(self.name, parts)
-        return ScanOutput(
-            Parsed(
-                self.name,
-                out.findings,
-                out.status,
-                out.reason,
-                out.coverage,
-                out.version,
-                {"images": list(ctx.images)},
-            ),
-            total,
-            len(parts),
-        )
+        return ScanOutput(combine(self.name, parts, evidence={"images": list(ctx.images)}), total, len(parts))
 
 
 def in_image(f: Finding, image: str) -> Finding:
