@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -12,6 +11,7 @@ from secscan.gate import evaluate
 from secscan.merge import merge, sort_findings
 from secscan.model import Finding, Result, ScannerResult, Status
 from secscan.scanners.status import worst
+from secscan.shard import read_shard_note
 
 
 def combine_scanners(entries: Sequence[ScannerResult]) -> ScannerResult:
@@ -35,7 +35,6 @@ def combine_scanners(entries: Sequence[ScannerResult]) -> ScannerResult:
         required=any(e.required for e in entries))
 
 
-_SHARD_NOTE = re.compile(r"^shard (\d+)/(\d+):")
 SHARDS = "shards"
 
 
@@ -44,8 +43,7 @@ def shard_check(results: Sequence[Result]) -> ScannerResult | None:
     so a merge of 3 of 4 parts never reads as a complete scan. None when no input is a shard."""
     seen: list[tuple[int, int] | None] = []
     for r in results:
-        m = next((m for n in r.notes if (m := _SHARD_NOTE.match(n))), None)
-        seen.append((int(m[1]), int(m[2])) if m else None)
+        seen.append(next((s for n in r.notes if (s := read_shard_note(n)) is not None), None))
     if all(s is None for s in seen):
         return None
     totals = {s[1] for s in seen if s is not None}
@@ -87,13 +85,13 @@ def combine(results: Sequence[Result], fail_on: str | None = None, allow_incompl
         scanners.append(shards)
     threshold = fail_on or results[0].gate.fail_on
     gate = evaluate(findings, scanners, threshold, allow_incomplete)
-    notes = tuple(dict.fromkeys(n for r in results for n in r.notes if not n.startswith("shard ")))
+    notes = tuple(dict.fromkeys(n for r in results for n in r.notes if read_shard_note(n) is None))
     stale_keys = [tuple(sorted(s.items())) for r in results for s in r.stale_suppressions]
     common = [dict(k) for k in dict.fromkeys(stale_keys) if stale_keys.count(k) == len(results)]
-    from secscan.triage import stale_notes
+    from secscan.triage import NOT_JUDGED, stale_notes
 
     if shards is not None and shards.status is Status.OK:  # every part of one split: judged as a whole
-        notes = (*(n for n in notes if "not judged stale" not in n), *stale_notes(common))
+        notes = (*(n for n in notes if NOT_JUDGED not in n), *stale_notes(common))
     from secscan.remediation import top_actions
 
     return Result(

@@ -27,7 +27,7 @@ from secscan.run.imports import run_imports, within_target
 from secscan.run.runner import Runner
 from secscan.scanners import registry
 from secscan.scanners.interface import Invocation, ScanContext, Scanner
-from secscan.shard import select_shard
+from secscan.shard import select_shard, shard_note
 
 Progress = Callable[[str, str, float], None]  # (scanner, "start"|"done:<status>", seconds)
 
@@ -278,14 +278,15 @@ WALK = "file-walk"
 def walk_gaps(fs: FileSet, opts: ScanOptions) -> ScannerResult | None:
     """A ``file-walk`` entry when files of the target could not be read or folders were too deep to walk:
     no scanner saw them, so the scan is incomplete (exit 3), whatever the scanners found elsewhere."""
+    if opts.shard is not None and opts.shard[0] != 1:
+        return None  # shard 1 reports the walk (every shard walks the same tree)
+
     def concerns(gap: str) -> bool:  # a given path is the gap or lies under it
-        return not opts.paths or any(p == gap or p.startswith(gap.rstrip("/") + "/") or gap == "."
-                                     for p in opts.paths)
+        return not opts.paths or gap == "." or any(p == gap or p.startswith(gap.rstrip("/") + "/")
+                                                   for p in opts.paths)
 
     unreadable = [u for u in fs.unreadable if concerns(u)]
     too_deep = [d for d in fs.too_deep if concerns(d)]
-    if opts.shard is not None and opts.shard[0] != 1:
-        return None  # shard 1 reports the walk (every shard walks the same tree)
     if not unreadable and not too_deep:
         return None
     parts = []
@@ -348,7 +349,7 @@ def _coverage_notes(fs: FileSet, opts: ScanOptions) -> list[str]:
             "canary checks disabled (--no-canary): a scanner that cannot detect anything reads as ok"
         )
     if opts.shard is not None:
-        notes.append(f"shard {opts.shard[0]}/{opts.shard[1]}: {len(fs.selected)} of {len(fs.files)} file(s)")
+        notes.append(shard_note(*opts.shard, len(fs.selected), len(fs.files)))
     return notes
 
 

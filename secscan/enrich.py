@@ -17,29 +17,6 @@ _CREDENTIAL_HINT = re.compile(
 )
 
 
-def _line(cache: dict[str, list[str] | None], root: Path, path: str, line: int) -> str | None:
-    if path not in cache:
-        cache[path] = None
-        full = root / path
-        try:
-            if (
-                full.is_file()
-                and full.stat().st_size <= MAX_FILE_BYTES
-                and full.resolve().is_relative_to(root.resolve())
-            ):
-                cache[path] = full.read_text("utf-8", "replace").splitlines()
-        except OSError:
-            pass
-    lines = cache[path]
-    if lines is None or not 1 <= line <= len(lines):
-        return None
-    return lines[line - 1].strip()[:MAX_SNIPPET]
-
-
-_BLOCK_END = "-----END"
-MAX_BLOCK_LINES = 400
-
-
 def _read_lines(cache: dict[str, list[str] | None], root: Path, path: str) -> list[str] | None:
     if path not in cache:
         cache[path] = None
@@ -51,6 +28,17 @@ def _read_lines(cache: dict[str, list[str] | None], root: Path, path: str) -> li
         except OSError:
             pass
     return cache[path]
+
+
+def _line(cache: dict[str, list[str] | None], root: Path, path: str, line: int) -> str | None:
+    lines = _read_lines(cache, root, path)
+    if lines is None or not 1 <= line <= len(lines):
+        return None
+    return lines[line - 1].strip()[:MAX_SNIPPET]
+
+
+_BLOCK_END = "-----END"
+MAX_BLOCK_LINES = 400
 
 
 def secret_text(lines: Sequence[str], line: int) -> str | None:

@@ -65,7 +65,8 @@ def finish(opts: ScanOptions, findings: Sequence[Finding], scanners: Sequence[Sc
     items = fingerprint.assign(merge(items), secret_lines)
     items = apply_overrides(items, opts.severity_overrides)
     items, stale, tnotes = triage.apply(items, triage_rules(opts), target, partial_run=partial_run(opts),
-                                        health={s.name: s for s in scanners})
+                                        health={s.name: s for s in scanners},
+                                        keep_candidates=opts.shard is not None)
     if changes is None and opts.changed_since:
         changes = changes_mod.collect(target, opts.changed_since)
     if changes is not None:

@@ -9,6 +9,7 @@ the tree grows. Every shard of the same tree computes the same cuts, so the N pa
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping, Sequence
 
 from secscan.errors import UsageError
@@ -24,6 +25,20 @@ def parse_shard(text: str) -> tuple[int, int]:
     if n < 1 or not 1 <= i <= n:
         raise UsageError(f"--shard {text}: need 1 <= I <= N")
     return i, n
+
+
+_NOTE = re.compile(r"^shard (\d+)/(\d+):")
+
+
+def shard_note(index: int, total: int, selected: int, files: int) -> str:
+    """The report note that says a result is one shard (``secscan merge`` reads it back)."""
+    return f"shard {index}/{total}: {selected} of {files} file(s)"
+
+
+def read_shard_note(note: str) -> tuple[int, int] | None:
+    """(I, N) from a shard note, else None."""
+    m = _NOTE.match(note)
+    return (int(m[1]), int(m[2])) if m else None
 
 
 def _key(path: str) -> bytes:

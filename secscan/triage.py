@@ -24,6 +24,7 @@ INLINE = re.compile(r"secscan:\s*ignore\[(?P<rules>[^\]]+)\]\s*(?P<reason>.*)$")
 ALLOW_SAME_LINE = re.compile(r"pragma: allowlist secret|secscan:\s?ignore(?![\[-])")
 ALLOW_NEXT_LINE = re.compile(r"pragma: allowlist nextline secret|secscan:\s?ignore-next-line")
 ALLOW_REASON = "allow-list comment on the line"
+NOT_JUDGED = "not judged stale"  # in the notes of a run that could not tell (secscan merge drops them)
 BASELINE_NAME = ".secscan-baseline.json"
 SUPPRESSION_KEYS = frozenset({"rule", "fingerprint", "path", "reason", "owner", "expires"})
 
@@ -182,11 +183,12 @@ def _where(f: Finding) -> str:
 
 def apply(findings: Sequence[Finding], rules: Sequence[Rule], target: Path, today: date | None = None,
           partial_run: str | None = None, health: Mapping[str, ScannerResult] | None = None,
-          ) -> tuple[list[Finding], list[dict[str, Any]], list[str]]:
+          keep_candidates: bool = False) -> tuple[list[Finding], list[dict[str, Any]], list[str]]:
     """Mark suppressed findings; return them, the stale entries, and notes (expired, stale, bad inline).
 
     ``partial_run`` says why this run cannot judge staleness at all (files left out); with ``health``
-    (scanner name -> outcome) an entry is judged only when the scanners that report its rule ran in full.
+    (scanner name -> outcome) an entry is judged only when the scanners that report its rule ran in full;
+    ``keep_candidates`` (a shard) lists the unmatched entries anyway, for ``secscan merge`` to intersect.
     """
     today = today or date.today()
     used: set[int] = set()
@@ -211,28 +213,27 @@ def apply(findings: Sequence[Finding], rules: Sequence[Rule], target: Path, toda
                          f"{match.expires}: the finding counts again")
         out.append(f.with_(suppressed=not expired, suppression=sup))
     unused = [r for i, r in enumerate(rules) if i not in used]
-    stale, more = _judge(unused, partial_run, health)
+    stale, more = _judge(unused, partial_run, health, keep_candidates)
     notes += more
     return out, stale, notes
 
 
-def _judge(unused: Sequence[Rule], partial_run: str | None, health: Mapping[str, ScannerResult] | None
-           ) -> tuple[list[dict[str, Any]], list[str]]:
+def _judge(unused: Sequence[Rule], partial_run: str | None, health: Mapping[str, ScannerResult] | None,
+           keep_candidates: bool) -> tuple[list[dict[str, Any]], list[str]]:
     """(the stale entries, notes): unused entries this run can judge; the others only counted."""
     from secscan.staleness import why_not
 
     if partial_run is not None:
-        notes = [f"{len(unused)} suppression(s) matched nothing in this run, which {partial_run}: not "
-                 "judged stale (a full `secscan all` does)"] if unused else []
-        keep = partial_run.startswith("is shard")  # a shard keeps them for `secscan merge` to intersect
-        return ([r.describe() for r in unused] if keep else []), notes
-    reasons = {id(r): why_not(r.rule or r.hint, health) if health is not None else None for r in unused}
-    stale = [r.describe() for r in unused if reasons[id(r)] is None]
-    held = [reasons[id(r)] for r in unused if reasons[id(r)] is not None]
+        notes = [f"{len(unused)} suppression(s) matched nothing in this run, which {partial_run}: "
+                 f"{NOT_JUDGED} (a full `secscan all` does)"] if unused else []
+        return ([r.describe() for r in unused] if keep_candidates else []), notes
+    verdicts = [(r, why_not(r.rule or r.hint, health) if health is not None else None) for r in unused]
+    stale = [r.describe() for r, why in verdicts if why is None]
+    held = [why for _r, why in verdicts if why is not None]
     notes = stale_notes(stale)
     if held:
-        why = ", ".join(sorted(set(map(str, held)))[:3])
-        notes.append(f"{len(held)} suppression(s) matched nothing but were not judged stale: the scanners "
+        why = ", ".join(sorted(set(held))[:3])
+        notes.append(f"{len(held)} suppression(s) matched nothing but were {NOT_JUDGED}: the scanners "
                      f"that report them did not all run in full ({why})")
     return stale, notes
 

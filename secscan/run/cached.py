@@ -268,7 +268,7 @@ def _input_hash(ctx: ScanContext, path: Path, walked: set[str]) -> str | None:
     return f"stat:{st.st_size}:{st.st_mtime_ns}"
 
 
-def _dependencies(scanner: Scanner, ctx: ScanContext, files: Sequence[str], runner: Runner,
+def _whole_tree(scanner: Scanner, ctx: ScanContext, files: Sequence[str], runner: Runner,
                   canary_dir: Path | None, required: bool, cache: Cache) -> ScannerRun:
     inputs = sorted({str(p) for p in scanner.cache_inputs(ctx, files)})
     walked = set(files)
@@ -303,7 +303,7 @@ def execute_cached(scanner: Scanner, ctx: ScanContext, files: Sequence[str], run
         if cache is not None and scanner.per_file:
             return _per_file(scanner, ctx, files, runner, canary_dir, required, cache)
         if cache is not None and scanner.name in WHOLE_TREE_SCANNERS:
-            return _dependencies(scanner, ctx, files, runner, canary_dir, required, cache)
+            return _whole_tree(scanner, ctx, files, runner, canary_dir, required, cache)
     except sqlite3.Error as exc:
         run = execute(scanner, ctx, files, runner, canary_dir, required)
         note = f"cache unusable ({exc}): scanned without it"
