@@ -16,6 +16,12 @@ SHARED = ROOT.parent / "shared"
 SAMPLES = SHARED / "samples"
 
 
+def scanner(report: dict[str, Any], name: str) -> dict[str, Any]:
+    """One scanner's entry in a JSON report."""
+    entry: dict[str, Any] = next(s for s in report["scanners"] if s["name"] == name)
+    return entry
+
+
 @pytest.fixture
 def samples() -> Path:
     """../shared/samples, or skip when this checkout has no shared material beside it."""

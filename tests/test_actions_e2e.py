@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from conftest import scanner
 
 from secscan.advisories.canary import manifest_for, pick_canary
 from secscan.advisories.osv import load_folder
@@ -27,10 +28,6 @@ def run(args: list[str], out: Path, formats: str = "json") -> tuple[int, dict]:
     report = json.loads((out / "secscan.json").read_text("utf-8"))
     validate(report)
     return code, report
-
-
-def scanner(report: dict, name: str) -> dict:
-    return next(s for s in report["scanners"] if s["name"] == name)
 
 
 def tree(tmp_path: Path, requirements: str = REQUIREMENTS, pyproject: str = "") -> Path:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import INSECURE_PY
+from conftest import INSECURE_PY, scanner
 
 from secscan.cli import main
 from secscan.run.cache import Cache
@@ -84,10 +84,6 @@ def prints(report: dict) -> set[str]:
 
 def places(report: dict) -> set[tuple[str, str, int]]:
     return {(f["rule_id"], f["location"]["path"], f["location"]["start_line"]) for f in report["findings"]}
-
-
-def scanner(report: dict, name: str) -> dict:
-    return next(s for s in report["scanners"] if s["name"] == name)
 
 
 def same_as_cold(target: Path, tmp_path: Path, cache: Path, tag: str, scanners: str = SCANNERS,
@@ -291,7 +287,6 @@ def test_database_without_tables_yet_is_initialised_not_moved_aside(tmp_path: Pa
     assert not cache.warnings and not list(folder.glob("cache.broken-*"))
     cache.put("s", "k", [1])
     assert cache.get("s", "k") == [1]
-
 
 
 def _first_opener(folder: str, go: Any, n: int) -> None:

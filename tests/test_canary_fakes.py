@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from conftest import scanner
 
 import secscan.engine
 from secscan.cli import main
@@ -49,10 +50,6 @@ def run_cli(args: list[str], out: Path) -> tuple[int, dict]:
     report = json.loads((out / "secscan.json").read_text("utf-8"))
     validate(report)
     return code, report
-
-
-def scanner(report: dict, name: str) -> dict:
-    return next(s for s in report["scanners"] if s["name"] == name)
 
 
 @pytest.fixture

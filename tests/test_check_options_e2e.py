@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import MtlsFiles
+from conftest import MtlsFiles, scanner
 from test_pqc_fakes import FAKES, fake_env
 
 from secscan.checks.mtls.server import LoopbackServer
@@ -25,17 +25,13 @@ def scan(root: Path, out: Path, *extra: str) -> tuple[int, dict]:
     return code, report
 
 
-def entry(report: dict, name: str) -> dict:
-    return next(s for s in report["scanners"] if s["name"] == name)
-
-
 def test_mtls_target_from_the_command_line(tmp_path: Path, mtls_pki: MtlsFiles,
                                            optional_mtls_server: LoopbackServer) -> None:
     target = optional_mtls_server.target
     code, rep = scan(tmp_path, tmp_path / "out", "--scanners", "mtls", "--mtls-target", target,
                      "--mtls-ca", str(mtls_pki["ca"][0]), "--mtls-cert", str(mtls_pki["client"][0]),
                      "--mtls-key", str(mtls_pki["client"][1]), "--mtls-server-name", "localhost")
-    s = entry(rep, "mtls")
+    s = scanner(rep, "mtls")
     assert s["status"] == "ok" and target in json.dumps(s["evidence"])
     assert any(f["category"] == "tls" and f["severity"] == "critical" for f in rep["findings"]) and code == 1
     sarif = json.loads((tmp_path / "out" / "secscan.sarif").read_text("utf-8"))
@@ -53,7 +49,7 @@ def test_mtls_target_from_the_configuration(tmp_path: Path, mtls_pki: MtlsFiles,
         f'mtls_ca = "{rel}/{mtls_pki["ca"][0].name}"\nmtls_cert = "{rel}/{mtls_pki["client"][0].name}"\n'
         f'mtls_key = "{rel}/{mtls_pki["client"][1].name}"\n', "utf-8")
     code, rep = scan(project, tmp_path / "out", "--scanners", "mtls")
-    assert entry(rep, "mtls")["status"] == "ok" and code == 1
+    assert scanner(rep, "mtls")["status"] == "ok" and code == 1
     assert any(f["category"] == "tls" and f["severity"] == "critical" for f in rep["findings"])
 
 
@@ -70,9 +66,9 @@ def test_pqc_python_checks_the_applications_interpreter(tmp_path: Path) -> None:
     app_python.chmod(0o755)
     code, rep = scan(tmp_path, tmp_path / "out", "--scanners", "pqc", "--pqc-python", str(app_python),
                      "--pqc-alg", "ML-KEM-768")
-    s = entry(rep, "pqc")
+    s = scanner(rep, "pqc")
     assert s["evidence"]["verdict"] == "stub" and s["evidence"]["python"] == str(app_python)
     assert [f["rule_id"] for f in rep["findings"]] == ["PQC-STUB"] and code == 1
     (tmp_path / "pyproject.toml").write_text('[tool.secscan]\npqc_python = "app-python"\n', "utf-8")
     code, rep = scan(tmp_path, tmp_path / "out2", "--scanners", "pqc")
-    assert entry(rep, "pqc")["evidence"]["verdict"] == "stub" and code == 1
+    assert scanner(rep, "pqc")["evidence"]["verdict"] == "stub" and code == 1

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from conftest import scanner
 
 from secscan.cli import main
 from secscan.formats.json_report import validate
@@ -91,10 +92,6 @@ def run(args: list[str], out: Path, formats: str = "json") -> tuple[int, dict]:
     report = json.loads((out / "secscan.json").read_text("utf-8"))
     validate(report)
     return code, report
-
-
-def scanner(report: dict, name: str) -> dict:
-    return next(s for s in report["scanners"] if s["name"] == name)
 
 
 def calls(log: Path) -> list[list[str]]:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import scanner
 
 from secscan.advisories import npm_canary
 from secscan.cli import main
@@ -112,10 +113,6 @@ def scan(root: Path, out: Path, *extra: str) -> tuple[int, dict]:
     return code, report
 
 
-def npm_scanner(report: dict) -> dict:
-    return next(s for s in report["scanners"] if s["name"] == "npm-audit")
-
-
 needs_npm = pytest.mark.skipif(NPM is None, reason="npm is not installed")
 
 
@@ -124,7 +121,7 @@ def test_canary_rides_in_a_copy_and_never_reaches_a_report(tmp_path: Path, regis
     root = project(tmp_path, registry)
     before = {p.name: p.read_bytes() for p in root.iterdir()}
     code, rep = scan(root, tmp_path / "out")
-    s = npm_scanner(rep)
+    s = scanner(rep, "npm-audit")
     assert s["status"] == "ok" and s["canary"] == "detected", s
     # the fixture holds lodash and minimist, so the canary is the first absent candidate: ansi-regex 5.0.0
     (asked,) = registry.requests
@@ -142,7 +139,7 @@ def test_an_audit_that_answers_nothing_fails_on_the_canary(tmp_path: Path, regis
     registry.answer_advisories = False  # a well-formed, empty answer: npm says "found 0 vulnerabilities"
     root = project(tmp_path, registry)
     code, rep = scan(root, tmp_path / "out")
-    s = npm_scanner(rep)
+    s = scanner(rep, "npm-audit")
     assert s["status"] == "failed" and "canary not detected" in s["reason"], s
     assert "ansi-regex@5.0.0 (GHSA-93q8-gq69-wqmw)" in s["reason"]
     assert code == 3 and rep["findings"] == []
@@ -153,7 +150,7 @@ def test_an_audit_that_answers_nothing_fails_on_the_canary(tmp_path: Path, regis
 def test_older_lockfile_versions_carry_the_canary(tmp_path: Path, registry: Registry, version: str) -> None:
     root = project(tmp_path, registry, version)
     _code, rep = scan(root, tmp_path / "out", "--fail-on", "never")
-    s = npm_scanner(rep)
+    s = scanner(rep, "npm-audit")
     assert s["status"] == "ok" and s["canary"] == "detected", s
     assert any("ansi-regex" in asked for asked in registry.requests)
 
@@ -162,7 +159,7 @@ def test_older_lockfile_versions_carry_the_canary(tmp_path: Path, registry: Regi
 def test_no_canary_audits_the_lockfile_in_place(tmp_path: Path, registry: Registry) -> None:
     root = project(tmp_path, registry)
     _code, rep = scan(root, tmp_path / "out", "--no-canary", "--fail-on", "never")
-    assert npm_scanner(rep)["canary"] == "disabled"
+    assert scanner(rep, "npm-audit")["canary"] == "disabled"
     assert all(not set(asked) & npm_canary.CANDIDATE_NAMES - {"lodash", "minimist"}
                for asked in registry.requests)
 
@@ -176,7 +173,7 @@ def test_fake_npm_with_a_valid_empty_report_fails(tmp_path: Path,
     root = tmp_path / "proj"
     shutil.copytree(FIXTURES / "v3", root)
     code, rep = scan(root, tmp_path / "out")
-    s = npm_scanner(rep)
+    s = scanner(rep, "npm-audit")
     assert s["status"] == "failed" and "canary not detected" in s["reason"] and code == 3
 
 
@@ -231,6 +228,6 @@ def test_a_lockfile_holding_every_canary_package_is_never_clean(tmp_path: Path, 
     (root / ".npmrc").write_text(f"registry={registry.url}\n", "utf-8")
     (root / "package-lock.json").write_bytes(_lock([c.name for c in npm_canary.CANDIDATES]))
     code, rep = scan(root, tmp_path / "out")
-    s = npm_scanner(rep)
+    s = scanner(rep, "npm-audit")
     assert s["status"] in ("partial", "failed") and "audited without its canary" in s["reason"], s
     assert code == 3

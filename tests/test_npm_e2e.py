@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from conftest import scanner
 
 from secscan.advisories.npm_resolve import range_matches
 from secscan.cli import main
@@ -167,10 +168,6 @@ def run(args: list[str], out: Path) -> tuple[int, dict]:
     report = json.loads((out / "secscan.json").read_text("utf-8"))
     validate(report)
     return code, report
-
-
-def scanner(report: dict, name: str) -> dict:
-    return next(s for s in report["scanners"] if s["name"] == name)
 
 
 def project(tmp_path: Path, version: str = "v3") -> Path:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from conftest import scanner
 
 from secscan.cli import main
 from secscan.formats.json_report import validate
@@ -27,10 +28,6 @@ def run(args: list[str], out: Path) -> tuple[int, dict]:
     report = json.loads((out / "secscan.json").read_text("utf-8"))
     validate(report)
     return code, report
-
-
-def scanner(report: dict, name: str) -> dict:
-    return next(s for s in report["scanners"] if s["name"] == name)
 
 
 @pytest.mark.slow
