@@ -129,3 +129,24 @@ def test_allowlist_comment_on_the_line_before(engine: SecretEngine, comment: str
     data = f"x = 1\n{comment}\n{GH.line}\n{GH.line}\n".encode()
     findings = engine.scan_bytes("a", data)
     assert [f.location.start_line for f in findings if f.location] == [4]
+
+
+def test_a_real_key_whose_base64_spells_a_placeholder_word_is_still_found() -> None:
+    """About 1 in 150 random 2048-bit RSA keys has "xxxx" or "dummy" in its base64 body; such a key is
+    real (its body is one well-formed DER SEQUENCE) and must not be taken for a placeholder."""
+    import base64
+
+    from secscan.secrets.engine import scan_bytes
+    from secscan.secrets.filters import is_real_key_block
+
+    content = b"\x00" + b"\xc7\x1c\x71" * 2 + bytes(range(256)) * 4  # after 9 bytes, c7 1c 71 is "xxxx"
+    inner = b"\x04\x82" + len(content).to_bytes(2, "big") + content
+    der = b"\x30\x82" + len(inner).to_bytes(2, "big") + inner
+    body = base64.b64encode(der).decode()
+    assert "xxxx" in body
+    pem = "-----BEGIN RSA PRIVATE KEY-----\n" + "\n".join(body[i:i + 64] for i in range(0, len(body), 64)) \
+        + "\n-----END RSA PRIVATE KEY-----\n"
+    assert is_real_key_block(pem)
+    assert [f.rule_id for f in scan_bytes("id_rsa.pem", pem.encode())] == ["secscan.private-key"]
+    fake = pem.replace(body[:64], "MIIEpAIBAAKCAQEAEXAMPLEKEYEXAMPLEKEYEXAMPLEKEYEXAMPLEKEYEXAMPLEKEY")
+    assert not is_real_key_block(fake) and scan_bytes("id_rsa.pem", fake.encode()) == []

@@ -70,6 +70,34 @@ def is_placeholder(value: str) -> bool:
     return False
 
 
+_ARMOR = re.compile(r"-----(?:BEGIN|END) [A-Z0-9 ]+-----")
+_B64 = re.compile(r"^[A-Za-z0-9+/=]+$")
+
+
+def is_real_key_block(value: str) -> bool:
+    """True when a PEM/OpenSSH block's body is well-formed key data: base64 of one DER SEQUENCE whose length
+    is exactly the data's, or an ``openssh-key-v1`` blob. Random base64 of a real key can contain "xxxx" or
+    "dummy"; a placeholder body (EXAMPLE, "...", <your key>) does not decode to such data."""
+    import base64
+
+    body = "".join(ln.strip() for ln in _ARMOR.sub("\n", value).splitlines()
+                   if ln.strip() and ":" not in ln)  # leave out Proc-Type/DEK-Info headers
+    if len(body) < 64 or not _B64.match(body):
+        return False
+    try:
+        data = base64.b64decode(body, validate=True)
+    except ValueError:
+        return False
+    if data.startswith(b"openssh-key-v1\0"):
+        return True
+    if len(data) < 4 or data[0] != 0x30:
+        return False
+    if data[1] < 0x80:
+        return 2 + data[1] == len(data)
+    size = data[1] & 0x7F
+    return 0 < size <= 4 and 2 + size + int.from_bytes(data[2:2 + size], "big") == len(data)
+
+
 def has_test_word(value: str) -> bool:
     """True when a generic value says it is test data (test, fake, dummy, ...)."""
     low = value.lower()
