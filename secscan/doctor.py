@@ -115,6 +115,9 @@ def diagnose(target: Path, offline: bool = False, osv_db: Path | None = None, ti
     for s in result.scanners:
         exe = EXECUTABLES.get(s.name)
         found = runner.which(exe) if exe else "built-in"
+        engine = (s.evidence or {}).get("engine")
+        if found == "built-in" and isinstance(engine, str):
+            found = f"built-in ({engine} engine)"
         rows.append(DoctorRow(s.name, found, s.version, s.status.value, s.canary, round(s.duration_s, 2),
                               trustworthy(s), _hint(s, found), s.reason))
     return DoctorReport(tuple(rows))

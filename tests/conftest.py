@@ -26,7 +26,7 @@ def scanner(report: dict[str, Any], name: str) -> dict[str, Any]:
 def samples() -> Path:
     """../shared/samples, or skip when this checkout has no shared material beside it."""
     if not SAMPLES.is_dir():
-        pytest.skip("../shared/samples not present beside the project")
+        pytest.skip("[shared] ../shared/samples not present beside the project")
     return SAMPLES
 
 
@@ -97,3 +97,30 @@ def optional_mtls_server(mtls_pki: MtlsFiles) -> Iterator[Any]:
 def required_mtls_server(mtls_pki: MtlsFiles) -> Iterator[Any]:
     """A loopback TLS server that requires a client certificate from the test CA."""
     yield from _server(mtls_pki, "required")
+
+
+# --- CI skip policy: one summary line; with SECSCAN_STRICT_SKIPS=1 an unlisted skip fails the run ---
+_SKIPS: list[str] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.skipped and isinstance(report.longrepr, tuple):
+        _SKIPS.append(str(report.longrepr[2]))
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    from skip_policy import accepted_tags, judge
+
+    line, refused = judge(_SKIPS, accepted_tags())
+    terminalreporter.write_line(line)
+    if refused and os.environ.get("SECSCAN_STRICT_SKIPS") == "1":
+        for reason in refused:
+            terminalreporter.write_line(f"skip not accepted in CI (not listed in README): {reason}", red=True)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    from skip_policy import accepted_tags, judge
+
+    if os.environ.get("SECSCAN_STRICT_SKIPS") == "1" and judge(_SKIPS, accepted_tags())[1] \
+            and session.exitstatus == 0:
+        session.exitstatus = 1

@@ -77,7 +77,7 @@ def fake_trivy(
 
     def setup(report: Path, offline: bool = False, canary_rule: str = "aws-access-key-id") -> Path:
         if not report.is_file():
-            pytest.skip("../shared/samples not present")
+            pytest.skip("[shared] ../shared/samples not present")
         monkeypatch.setenv("FAKE_TRIVY_LOG", str(log))
         monkeypatch.setenv("FAKE_TRIVY_REPORT", str(report))
         monkeypatch.setenv("FAKE_TRIVY_OFFLINE", "1" if offline else "0")
@@ -290,7 +290,7 @@ def test_fs_scan_that_misses_the_canary_fails(fake_trivy: Callable[..., Path], t
 
 def test_secrets_sample_rule_naming_matches_the_canary_key() -> None:
     if not SECRETS.is_file():
-        pytest.skip("../shared/samples not present")
+        pytest.skip("[shared] ../shared/samples not present")
     from secscan.parsers.trivy import parse
     from secscan.scanners.trivy import TrivyFsScanner
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import shutil
 from collections.abc import Callable
@@ -40,7 +41,13 @@ def test_real_tools_are_trustworthy(real_report: DoctorReport) -> None:
         assert r.found == shutil.which(name) and r.version and r.version[0].isdigit()
         assert r.status == "ok" and r.canary == "detected" and r.trustworthy and r.hint is None, r
         assert r.seconds > 0
-    assert row(real_report, "secscan-secrets").found == "built-in"
+    from secscan.secrets.patterns import default_patterns_file, load_patterns
+    from secscan.secrets.prefilter import make_prefilter
+
+    engine = make_prefilter(load_patterns(default_patterns_file())).name  # hyperscan when installed
+    assert row(real_report, "secscan-secrets").found == f"built-in ({engine} engine)"
+    if importlib.util.find_spec("hyperscan") is not None:
+        assert engine == "hyperscan"
     audit = row(real_report, "pip-audit")
     assert audit.hint == "not run: offline" and audit.trustworthy
     assert real_report.exit_code == 0

@@ -40,7 +40,7 @@ def _all(r: Result) -> dict[str, dict[str, Any]]:
 
 def _samples(kind: str) -> list[dict[str, Any]]:
     if not SAMPLES.is_dir():
-        pytest.skip("GitLab samples not present")
+        pytest.skip("[shared] GitLab samples not present")
     out = []
     for p in sorted(SAMPLES.glob("*.json")):
         prefix = next((k for k in KIND_OF_SAMPLE if p.name.split("__", 1)[1].startswith(k)), None)

@@ -39,7 +39,7 @@ def _run(r: Result) -> dict[str, Any]:
 @pytest.mark.parametrize("index", range(4))
 def test_valid_against_official_schema(index: int) -> None:
     if not SCHEMA.exists():
-        pytest.skip("SARIF schema sample not present")
+        pytest.skip("[shared] SARIF schema sample not present")
     import jsonschema
 
     schema = json.loads(SCHEMA.read_text())

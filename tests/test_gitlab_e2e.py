@@ -181,5 +181,5 @@ def test_import_real_gitlab_samples(name: str, tmp_path: Path) -> None:
 
 def test_samples_are_present() -> None:
     if not SAMPLES.is_dir():
-        pytest.skip("../shared/samples/gitlab not present beside the project")
+        pytest.skip("[shared] ../shared/samples/gitlab not present beside the project")
     assert len(list(SAMPLES.glob("*.json"))) >= 10

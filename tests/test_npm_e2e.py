@@ -355,7 +355,7 @@ def test_merged_across_npm_audit_trivy_and_osv(tmp_path: Path) -> None:
 def test_import_option_inside_a_scan_both_shapes(tmp_path: Path, name: str) -> None:
     path = NPM_SAMPLES / name
     if not path.is_file():
-        pytest.skip("../shared/samples not present")
+        pytest.skip("[shared] ../shared/samples not present")
     root = tmp_path / "empty"
     root.mkdir()
     code, rep = run(
@@ -387,7 +387,7 @@ IMPORT_EXPECTED = {
 
 def test_every_npm_audit_sample_is_covered() -> None:
     if not NPM_SAMPLES.is_dir():
-        pytest.skip("../shared/samples not present")
+        pytest.skip("[shared] ../shared/samples not present")
     assert sorted(p.name for p in NPM_SAMPLES.glob("*.json")) == sorted(IMPORT_EXPECTED)
 
 
@@ -395,7 +395,7 @@ def test_every_npm_audit_sample_is_covered() -> None:
 def test_import_every_sample(tmp_path: Path, name: str) -> None:
     path = NPM_SAMPLES / name
     if not path.is_file():
-        pytest.skip("../shared/samples not present")
+        pytest.skip("[shared] ../shared/samples not present")
     exit_code, count, status = IMPORT_EXPECTED[name]
     code, rep = run(["import", "npm-audit", str(path)], tmp_path / "out")
     (s,) = rep["scanners"]

@@ -25,7 +25,7 @@ SAMPLE_FILES = sorted(SAMPLES.glob("bandit/*.json")) + sorted(SAMPLES.glob("gene
 def sample(name: str) -> Path:
     path = SAMPLES / name
     if not path.exists():
-        pytest.skip(f"sample {name} not present (../shared/samples)")
+        pytest.skip(f"[shared] sample {name} not present (../shared/samples)")
     return path
 
 
@@ -364,7 +364,7 @@ MUTATION_BASES = ["generated/bandit_paramiko-1.15.2.json", "bandit/defectdojo__o
 def test_fuzz_mutated_samples(name: str, data: st.DataObject) -> None:
     path = SAMPLES / name
     if not path.exists():
-        pytest.skip(f"sample {name} not present")
+        pytest.skip(f"[shared] sample {name} not present")
     text = path.read_text().rstrip()
     doc = json.loads(text)
     for _ in range(data.draw(st.integers(1, 3))):

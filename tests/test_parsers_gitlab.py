@@ -37,14 +37,14 @@ WORDS = {
 def _raw(name: str) -> Any:
     path = GITLAB / name
     if not path.exists():
-        pytest.skip(f"GitLab sample {name} not present")
+        pytest.skip(f"[shared] GitLab sample {name} not present")
     return json.loads(path.read_text(encoding="utf-8"))
 
 
 def _parse(name: str) -> Parsed:
     path = GITLAB / name
     if not path.exists():
-        pytest.skip(f"GitLab sample {name} not present")
+        pytest.skip(f"[shared] GitLab sample {name} not present")
     return gitlab.parse(path.read_bytes(), path.name)
 
 
@@ -450,7 +450,7 @@ def _mutate(doc: Any, path: tuple[Any, ...], op: str, value: Any) -> Any:
     return doc
 
 
-@pytest.mark.skipif(not SAMPLE_NAMES, reason="GitLab samples not present")
+@pytest.mark.skipif(not SAMPLE_NAMES, reason="[shared] GitLab samples not present")
 @FUZZ
 @given(st.sampled_from(SAMPLE_NAMES or ["-"]), st.data())
 def test_fuzz_mutated_samples(name: str, data: st.DataObject) -> None:

@@ -42,14 +42,14 @@ NPM_405 = """{
 def _raw(name: str) -> Any:
     path = NPM / name
     if not path.exists():
-        pytest.skip(f"npm audit sample {name} not present")
+        pytest.skip(f"[shared] npm audit sample {name} not present")
     return json.loads(path.read_text(encoding="utf-8"))
 
 
 def _parse(name: str) -> Parsed:
     path = NPM / name
     if not path.exists():
-        pytest.skip(f"npm audit sample {name} not present")
+        pytest.skip(f"[shared] npm audit sample {name} not present")
     return npm_audit.parse(path.read_bytes(), str(path))
 
 
@@ -424,7 +424,7 @@ def _mutate(doc: Any, path: tuple[Any, ...], op: str, value: Any) -> Any:
 BASES = [n for n in SAMPLE_NAMES if (NPM / n).stat().st_size < 20_000]
 
 
-@pytest.mark.skipif(not BASES, reason="npm audit samples not present")
+@pytest.mark.skipif(not BASES, reason="[shared] npm audit samples not present")
 @FUZZ
 @given(st.sampled_from(BASES or ["-"]), st.data())
 def test_fuzz_mutated_samples(name: str, data: st.DataObject) -> None:

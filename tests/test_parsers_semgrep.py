@@ -30,7 +30,7 @@ SAMPLE_FILES = [
 def sample(name: str) -> Path:
     path = SAMPLES / name
     if not path.exists():
-        pytest.skip(f"sample {name} not present (../shared/samples)")
+        pytest.skip(f"[shared] sample {name} not present (../shared/samples)")
     return path
 
 
@@ -393,7 +393,7 @@ MUTATION_BASES = [
 def test_fuzz_mutated_samples(name: str, data: st.DataObject) -> None:
     path = SAMPLES / name
     if not path.exists():
-        pytest.skip(f"sample {name} not present")
+        pytest.skip(f"[shared] sample {name} not present")
     text = path.read_text().rstrip()
     doc = json.loads(text)
     for _ in range(data.draw(st.integers(1, 3))):

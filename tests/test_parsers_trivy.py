@@ -32,14 +32,14 @@ WORDS = {"CRITICAL": "critical", "HIGH": "high", "MEDIUM": "medium", "LOW": "low
 def _raw(name: str) -> Any:
     path = TRIVY / name
     if not path.exists():
-        pytest.skip(f"Trivy sample {name} not present")
+        pytest.skip(f"[shared] Trivy sample {name} not present")
     return json.loads(path.read_text(encoding="utf-8"))
 
 
 def _parse(name: str) -> Parsed:
     path = TRIVY / name
     if not path.exists():
-        pytest.skip(f"Trivy sample {name} not present")
+        pytest.skip(f"[shared] Trivy sample {name} not present")
     return trivy.parse(path.read_bytes(), str(path))
 
 
@@ -455,7 +455,7 @@ def test_k8s_resources_shape_and_errors_make_partial() -> None:
 def test_sarif_and_other_tools_json_are_parse_errors() -> None:
     sarif = TRIVY / "trivyrepo__alpine-310.sarif.golden"
     if not sarif.exists():
-        pytest.skip("Trivy SARIF sample not present")
+        pytest.skip("[shared] Trivy SARIF sample not present")
     with pytest.raises(ParseError, match="not a Trivy JSON report"):
         trivy.parse(sarif.read_bytes(), "x.sarif")
     for other in (
@@ -587,7 +587,7 @@ def _mutate(doc: Any, path: tuple[Any, ...], op: str, value: Any) -> Any:
 BASES = [n for n in JSON_SAMPLES if (TRIVY / n).stat().st_size < 40_000] if TRIVY.exists() else []
 
 
-@pytest.mark.skipif(not BASES, reason="Trivy samples not present")
+@pytest.mark.skipif(not BASES, reason="[shared] Trivy samples not present")
 @FUZZ
 @given(st.sampled_from(BASES or ["-"]), st.data())
 def test_fuzz_mutated_samples(name: str, data: st.DataObject) -> None:

@@ -24,7 +24,7 @@ ACVP = Path(__file__).resolve().parents[1].parent / "shared" / "pqc" / "mlkem768
 def liboqs() -> str:
     probe = probe_library()
     if not probe.found:
-        pytest.skip("no liboqs shared library found (searched: " + ", ".join(probe.searched)
+        pytest.skip("[liboqs] no liboqs shared library found (searched: " + ", ".join(probe.searched)
                     + "); set OQS_INSTALL_PATH to a liboqs install prefix to run the real-path tests")
     return probe.found
 
@@ -54,7 +54,7 @@ def test_real_liboqs_is_judged_real(liboqs_python: str) -> None:
 
 def test_real_liboqs_matches_acvp_vectors(liboqs_python: str) -> None:
     if not ACVP.is_file():
-        pytest.skip(f"ACVP vectors not present at {ACVP}")
+        pytest.skip(f"[shared] ACVP vectors not present at {ACVP}")
     data: dict[str, Any] = json.loads(ACVP.read_text())
     alg = data["parameterSet"]
     decaps = [{"id": f"dec-{t['tcId']}", "alg": alg, "sk": data["decapsulation"]["dk"], "ct": t["c"],
@@ -130,3 +130,34 @@ def test_shim_backed_by_liboqs_without_seeded_keygen_is_real(liboqs: str, tmp_pa
     cross = mlkem768.check("cross_ref_to_oqs")
     assert cross is not None and cross.passed is True and "second pass" in cross.detail
     assert os.path.realpath(res.evidence.library_path or "") == os.path.realpath(liboqs)
+
+
+FOREIGN = '''"""Stands for PyPI's unrelated `oqs` distribution: importable, but not liboqs-python."""
+__version__ = "0.10.2"
+def solve(problem): return None
+'''
+
+
+def test_real_library_present_every_fake_keeps_its_own_verdict(liboqs_python: str, tmp_path: Path) -> None:
+    """With the real liboqs loadable (OQS_INSTALL_PATH), each fake in its own child interpreter is still
+    judged for what it is, and the installed liboqs-python reads REAL in the same test run: one process never
+    holds two `oqs` modules (each verdict comes from a fresh child)."""
+    from test_pqc_fakes import FAKES, fake_env
+
+    for kind in ("random", "constant", "echo", "roundtrip", "noisy", "perfect"):
+        res = verify(("ML-KEM-768",), env=fake_env(tmp_path, FAKES[kind], kind), timeout=60)
+        assert res.verdict is Verdict.STUB, (kind, res.reasons)
+        assert res.evidence.module_genuine is False, kind
+        assert res.evidence.module and res.evidence.module.startswith(str(tmp_path / kind)), kind
+    sizes = '"ML-KEM-768": (3, 1184, 2400, 1088)'
+    wrong = FAKES["perfect"].replace(sizes, sizes.replace("1088", "1000"))  # a ciphertext of the wrong size
+    assert wrong != FAKES["perfect"]
+    res = verify(("ML-KEM-768",), env=fake_env(tmp_path, wrong, "wrong-sizes"), timeout=60)
+    assert res.verdict is Verdict.STUB, res.reasons
+    res = verify(("ML-KEM-768",), env=fake_env(tmp_path, FOREIGN, "foreign"), timeout=60)
+    assert res.verdict is not Verdict.REAL, res.reasons
+    assert res.evidence.module_genuine is not True
+    res = verify(timeout=60)  # the installed liboqs-python over ../shared/liboqs, after every fake
+    assert res.verdict is Verdict.REAL, res.reasons
+    assert res.evidence.module_genuine is True
+    assert os.path.realpath(res.evidence.library_path or "") == os.path.realpath(liboqs_python)

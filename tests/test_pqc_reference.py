@@ -19,7 +19,7 @@ ACVP = Path(__file__).resolve().parents[1].parent / "shared" / "pqc" / "mlkem768
 @pytest.fixture(scope="module")
 def acvp() -> dict[str, Any]:
     if not ACVP.is_file():
-        pytest.skip(f"ACVP vectors not present at {ACVP}")
+        pytest.skip(f"[shared] ACVP vectors not present at {ACVP}")
     data: dict[str, Any] = json.loads(ACVP.read_text())
     assert data["parameterSet"] == "ML-KEM-768"
     return data

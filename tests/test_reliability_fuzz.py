@@ -108,7 +108,7 @@ def check(tool: str, data: str | bytes) -> Parsed | None:
 def seed(tool: str) -> Any:
     path = SAMPLES / SEEDS[tool]
     if not path.is_file():
-        pytest.skip("../shared/samples not present beside the project")
+        pytest.skip("[shared] ../shared/samples not present beside the project")
     return json.loads(path.read_text("utf-8"))
 
 
@@ -197,7 +197,7 @@ def test_every_real_sample_of_every_tool(tool: str) -> None:
     """Own samples parse; other tools' samples are refused, or at least never read as a clean scan."""
     files = all_samples()
     if not files:
-        pytest.skip("../shared/samples not present beside the project")
+        pytest.skip("[shared] ../shared/samples not present beside the project")
     passed_as_clean = []
     for path in files:
         data = path.read_bytes()

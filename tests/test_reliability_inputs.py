@@ -37,7 +37,7 @@ TOOLS = sorted(PARSERS)
 def sample_bytes(tool: str) -> bytes:
     path = SAMPLES / OWN_SAMPLE[tool]
     if not path.is_file():
-        pytest.skip("../shared/samples not present beside the project")
+        pytest.skip("[shared] ../shared/samples not present beside the project")
     return path.read_bytes()
 
 

@@ -91,7 +91,7 @@ def summary_markdown() -> str:
 
 def test_doc_matches_the_tests() -> None:
     if not fuzz.all_samples():
-        pytest.skip("../shared/samples not present beside the project (the counts include them)")
+        pytest.skip("[shared] ../shared/samples not present beside the project (the counts include them)")
     assert DOC.is_file(), "run: python tests/test_reliability_summary.py > docs/reliability.md"
     assert DOC.read_text("utf-8") == summary_markdown(), (
         "docs/reliability.md is out of date: python tests/test_reliability_summary.py > docs/reliability.md"

@@ -70,5 +70,6 @@ class SecscanSecretsScanner(Scanner):
         status, why = Status.OK, None
         if cov["files_unreadable"]:
             status, why = Status.PARTIAL, f"{cov['files_unreadable']} file(s) could not be read"
-        parsed = Parsed(self.name, tuple(real.findings + canary.findings), status, why, cov, __version__)
+        parsed = Parsed(self.name, tuple(real.findings + canary.findings), status, why, cov, __version__,
+                        evidence={"engine": engine.prefilter.name})
         return ScanOutput(parsed, time.monotonic() - started)
