@@ -117,7 +117,8 @@ def measure(argv: list[str], cwd: Path, stdout: Path) -> dict:
 def secscan(tree: Path, out: Path, *extra: str) -> tuple[dict, dict]:
     """One `secscan all --offline` run: its measurement and its JSON report."""
     out.mkdir(parents=True, exist_ok=True)
-    argv = [sys.executable, "-m", "secscan.cli", "all", str(tree), "--offline", "--quiet", "--format", "json",
+    argv = [sys.executable, "-m", "secscan", "all", str(tree), "--offline", "--quiet", "--format",
+            "json",
             "--output-dir", str(out), *extra]
     m = measure(argv, ROOT, out / "stdout.txt")
     report: dict = json.loads((out / "secscan.json").read_text("utf-8"))
@@ -272,7 +273,7 @@ def bench_shards(tree: Path, work: Path, reference: dict, reference_wall: float)
         ratio = f"; ratio to unsharded {m['wall'] / reference_wall:.2f} (target <= 0.6)"
         print(row(f"--shard {i}/2", m, f"{len(report['findings'])} findings{ratio}"))
     out = work / "shard-merged"
-    argv = [sys.executable, "-m", "secscan.cli", "merge", *map(str, parts), "--output-dir", str(out),
+    argv = [sys.executable, "-m", "secscan", "merge", *map(str, parts), "--output-dir", str(out),
             "--quiet", "--format", "json"]
     m = measure(argv, ROOT, work / "merge.txt")
     merged = json.loads((out / "secscan.json").read_text("utf-8"))

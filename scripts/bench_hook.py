@@ -124,7 +124,7 @@ def make_repo(folder: Path, files: int, env: dict[str, str]) -> Path:
             "language": "system",
             "pass_filenames": False,
             "entry": " ".join(
-                shlex.quote(a) for a in [sys.executable, "-m", "secscan.cli", *hook_argv(hook_id)]
+                shlex.quote(a) for a in [sys.executable, "-m", "secscan", *hook_argv(hook_id)]
             ),
         }
         for hook_id in ("secscan-secrets", "secscan")
@@ -187,7 +187,7 @@ def main() -> int:
             env.pop("PYTHONDONTWRITEBYTECODE", None)
             env["PYTHONPYCACHEPREFIX"] = str(base / "pycache")
         repo = make_repo(base, args.files, env)
-        base_argv = [sys.executable, "-m", "secscan.cli", *hook_argv("secscan-secrets")]
+        base_argv = [sys.executable, "-m", "secscan", *hook_argv("secscan-secrets")]
         print(f"hook command: secscan {shlex.join(hook_argv('secscan-secrets'))}")
         print(
             f"load average: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPU(s); runs per row: {args.runs}; "
@@ -196,7 +196,7 @@ def main() -> int:
         print(HEADER)
         for label, code_text in (
             ("python -c pass", "pass"),
-            ("python -c 'import secscan.cli'", "import secscan.cli"),
+            ("python -c 'import secscan.cli.main'", "import secscan.cli.main"),
         ):
             times, cpu, code = measure([sys.executable, "-c", code_text], repo, env, args.runs)
             print(row("-", label, "ref", times, cpu, code), flush=True)

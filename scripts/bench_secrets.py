@@ -190,7 +190,7 @@ ENGINE_SNIPPET = """
 import json, os, sys, time
 t0 = time.perf_counter()
 from pathlib import Path
-from secscan.secrets import ScanOptions, get_engine
+from secscan.analyzers.secrets import ScanOptions, get_engine
 root, backend = Path(sys.argv[1]), sys.argv[2]
 opts = ScanOptions(backend=backend)
 eng = get_engine(opts)

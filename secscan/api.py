@@ -9,10 +9,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from secscan.errors import UsageError
-from secscan.model import Finding, Result, ScannerResult
-from secscan.options import ScanOptions
-from secscan.run.runner import Runner
+from secscan.core.errors import UsageError
+from secscan.core.model import Finding, Result, ScannerResult
+from secscan.core.options import ScanOptions
+from secscan.process.runner import Runner
 from secscan.scanners.interface import Invocation
 
 
@@ -141,7 +141,7 @@ def _staged_copy(repo: Path, runner: Runner, paths: tuple[str, ...] = ()) -> Sta
 
 def _idle_scanners(opts: ScanOptions, names: tuple[str, ...]) -> list[str]:
     """Listed per-file scanners with no staged file to scan (e.g. bandit when no Python file is staged)."""
-    from secscan.engine import plan
+    from secscan.run.engine import plan
     from secscan.scanners import registry
 
     idle = []
@@ -159,7 +159,7 @@ def _staged_plan(opts: ScanOptions, staged: Staged) -> tuple[list[str], dict[str
     A small commit gets secscan-secrets' pure-Python pre-filter: every backend finds the same secrets, and
     compiling the Hyperscan database costs more than scanning a few files with it.
     """
-    from secscan.files import walk
+    from secscan.run.files import walk
 
     fs = walk(staged.folder, opts.excludes)
     kept = set(fs.files) & set(staged.names)  # what per-file scanners get
@@ -176,10 +176,10 @@ def _run_staged(
 ) -> Result:
     """The pre-commit path: scan the exported index; scanners listed with --scanners that have nothing staged
     to scan are reported as skipped (not as a failure: nothing was left unscanned)."""
-    from secscan.engine import plan
-    from secscan.engine import scan as engine_scan
-    from secscan.model import Status
+    from secscan.core.model import Status
     from secscan.run.cache import default_dir
+    from secscan.run.engine import plan
+    from secscan.run.engine import scan as engine_scan
 
     if opts.changed_since:
         raise UsageError(
@@ -215,8 +215,8 @@ def run(
     secscan's own baseline file (``.secscan-baseline.json``, and the ``--baseline`` file) is never scanned: it
     holds fingerprints and hashes that entropy-based secret detectors would report.
     """
-    from secscan.engine import scan as engine_scan
-    from secscan.triage import BASELINE_NAME
+    from secscan.results.triage import BASELINE_NAME
+    from secscan.run.engine import scan as engine_scan
 
     runner = runner or Runner()
     excludes = [BASELINE_NAME]
@@ -241,11 +241,11 @@ def scan(path: str | Path = ".", scanners: list[str] | str | None = None, offlin
     like ``--no-offline``; ``None`` leaves the configuration's value). Extra keyword arguments are
     ScanOptions fields (e.g. ``timeout=120``, ``osv_db="advisories/"``, ``changed_since="origin/main"``,
     ``command="sast"``).
-    Wrong options or configuration raise secscan.errors.UsageError (the CLI's exit 2).
+    Wrong options or configuration raise secscan.core.errors.UsageError (the CLI's exit 2).
     """
     import argparse
 
-    from secscan.cli_scan import add_scan_arguments, build_options
+    from secscan.cli.scan import add_scan_arguments, build_options
 
     unknown = set(options) - set(ScanOptions.__dataclass_fields__) - {"target"}
     if unknown:

@@ -75,13 +75,13 @@ MtlsFiles = dict[str, tuple[Path, Path]]
 @pytest.fixture(scope="module")
 def mtls_pki(tmp_path_factory: pytest.TempPathFactory) -> MtlsFiles:
     """The self-test PKI written to files: name -> (certificate, key)."""
-    from secscan.checks.mtls.pki import build_self_test_pki
+    from secscan.analyzers.mtls.pki import build_self_test_pki
 
     return build_self_test_pki().write(tmp_path_factory.mktemp("pki"))
 
 
 def _server(files: MtlsFiles, mode: Literal["optional", "required"]) -> Iterator[Any]:
-    from secscan.checks.mtls.server import LoopbackServer, ServerFiles
+    from secscan.analyzers.mtls.server import LoopbackServer, ServerFiles
 
     with LoopbackServer(ServerFiles(*files["server"], client_ca=files["ca"][0]), mode) as srv:
         yield srv

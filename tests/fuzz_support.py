@@ -9,9 +9,9 @@ from typing import Any
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-from secscan.errors import ParseError
+from secscan.core.errors import ParseError
+from secscan.core.model import Severity
 from secscan.formats.json_report import finding_to_dict
-from secscan.model import Severity
 from secscan.parsers.interface import Parsed
 
 FUZZ = settings(

@@ -12,8 +12,7 @@ import random
 from collections.abc import Iterable
 from typing import Any
 
-from secscan.gate import evaluate
-from secscan.model import (
+from secscan.core.model import (
     Action,
     Category,
     Finding,
@@ -25,6 +24,7 @@ from secscan.model import (
     Status,
     Suppression,
 )
+from secscan.results.gate import evaluate
 
 XSS_SCRIPT = "<script>window.__pwned=1</script>"
 XSS_IMG = '<img src=x onerror="window.__pwned=2">'

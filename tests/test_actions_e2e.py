@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from conftest import scanner
 
-from secscan.advisories.canary import manifest_for, pick_canary
-from secscan.advisories.osv import load_folder
-from secscan.cli import main
+from secscan.analyzers.advisories.canary import manifest_for, pick_canary
+from secscan.analyzers.advisories.osv import load_folder
+from secscan.cli.main import main
 from secscan.formats.json_report import validate
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -255,8 +255,8 @@ def test_offline_canary_is_taken_from_the_osv_folder(tmp_path: Path) -> None:
 
 
 def test_offline_blind_audit_misses_the_canary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from secscan.advisories import python_deps
-    from secscan.model import Status
+    from secscan.analyzers.advisories import python_deps
+    from secscan.core.model import Status
     from secscan.parsers.interface import Parsed
 
     monkeypatch.setattr(python_deps, "audit_python", lambda *a, **k: Parsed("pip-audit", (), Status.OK))

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 import secscan
-from secscan.cli import main
-from secscan.errors import UsageError
+from secscan.cli.main import main
+from secscan.core.errors import UsageError
 from secscan.formats.json_report import validate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -56,7 +56,7 @@ def comparable(report: dict[str, Any]) -> dict[str, Any]:
 
 def test_import_secscan_stays_cheap() -> None:
     code = ("import sys, secscan\n"
-            "heavy = [m for m in ('secscan.api', 'secscan.engine', 'secscan.cli',"
+            "heavy = [m for m in ('secscan.api', 'secscan.run.engine', 'secscan.cli.main',"
             " 'secscan.scanners.registry') if m in sys.modules]\n"
             "assert not heavy, heavy\n"
             "from secscan import scan, ScanReport\n"

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from secscan.cli import main
+from secscan.cli.main import main
 
 # Built by concatenation so this file holds no key; AWS's documented example key id with one letter changed.
 AWS_KEY = "AKIA" + "IOSFODNN7" + "EXAMPLQ"

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from conftest import INSECURE_PY, scanner
 
-from secscan.cli import main
+from secscan.cli.main import main
 from secscan.run.cache import Cache
 from secscan.scanners import canaries
 
@@ -194,13 +194,13 @@ def test_detect_secrets_baseline_settings_changed(tree: Path, tmp_path: Path, lo
 
 
 def test_rule_file_changed(tree: Path, tmp_path: Path, logged: Log) -> None:
-    from secscan.rules import rules_path
+    from secscan.core.resources import rules_path
 
     rules = tmp_path / "rules"
     shutil.copytree(rules_path("semgrep"), rules)
     cache = tmp_path / "cache"
-    from secscan import engine
-    from secscan.options import ScanOptions
+    from secscan.core.options import ScanOptions
+    from secscan.run import engine
 
     def run(use_cache: bool) -> set[tuple[str, str, int]]:
         opts = ScanOptions(target=tree, scanners=("semgrep",), offline=True, use_cache=use_cache,

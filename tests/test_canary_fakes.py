@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from conftest import scanner
 
-import secscan.engine
-from secscan.cli import main
-from secscan.engine import scan
+import secscan.run.engine
+from secscan.cli.main import main
+from secscan.core.options import ScanOptions
 from secscan.formats.json_report import validate
-from secscan.options import ScanOptions
+from secscan.run.engine import scan
 
 EMPTY = {
     "bandit": '{"errors": [], "generated_at": "2026-01-01T00:00:00Z", "metrics": {"_totals": {"loc": 0}}, '
@@ -134,7 +134,7 @@ def test_secscan_secrets_broken_patterns_file(tree: Path, tmp_path: Path, conten
 
 
 def test_secscan_secrets_canary_works_with_the_bundled_patterns(tree: Path) -> None:
-    from secscan.secrets.patterns import default_patterns_file
+    from secscan.analyzers.secrets.patterns import default_patterns_file
 
     code, s = _secscan_secrets(tree, default_patterns_file())
     assert s["status"] == "ok" and s["canary"] == "detected" and code == 0
@@ -144,7 +144,7 @@ def _outside_canary(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     """Make the engine's canary folder fall back outside the target, as for a read-only target."""
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    monkeypatch.setattr(secscan.engine, "_canary_dir",
+    monkeypatch.setattr(secscan.run.engine, "_canary_dir",
                         lambda target: Path(tempfile.mkdtemp(prefix=".secscan-canary-", dir=elsewhere)))
     return elsewhere
 
@@ -178,10 +178,10 @@ def test_read_only_target_fake_detect_secrets_still_fails(fake_bin: Callable[[st
 
 
 def test_read_only_target_falls_back_through_os_access(monkeypatch: pytest.MonkeyPatch, tree: Path) -> None:
-    real_access = secscan.engine.os.access
-    monkeypatch.setattr(secscan.engine.os, "access",
+    real_access = secscan.run.engine.os.access
+    monkeypatch.setattr(secscan.run.engine.os, "access",
                         lambda p, mode: False if Path(p) == tree else real_access(p, mode))
-    folder = secscan.engine._canary_dir(tree)
+    folder = secscan.run.engine._canary_dir(tree)
     try:
         assert not folder.is_relative_to(tree) and folder.name.startswith(".secscan-canary-")
     finally:

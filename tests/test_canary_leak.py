@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from secscan.cli import main
+from secscan.cli.main import main
 from secscan.formats.json_report import validate
 from secscan.scanners import canaries
 from tests.conftest import INSECURE_PY

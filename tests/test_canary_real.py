@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from secscan.engine import scan
-from secscan.model import ScannerResult
-from secscan.options import ScanOptions
-from secscan.rules import rules_path
+from secscan.core.model import ScannerResult
+from secscan.core.options import ScanOptions
+from secscan.core.resources import rules_path
+from secscan.run.engine import scan
 
 pytestmark = pytest.mark.slow
 

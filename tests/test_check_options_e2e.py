@@ -12,8 +12,8 @@ import pytest
 from conftest import MtlsFiles, scanner
 from test_pqc_fakes import FAKES, fake_env
 
-from secscan.checks.mtls.server import LoopbackServer
-from secscan.cli import main
+from secscan.analyzers.mtls.server import LoopbackServer
+from secscan.cli.main import main
 from secscan.formats.json_report import validate
 
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from secscan.cli import main
+from secscan.cli.main import main
+from secscan.cli.progress import Progress
 from secscan.formats.json_report import validate
-from secscan.run.progress import Progress
 
 
 def test_progress_plain_lines_when_not_a_terminal() -> None:

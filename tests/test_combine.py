@@ -7,8 +7,8 @@ from dataclasses import replace
 
 from report_fixtures import bandit, build
 
-from secscan.combine import combine, combine_scanners, shard_check
-from secscan.model import ScannerResult, Severity, Status
+from secscan.core.model import ScannerResult, Severity, Status
+from secscan.results.merge import combine, combine_scanners, shard_check
 
 
 def ok(name: str, files: int) -> ScannerResult:

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-import secscan.engine
-from secscan.cli import main
+import secscan.run.engine
+from secscan.cli.main import main
 from secscan.formats.json_report import validate
 
 OSV = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "osv"
@@ -196,14 +196,14 @@ def test_canary_off(proj: Path, tmp_path: Path) -> None:
 
 def test_jobs_and_cli_wins(proj: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[int] = []
-    real = secscan.engine.ThreadPoolExecutor
+    real = secscan.run.engine.ThreadPoolExecutor
 
     class Recording(real):  # type: ignore[misc, valid-type]
         def __init__(self, max_workers: int, **kw: object) -> None:
             seen.append(max_workers)
             super().__init__(max_workers=max_workers, **kw)
 
-    monkeypatch.setattr(secscan.engine, "ThreadPoolExecutor", Recording)
+    monkeypatch.setattr(secscan.run.engine, "ThreadPoolExecutor", Recording)
     configure(proj, 'jobs = 3\nscanners = ["secscan-secrets"]\n')
     scan(proj, tmp_path / "a", command="all")
     scan(proj, tmp_path / "b", "--jobs", "1", command="all")

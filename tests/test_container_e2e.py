@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import scanner
 
-from secscan.cli import main
+from secscan.cli.main import main
 from secscan.formats.json_report import validate
 
 SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "samples"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from secscan import fingerprint
-from secscan.gate import evaluate
-from secscan.merge import merge
-from secscan.model import Category, Finding, Location, Package, ScannerResult, Severity, Status
+from secscan.core.model import Category, Finding, Location, Package, ScannerResult, Severity, Status
+from secscan.results import fingerprint
+from secscan.results.dedup import merge
+from secscan.results.gate import evaluate
 
 
 def mk(

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from secscan.cli import main
-from secscan.engine import cpu_share
+from secscan.cli.main import main
+from secscan.run.engine import cpu_share
 
 
 @pytest.mark.parametrize(("jobs", "scanners", "cpus", "share"), [

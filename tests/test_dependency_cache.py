@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 import secscan.run.cached
-from secscan.advisories.python_deps import referenced_files
-from secscan.cli import main
+from secscan.analyzers.advisories.python_deps import referenced_files
+from secscan.cli.main import main
 
 FIXTURES = Path(__file__).parent / "fixtures"
 OSV = FIXTURES / "osv"

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from secscan.cli import main
-from secscan.doctor import HINT_WIDTH, DoctorReport, DoctorRow, diagnose, one_line, render
+from secscan.cli.main import main
+from secscan.run.doctor import HINT_WIDTH, DoctorReport, DoctorRow, diagnose, one_line, render
 
 EMPTY_BANDIT = ('{"errors": [], "generated_at": "2026-01-01T00:00:00Z", "metrics": {"_totals": {"loc": 0}}, '
                 '"results": []}')
@@ -41,8 +41,8 @@ def test_real_tools_are_trustworthy(real_report: DoctorReport) -> None:
         assert r.found == shutil.which(name) and r.version and r.version[0].isdigit()
         assert r.status == "ok" and r.canary == "detected" and r.trustworthy and r.hint is None, r
         assert r.seconds > 0
-    from secscan.secrets.patterns import default_patterns_file, load_patterns
-    from secscan.secrets.prefilter import make_prefilter
+    from secscan.analyzers.secrets.patterns import default_patterns_file, load_patterns
+    from secscan.analyzers.secrets.prefilter import make_prefilter
 
     engine = make_prefilter(load_patterns(default_patterns_file())).name  # hyperscan when installed
     assert row(real_report, "secscan-secrets").found == f"built-in ({engine} engine)"

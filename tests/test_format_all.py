@@ -18,9 +18,9 @@ from report_fixtures import (
     secret,
 )
 
+from secscan.core.model import Result
 from secscan.formats import json_report
 from secscan.formats.registry import FORMATS
-from secscan.model import Result
 
 
 def _render_all(r: Result) -> dict[str, str]:

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from report_fixtures import SECRET_HASH, SECRET_VALUE, incomplete_result, sample_result
 
+from secscan.core.model import Category, Result
 from secscan.formats.gitlab import (
     DEPENDENCY_SCANNING,
     FILES,
@@ -22,7 +23,6 @@ from secscan.formats.gitlab import (
     identifiers,
     report,
 )
-from secscan.model import Category, Result
 
 SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "samples" / "gitlab"
 TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$")

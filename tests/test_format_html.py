@@ -24,8 +24,8 @@ from report_fixtures import (
     scanners,
 )
 
+from secscan.core.model import Result, Severity
 from secscan.formats.html import HtmlFormat, findings_data, render_html, script_json
-from secscan.model import Result, Severity
 
 DATA_BLOCK = re.compile(r'<script type="application/json" id="findings-data">(.*?)</script>', re.S)
 CHROMIUM = Path("/usr/bin/chromium")

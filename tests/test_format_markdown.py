@@ -19,8 +19,8 @@ from report_fixtures import (
     scanners,
 )
 
+from secscan.core.model import Severity
 from secscan.formats.markdown import MarkdownFormat, md, render_markdown
-from secscan.model import Severity
 
 CELL_SPLIT = re.compile(r"(?<!\\)\|")
 

@@ -20,8 +20,8 @@ from report_fixtures import (
     scanners,
 )
 
+from secscan.core.model import Location, Result, Severity
 from secscan.formats.sarif import FINGERPRINT_KEY, SECURITY_SEVERITY, SarifFormat, automation_id, to_sarif
-from secscan.model import Location, Result, Severity
 
 SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "samples"
 SCHEMA = SAMPLES / "sarif-schema-2.1.0.json"

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from report_fixtures import sample_result
 
-from secscan.errors import SecscanError, UsageError
+from secscan.core.errors import SecscanError, UsageError
+from secscan.core.model import Result
 from secscan.formats import registry, write
 from secscan.formats.interface import REPORT_FILES, Format
 from secscan.formats.write import write_reports
-from secscan.model import Result
 
 
 def test_registry_names_and_files() -> None:

@@ -11,11 +11,16 @@ from fuzz_support import FUZZ, json_values
 from hypothesis import given
 from hypothesis import strategies as st
 
-from secscan.advisories.npm_lockfile import parse_lockfile
-from secscan.advisories.osv import parse_record
-from secscan.advisories.python_deps import read_python_deps
-from secscan.advisories.python_locks import read_pipfile_lock, read_poetry_lock, read_pylock, read_uv_lock
-from secscan.errors import ParseError
+from secscan.analyzers.advisories.npm_lockfile import parse_lockfile
+from secscan.analyzers.advisories.osv import parse_record
+from secscan.analyzers.advisories.python_deps import read_python_deps
+from secscan.analyzers.advisories.python_locks import (
+    read_pipfile_lock,
+    read_poetry_lock,
+    read_pylock,
+    read_uv_lock,
+)
+from secscan.core.errors import ParseError
 from secscan.formats.json_report import loads
 
 OSV_KEYS = ("id", "aliases", "affected", "package", "name", "ecosystem", "ranges", "type", "events",

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from secscan.cli import main
+from secscan.cli.main import main
 from secscan.scanners import canaries
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from secscan.cli import main
+from secscan.cli.main import main
 from secscan.formats.json_report import validate
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -10,11 +10,11 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from secscan.checks.mtls.chain import inspect, inspect_chain, name_matches, weak_key
-from secscan.checks.mtls.check import make_target_spec, parse_target
-from secscan.checks.mtls.pki import SPIFFE_CLIENT, SPIFFE_SERVER, build_self_test_pki
-from secscan.checks.mtls.tlsio import alert_name
-from secscan.errors import UsageError
+from secscan.analyzers.mtls.chain import inspect, inspect_chain, name_matches, weak_key
+from secscan.analyzers.mtls.check import make_target_spec, parse_target
+from secscan.analyzers.mtls.pki import SPIFFE_CLIENT, SPIFFE_SERVER, build_self_test_pki
+from secscan.analyzers.mtls.tlsio import alert_name
+from secscan.core.errors import UsageError
 
 NOW = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
 

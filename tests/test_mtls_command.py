@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from conftest import MtlsFiles
 
-from secscan.checks.mtls.pki import build_self_test_pki
-from secscan.checks.mtls.server import LoopbackServer, ServerFiles
-from secscan.commands import mtls as command
-from secscan.model import Category, Severity, Status
-from secscan.run.runner import Runner
+from secscan.analyzers.mtls.pki import build_self_test_pki
+from secscan.analyzers.mtls.server import LoopbackServer, ServerFiles
+from secscan.cli import mtls as command
+from secscan.core.model import Category, Severity, Status
+from secscan.process.runner import Runner
 from secscan.scanners.interface import ScanContext
 from secscan.scanners.mtls import MtlsScanner
 
@@ -127,8 +127,8 @@ def test_scanner_bad_options_is_failed_not_clean(tmp_path: Path) -> None:
 
 def test_mtls_entry_validates_in_the_report(tmp_path: Path, optional_mtls_server: LoopbackServer,
                                             mtls_pki: MtlsFiles) -> None:
+    from secscan.core.model import Gate, Result, ScannerResult
     from secscan.formats.json_report import loads, to_dict, validate
-    from secscan.model import Gate, Result, ScannerResult
 
     ctx = ScanContext(target=tmp_path, options={
         "mtls_target": optional_mtls_server.target, "mtls_ca": str(mtls_pki["ca"][0]),
@@ -153,7 +153,7 @@ def test_server_certificate_expiring_soon_is_a_finding(tmp_path: Path,
 
     from cryptography.x509.oid import ExtendedKeyUsageOID
 
-    from secscan.checks.mtls.pki import issue
+    from secscan.analyzers.mtls.pki import issue
 
     pki = build_self_test_pki()
     soon = issue(pki.ca, "localhost", "soon", usages=(ExtendedKeyUsageOID.SERVER_AUTH,), dns=("localhost",),

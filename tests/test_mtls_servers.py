@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from secscan.checks.mtls.check import TargetSpec, check_target, observe_self_test, self_test
-from secscan.checks.mtls.pki import SPIFFE_SERVER, build_self_test_pki
-from secscan.checks.mtls.server import LoopbackServer, ServerFiles
-from secscan.checks.mtls.verdict import Verdict, self_test_verdict
-from secscan.model import Category, Severity, Status
+from secscan.analyzers.mtls.check import TargetSpec, check_target, observe_self_test, self_test
+from secscan.analyzers.mtls.pki import SPIFFE_SERVER, build_self_test_pki
+from secscan.analyzers.mtls.server import LoopbackServer, ServerFiles
+from secscan.analyzers.mtls.verdict import Verdict, self_test_verdict
+from secscan.core.model import Category, Severity, Status
 
 Files = dict[str, tuple[Path, Path]]
 

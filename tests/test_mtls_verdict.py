@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from secscan.checks.mtls.results import (
+from secscan.analyzers.mtls.results import (
     CertInfo,
     Outcome,
     ProbeResult,
@@ -12,8 +12,8 @@ from secscan.checks.mtls.results import (
     SelfTestObservation,
     TargetObservation,
 )
-from secscan.checks.mtls.verdict import RULES, self_test_verdict, target_verdict
-from secscan.model import Category, Severity, Status
+from secscan.analyzers.mtls.verdict import RULES, self_test_verdict, target_verdict
+from secscan.core.model import Category, Severity, Status
 
 T = "mtls.example:8443"
 

@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 from conftest import scanner
 
-from secscan.advisories import npm_canary
-from secscan.cli import main
+from secscan.analyzers.advisories import npm_canary
+from secscan.cli.main import main
 from secscan.formats.json_report import validate
 
 FIXTURES = Path(__file__).parent / "fixtures" / "npm"

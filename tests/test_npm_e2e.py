@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from conftest import scanner
 
-from secscan.advisories.npm_resolve import range_matches
-from secscan.cli import main
+from secscan.analyzers.advisories.npm_resolve import range_matches
+from secscan.cli.main import main
 from secscan.formats.json_report import validate
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -283,8 +283,8 @@ def test_offline_lockfile_audit_of_each_lockfile_version(tmp_path: Path, version
 
 def test_offline_canary_blind_audit_fails(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """An audit that reports nothing (here: a broken matcher) misses the canary: failed, not clean."""
-    from secscan.advisories import npm_lockfile
-    from secscan.model import Status
+    from secscan.analyzers.advisories import npm_lockfile
+    from secscan.core.model import Status
     from secscan.parsers.interface import Parsed
 
     root = project(tmp_path)

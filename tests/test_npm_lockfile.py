@@ -8,10 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from secscan.advisories.npm_lockfile import audit_npm, find_npm_lockfiles, parse_lockfile, read_npm_deps
-from secscan.advisories.osv import load_folder
-from secscan.errors import ParseError
-from secscan.model import Severity, Status
+from secscan.analyzers.advisories.npm_lockfile import (
+    audit_npm,
+    find_npm_lockfiles,
+    parse_lockfile,
+    read_npm_deps,
+)
+from secscan.analyzers.advisories.osv import load_folder
+from secscan.core.errors import ParseError
+from secscan.core.model import Severity, Status
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 NPM = FIXTURES / "npm"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from secscan.advisories.osv import load_db, load_folder, parse_record
+from secscan.analyzers.advisories.osv import load_db, load_folder, parse_record
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "osv"
 PYPI_IDS = {"PYSEC-2018-28", "PYSEC-2023-74", "PYSEC-2015-17", "GHSA-x84v-xcm2-53pg", "GHSA-j8r2-6x86-q33q",

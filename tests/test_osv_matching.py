@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from secscan.advisories.matching import (
+from secscan.analyzers.advisories.matching import (
     Affected,
     Range,
     Undecidable,
@@ -16,7 +16,7 @@ from secscan.advisories.matching import (
     is_affected,
     parse_affected,
 )
-from secscan.advisories.versions import (
+from secscan.analyzers.advisories.versions import (
     key_for_all,
     norm_ecosystem,
     norm_name,

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from secscan.advisories.osv import load_folder
-from secscan.advisories.python_deps import audit_python, find_python_manifests, read_python_deps
-from secscan.model import Category, Severity, Status
+from secscan.analyzers.advisories.osv import load_folder
+from secscan.analyzers.advisories.python_deps import audit_python, find_python_manifests, read_python_deps
+from secscan.core.model import Category, Severity, Status
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 OSV = FIXTURES / "osv"

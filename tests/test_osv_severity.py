@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from secscan.advisories.severity import (
+from secscan.analyzers.advisories.severity import (
     CVSS_BANDS,
     DATABASE_WORDS,
     DEFAULT_SEVERITY,
@@ -13,7 +13,7 @@ from secscan.advisories.severity import (
     rate,
     strongest,
 )
-from secscan.model import Severity
+from secscan.core.model import Severity
 
 # Vectors as published in the fixture advisories (tests/fixtures/osv) and a few more; the scores are
 # the ones GitHub / NVD publish for these vectors.

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from secscan.model import Category, Severity, Status
+from secscan.core.model import Category, Severity, Status
 from secscan.parsers import bandit, detect_secrets, semgrep
 from secscan.parsers.interface import Parsed, Parser
 

@@ -12,9 +12,9 @@ from fuzz_support import json_paths, mutate
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from secscan.errors import ParseError
+from secscan.core.errors import ParseError
+from secscan.core.model import Category, Severity, Status
 from secscan.formats.json_report import finding_to_dict
-from secscan.model import Category, Severity, Status
 from secscan.parsers import pip_audit
 from secscan.parsers.interface import Parsed
 

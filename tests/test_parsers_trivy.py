@@ -13,9 +13,9 @@ from fuzz_support import FUZZ, json_values, only_parse_error
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from secscan.errors import ParseError
+from secscan.core.errors import ParseError
+from secscan.core.model import Category, Severity, Status
 from secscan.formats.json_report import finding_to_dict
-from secscan.model import Category, Severity, Status
 from secscan.parsers import trivy
 from secscan.parsers.interface import Parsed
 

@@ -9,7 +9,7 @@ import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
-from secscan.cli import main
+from secscan.cli.main import main
 
 
 def test_valid_empty_pip_audit_result_fails_on_the_canary(tmp_path: Path,

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from secscan.checks.pqc.probe import probe_library
-from secscan.checks.pqc.result import ChildStatus, Verdict
-from secscan.checks.pqc.verify import verify
-from secscan.commands import pqc as command
-from secscan.model import Severity, Status
-from secscan.run.runner import Runner
+from secscan.analyzers.pqc.probe import probe_library
+from secscan.analyzers.pqc.result import ChildStatus, Verdict
+from secscan.analyzers.pqc.verify import verify
+from secscan.cli import pqc as command
+from secscan.core.model import Severity, Status
+from secscan.process.runner import Runner
 from secscan.scanners.interface import ScanContext
 from secscan.scanners.pqc import PqcScanner
 

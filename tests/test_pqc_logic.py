@@ -10,13 +10,13 @@ from typing import Any
 
 import pytest
 
-from secscan.checks.pqc.evaluate import Task, evaluate_generic, evaluate_mlkem
-from secscan.checks.pqc.reference import FIPS203, reference_for
-from secscan.checks.pqc.render import render_text
-from secscan.checks.pqc.result import AlgEvidence, Check, ChildStatus, Evidence, PqcResult, Probe, Verdict
-from secscan.checks.pqc.selftest import self_test
-from secscan.checks.pqc.verdict import decide
-from secscan.model import Category, Severity, Status
+from secscan.analyzers.pqc.evaluate import Task, evaluate_generic, evaluate_mlkem
+from secscan.analyzers.pqc.reference import FIPS203, reference_for
+from secscan.analyzers.pqc.render import render_text
+from secscan.analyzers.pqc.result import AlgEvidence, Check, ChildStatus, Evidence, PqcResult, Probe, Verdict
+from secscan.analyzers.pqc.selftest import self_test
+from secscan.analyzers.pqc.verdict import decide
+from secscan.core.model import Category, Severity, Status
 from secscan.scanners.pqc import result_to_parsed
 
 CRYPTO_ALGS = [a for a in ("ML-KEM-768", "ML-KEM-1024") if reference_for(a) is not None]

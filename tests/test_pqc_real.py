@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from secscan.checks.pqc.probe import probe_library
-from secscan.checks.pqc.result import ChildStatus, Verdict
-from secscan.checks.pqc.verify import resolve_python, run_child, verify
-from secscan.run.runner import Runner
+from secscan.analyzers.pqc.probe import probe_library
+from secscan.analyzers.pqc.result import ChildStatus, Verdict
+from secscan.analyzers.pqc.verify import resolve_python, run_child, verify
+from secscan.process.runner import Runner
 
 ACVP = Path(__file__).resolve().parents[1].parent / "shared" / "pqc" / "mlkem768_acvp_subset.json"
 

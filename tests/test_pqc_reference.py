@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from secscan.checks.pqc.reference import FIPS203, implicit_rejection, reference_for, sk_structure
+from secscan.analyzers.pqc.reference import FIPS203, implicit_rejection, reference_for, sk_structure
 
 ACVP = Path(__file__).resolve().parents[1].parent / "shared" / "pqc" / "mlkem768_acvp_subset.json"
 

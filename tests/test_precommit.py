@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
-from secscan.cli import main
+from secscan.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[1]
 MANIFEST = ROOT / ".pre-commit-hooks.yaml"
@@ -113,7 +113,7 @@ def make_repo(tmp_path: Path, hook_ids: list[str]) -> Path:
     local = []
     for hook_id in hook_ids:
         hook = hooks()[hook_id]
-        entry = " ".join(shlex.quote(a) for a in [sys.executable, "-m", "secscan.cli", *hook_argv(hook)])
+        entry = " ".join(shlex.quote(a) for a in [sys.executable, "-m", "secscan", *hook_argv(hook)])
         local.append(
             {
                 "id": hook["id"],

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from secscan.cli import main
+from secscan.cli.main import main
 from secscan.formats import write
 from secscan.formats.json_report import validate
 

@@ -16,8 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from secscan.errors import ParseError
-from secscan.model import Finding, Status
+from secscan.core.errors import ParseError
+from secscan.core.model import Finding, Status
 from secscan.parsers.interface import Parsed
 from secscan.parsers.registry import PARSERS, get
 

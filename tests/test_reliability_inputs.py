@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from secscan.cli import main
-from secscan.errors import ParseError
+from secscan.cli.main import main
+from secscan.core.errors import ParseError
 from secscan.formats.json_report import validate
 from secscan.parsers.interface import MAX_INPUT_BYTES
 from secscan.parsers.registry import PARSERS, get, parse_file

@@ -22,11 +22,11 @@ from urllib.parse import quote
 
 import pytest
 
-from secscan.cli import main
-from secscan.enrich import redact_findings
+from secscan.analyzers.secrets.samples import positive_samples
+from secscan.cli.main import main
+from secscan.core.model import Category, Finding, Location, Package, Severity
 from secscan.formats.markdown import md
-from secscan.model import Category, Finding, Location, Package, Severity
-from secscan.secrets.samples import positive_samples
+from secscan.results.enrich import redact_findings
 
 SCANNERS = "bandit,semgrep,detect-secrets,secscan-secrets"
 FORMATS = "json,md,html,sarif,gitlab"
@@ -141,7 +141,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         [
             sys.executable,
             "-m",
-            "secscan.cli",
+            "secscan.cli.main",
             "all",
             str(tree),
             "--offline",

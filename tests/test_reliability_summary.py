@@ -80,9 +80,9 @@ def summary_markdown() -> str:
         "semgrep's credentials rule, a file path, pip-audit and Trivy messages) are masked |",
         "",
         "Unreadable files are simulated (the tests run as root, for whom `chmod 000` changes nothing): the "
-        "walker's access check `secscan.files.readable` and `os.scandir` are monkeypatched for one file and "
-        "one folder. A full disk is simulated by monkeypatching `os.write`, `os.fsync` and `os.replace` in "
-        "`secscan.formats.write`; a read-only output folder by a folder that is a file or a path "
+        "walker's access check `secscan.run.files.readable` and `os.scandir` are monkeypatched for one file "
+        "and one folder. A full disk is simulated by monkeypatching `os.write`, `os.fsync` and `os.replace` "
+        "in `secscan.formats.write`; a read-only output folder by a folder that is a file or a path "
         "under a file.",
         "",
     ]

@@ -2,8 +2,9 @@
 spaces/newlines/HTML/Markdown/terminal escapes, very deep folders; the walker alone, then a real
 `secscan all --offline` (bandit, semgrep, detect-secrets, secscan-secrets) on such a tree.
 
-The tests run as root, for whom ``chmod 000`` changes nothing, so unreadable files and folders are simulated
-by monkeypatching ``secscan.files.readable`` (the walker's access check) and ``os.scandir`` for one folder.
+The tests run as root, for whom ``chmod 000`` changes nothing, so unreadable files and folders are
+simulated by monkeypatching ``secscan.run.files.readable`` (the walker's access check) and ``os.scandir``
+for one folder.
 """
 
 from __future__ import annotations
@@ -19,10 +20,10 @@ from typing import Any
 
 import pytest
 
-from secscan import files as files_mod
-from secscan.cli import main
-from secscan.files import MAX_DEPTH, walk
+from secscan.cli.main import main
 from secscan.formats.json_report import validate
+from secscan.run import files as files_mod
+from secscan.run.files import MAX_DEPTH, walk
 
 SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "samples"
 HTML_NAME = "<img src=x onerror=alert(1)>.py"

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from secscan.advisories.npm_lockfile import audit_npm
-from secscan.advisories.osv import load_folder
-from secscan.advisories.python_deps import audit_python
-from secscan.model import Category, Finding, Location, Package, Severity, Suppression
-from secscan.remediation import (
+from secscan.analyzers.advisories.npm_lockfile import audit_npm
+from secscan.analyzers.advisories.osv import load_folder
+from secscan.analyzers.advisories.python_deps import audit_python
+from secscan.core.model import Category, Finding, Location, Package, Severity, Suppression
+from secscan.results.remediation import (
     BANDIT_FIXES,
     SECRET_REMEDIATION,
     apply_remediation,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from secscan.cli import main
+from secscan.cli.main import main
 from secscan.formats.sarif import _artifact
 
 CODE = "import subprocess\n\n\ndef run(c):\n    subprocess.call(c, shell=True)\n"
@@ -56,7 +56,7 @@ def test_artifact_uris(path: str, expected: dict[str, str]) -> None:
 
 
 def test_windows_paths_inside_a_windows_target() -> None:
-    from secscan.model import Category, Finding, Location, ScannerResult, Severity, Status
+    from secscan.core.model import Category, Finding, Location, ScannerResult, Severity, Status
     from secscan.run.execute import ScannerRun
     from secscan.run.imports import within_target
 

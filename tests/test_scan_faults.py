@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from conftest import scanner
 
-from secscan.cli import main
+from secscan.cli.main import main
 from secscan.formats.json_report import validate
 
 EMPTY_BANDIT = (
@@ -153,7 +153,7 @@ def test_ctrl_c_writes_incomplete_report(
         [
             sys.executable,
             "-m",
-            "secscan.cli",
+            "secscan.cli.main",
             "sast",
             str(insecure_tree),
             "--scanners",

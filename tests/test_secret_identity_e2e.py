@@ -13,7 +13,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from secscan.cli import main
+from secscan.cli.main import main
 
 pytestmark = pytest.mark.skipif(shutil.which("detect-secrets") is None,
                                 reason="detect-secrets is not installed")

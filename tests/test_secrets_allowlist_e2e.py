@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from secscan.cli import main
+from secscan.cli.main import main
 
 ALPHABET = string.ascii_letters + string.digits
 

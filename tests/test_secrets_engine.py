@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from secscan.secrets import SecretEngine, load_patterns, scan_bytes, scan_paths
-from secscan.secrets.prefilter import make_prefilter
-from secscan.secrets.samples import placeholder_lines, positive_samples
+from secscan.analyzers.secrets import SecretEngine, load_patterns, scan_bytes, scan_paths
+from secscan.analyzers.secrets.prefilter import make_prefilter
+from secscan.analyzers.secrets.samples import placeholder_lines, positive_samples
 
 PATTERNS = load_patterns()
 SAMPLES = positive_samples()
@@ -111,7 +111,7 @@ def test_windows_style_relative_paths_are_normalized(tmp_path: Path) -> None:
 def test_threads_get_their_own_engine(tmp_path: Path) -> None:
     import threading
 
-    from secscan.secrets import get_engine
+    from secscan.analyzers.secrets import get_engine
 
     (tmp_path / "a.env").write_text(BY_ID["github-pat"].line + "\n")
     engines, results = [], []

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from secscan.secrets import ScanOptions, SecretEngine, filters, load_patterns
-from secscan.secrets.samples import positive_samples
+from secscan.analyzers.secrets import ScanOptions, SecretEngine, filters, load_patterns
+from secscan.analyzers.secrets.samples import positive_samples
 
 SAMPLE = {s.pattern: s for s in positive_samples()}
 GH = SAMPLE["github-pat"]
@@ -136,8 +136,8 @@ def test_a_real_key_whose_base64_spells_a_placeholder_word_is_still_found() -> N
     real (its body is one well-formed DER SEQUENCE) and must not be taken for a placeholder."""
     import base64
 
-    from secscan.secrets.engine import scan_bytes
-    from secscan.secrets.filters import is_real_key_block
+    from secscan.analyzers.secrets.engine import scan_bytes
+    from secscan.analyzers.secrets.filters import is_real_key_block
 
     content = b"\x00" + b"\xc7\x1c\x71" * 2 + bytes(range(256)) * 4  # after 9 bytes, c7 1c 71 is "xxxx"
     inner = b"\x04\x82" + len(content).to_bytes(2, "big") + content

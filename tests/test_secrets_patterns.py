@@ -6,10 +6,10 @@ import hashlib
 
 import pytest
 
-from secscan.model import Severity
-from secscan.secrets import SecretEngine, load_patterns
-from secscan.secrets.patterns import parse_patterns
-from secscan.secrets.samples import placeholder_lines, positive_samples
+from secscan.analyzers.secrets import SecretEngine, load_patterns
+from secscan.analyzers.secrets.patterns import parse_patterns
+from secscan.analyzers.secrets.samples import placeholder_lines, positive_samples
+from secscan.core.model import Severity
 
 PATTERNS = load_patterns()
 IDS = {p.id for p in PATTERNS}

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from secscan.model import Category, Status
+from secscan.analyzers.secrets.samples import positive_samples
+from secscan.core.model import Category, Status
 from secscan.scanners import secscan_secrets
 from secscan.scanners.interface import ScanContext, is_canary_finding
 from secscan.scanners.secscan_secrets import SecscanSecretsScanner
-from secscan.secrets.samples import positive_samples
 
 GH = next(s for s in positive_samples() if s.pattern == "github-pat")
 

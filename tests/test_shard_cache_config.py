@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from secscan import config
-from secscan.errors import UsageError
+from secscan.config import load as config
+from secscan.core.errors import UsageError
+from secscan.core.shard import assign, balance, parse_shard, select_shard
 from secscan.run.cache import Cache
-from secscan.shard import assign, balance, parse_shard, select_shard
 
 
 def _files(n: int) -> tuple[list[str], dict[str, int]]:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from secscan.model import ScannerResult, Status
+from secscan.core.model import ScannerResult, Status
+from secscan.results.staleness import DEPENDENCY_TOOLS, producers, ran_fully, why_not
 from secscan.scanners.registry import SCANNERS
-from secscan.staleness import DEPENDENCY_TOOLS, producers, ran_fully, why_not
 
 
 @pytest.mark.parametrize(("rule", "names"), [

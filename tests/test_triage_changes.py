@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from secscan import changes, triage
-from secscan.errors import UsageError
-from secscan.model import Category, Finding, Location, Package, Severity
+from secscan.core.errors import UsageError
+from secscan.core.model import Category, Finding, Location, Package, Severity
+from secscan.results import changes, triage
 
 
 def mk(rule: str, path: str, line: int, fp: str = "", **kw: object) -> Finding:

@@ -1,5 +1,5 @@
 """Issue 13 end to end: suppressions, inline ignores, baselines and --changed-since, in real git repositories,
-through `secscan.cli.main` with the real bandit (and the offline OSV folder for dependencies)."""
+through `secscan.cli.main.main` with the real bandit (and the offline OSV folder for dependencies)."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from secscan import changes, triage
-from secscan.cli import main
+from secscan.cli.main import main
+from secscan.core.model import Category, Finding, Location, Package, Severity
 from secscan.formats.json_report import validate
-from secscan.model import Category, Finding, Location, Package, Severity
+from secscan.results import changes, triage
 
 ROOT = Path(__file__).resolve().parents[1]
 OSV = ROOT / "tests" / "fixtures" / "osv"

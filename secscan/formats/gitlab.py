@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
+from secscan.core.model import Category, Finding, Result, ScannerResult, Severity, Status
 from secscan.formats.interface import (
     Format,
     fingerprint_of,
@@ -24,7 +25,6 @@ from secscan.formats.interface import (
     safe_snippet,
     suppression_text,
 )
-from secscan.model import Category, Finding, Result, ScannerResult, Severity, Status
 
 SCHEMA_VERSION = "15.0.7"
 SAST, DEPENDENCY_SCANNING, SECRET_DETECTION = "sast", "dependency_scanning", "secret_detection"

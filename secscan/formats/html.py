@@ -18,6 +18,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from secscan.core.model import Finding, Result, Severity, Status
 from secscan.formats.interface import (
     SEVERITY_ORDER,
     Format,
@@ -28,7 +29,6 @@ from secscan.formats.interface import (
     suppression_text,
     verdict,
 )
-from secscan.model import Finding, Result, Severity, Status
 
 PAGE_SIZE = 500  # rows added to the table at a time ("show more")
 COLORS = {"critical": "#b00020", "high": "#d84315", "medium": "#b7791f", "low": "#1565c0", "info": "#546e7a"}

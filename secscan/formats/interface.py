@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from secscan.model import Category, Finding, Result, ScannerResult, Severity, Status
+from secscan.core.model import Category, Finding, Result, ScannerResult, Severity, Status
 
 REPORT_FILES: frozenset[str] = frozenset(
     {

@@ -8,8 +8,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from secscan.errors import ParseError
-from secscan.model import (
+from secscan.core.errors import ParseError
+from secscan.core.model import (
     Action,
     Category,
     Finding,

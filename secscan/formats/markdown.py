@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
+from secscan.core.model import Finding, Result, ScannerResult, Severity, Status
 from secscan.formats.interface import (
     SEVERITY_ORDER,
     Format,
@@ -22,7 +23,6 @@ from secscan.formats.interface import (
     suppression_text,
     verdict,
 )
-from secscan.model import Finding, Result, ScannerResult, Severity, Status
 
 MAX_TOP_ROWS = 100  # critical and high findings shown in full
 MAX_REST_ROWS = 200  # other findings inside <details>

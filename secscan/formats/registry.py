@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from secscan.errors import UsageError
+from secscan.core.errors import UsageError
+from secscan.core.model import Result
 from secscan.formats import json_report
 from secscan.formats.gitlab import GitLabFormat
 from secscan.formats.html import HtmlFormat
 from secscan.formats.interface import Format
 from secscan.formats.markdown import MarkdownFormat
 from secscan.formats.sarif import SarifFormat
-from secscan.model import Result
 
 DEFAULT_FORMATS = ("json", "md", "html", "sarif")  # the contract's default; gitlab on request
 

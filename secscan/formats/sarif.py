@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
+from secscan.core.model import Finding, Result, ScannerResult, Severity, Status
 from secscan.formats.interface import (
     Format,
     cwe_numbers,
@@ -21,7 +22,6 @@ from secscan.formats.interface import (
     safe_snippet,
     verdict,
 )
-from secscan.model import Finding, Result, ScannerResult, Severity, Status
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT_KEY = "secscanFingerprint/v1"

@@ -9,9 +9,9 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from secscan.errors import SecscanError
+from secscan.core.errors import SecscanError
+from secscan.core.model import Result
 from secscan.formats.interface import REPORT_FILES, Format
-from secscan.model import Result
 
 
 def _problem(exc: OSError) -> str:

@@ -11,8 +11,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from secscan.errors import ParseError
-from secscan.model import Category, Finding, Location, Severity, Status
+from secscan.core.errors import ParseError
+from secscan.core.model import Category, Finding, Location, Severity, Status
 from secscan.parsers.interface import (
     Parsed,
     as_dict,

@@ -14,8 +14,8 @@ import hashlib
 import re
 from typing import Any
 
-from secscan.errors import ParseError
-from secscan.model import Category, Finding, Location, Severity, Status
+from secscan.core.errors import ParseError
+from secscan.core.model import Category, Finding, Location, Severity, Status
 from secscan.parsers.interface import Parsed, as_dict, as_list, load_json, norm_path, opt_int, opt_str
 
 TOOL = "detect-secrets"

@@ -1,7 +1,7 @@
 """What every normalizer returns, and the helpers they share.
 
 A parser is a pure function ``parse(text, source) -> Parsed``: it reads only the text it is given and
-raises only :class:`secscan.errors.ParseError`.
+raises only :class:`secscan.core.errors.ParseError`.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from secscan.errors import ParseError
-from secscan.model import Finding, Status
+from secscan.core.errors import ParseError
+from secscan.core.model import Finding, Status
 
 MAX_INPUT_BYTES = 200 * 1024 * 1024
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from secscan.model import Category, Finding, Package, Severity, Status
+from secscan.core.model import Category, Finding, Package, Severity, Status
 from secscan.parsers.interface import Parsed, load_json
 from secscan.parsers.reader import Reader, cwe_list
 

@@ -16,8 +16,8 @@ from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
-from secscan.errors import ParseError
-from secscan.model import Category, Finding, Package, Severity, Status
+from secscan.core.errors import ParseError
+from secscan.core.model import Category, Finding, Package, Severity, Status
 from secscan.parsers.interface import Parsed, as_dict, as_list, load_json, opt_str
 
 TOOL = "pip-audit"

@@ -6,7 +6,7 @@ import math
 import re
 from typing import Any
 
-from secscan.errors import ParseError
+from secscan.core.errors import ParseError
 
 _CWE = re.compile(r"\bCWE-?([0-9]{1,9})\b", re.IGNORECASE)
 

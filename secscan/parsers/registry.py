@@ -6,7 +6,7 @@ import importlib
 import stat
 from pathlib import Path
 
-from secscan.errors import ParseError, UsageError
+from secscan.core.errors import ParseError, UsageError
 from secscan.parsers.interface import MAX_INPUT_BYTES, Parsed, Parser
 
 PARSERS: dict[str, str] = {

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from secscan.model import Category, Finding, Location, Package, Severity, Status
+from secscan.core.model import Category, Finding, Location, Package, Severity, Status
 from secscan.parsers.interface import Parsed, load_json, norm_path
 from secscan.parsers.reader import Reader, cwe_list
 

@@ -1,1 +1,1 @@
-"""Running scanners: processes, progress, cache and shards."""
+"""One scan: plan, walk the tree, run scanners in parallel (cache, canaries, imports, staged, doctor)."""

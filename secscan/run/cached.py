@@ -18,12 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from secscan import __version__
-from secscan.enrich import redact_findings
+from secscan.core.model import Finding, ScannerResult, Status
 from secscan.formats.json_report import finding_from_dict, finding_to_dict
-from secscan.model import Finding, ScannerResult, Status
+from secscan.process.runner import Runner
+from secscan.results.enrich import redact_findings
 from secscan.run.cache import Cache, digest, file_hash
 from secscan.run.execute import ScannerRun, execute
-from secscan.run.runner import Runner
 from secscan.scanners.interface import ScanContext, Scanner
 
 ONLINE_AUDIT_TTL_S = 6 * 3600
@@ -57,7 +57,7 @@ def _tree_stats(root: Path) -> list[tuple[str, int, int]]:
 @cache
 def secscan_identity() -> str:
     """secscan's version, code and bundled rules (names, sizes, mtimes): a new secscan is a new scope."""
-    from secscan.rules import rules_dir
+    from secscan.core.resources import rules_dir
 
     pkg = Path(__file__).resolve().parents[1]
     try:

@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from secscan.errors import ParseError, SecscanError
-from secscan.model import ScannerResult, Status
+from secscan.core.errors import ParseError, SecscanError
+from secscan.core.model import ScannerResult, Status
 from secscan.parsers.interface import MAX_INPUT_BYTES
 from secscan.parsers.registry import parse_file
 from secscan.run.execute import ScannerRun

@@ -12,7 +12,7 @@ import tomllib
 from collections.abc import Sequence
 from pathlib import Path
 
-from secscan.model import Category
+from secscan.core.model import Category
 from secscan.parsers import bandit as bandit_parser
 from secscan.parsers.interface import Parsed
 from secscan.scanners import canaries

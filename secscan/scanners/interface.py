@@ -2,7 +2,7 @@
 
 A scanner says whether it applies to a target, which processes to start (or runs in process), how to
 read their output (a pure parser), and which canary it must detect. The engine owns files, canaries, the
-cache and sharding; ``secscan.run.runner`` is the only module that starts processes.
+cache and sharding; ``secscan.process.runner`` is the only module that starts processes.
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from secscan.model import Category, Finding, Status
+from secscan.core.model import Category, Finding, Status
 from secscan.parsers.interface import Parsed
 
 if TYPE_CHECKING:
-    from secscan.run.runner import Runner
+    from secscan.process.runner import Runner
 
 
 @dataclass(frozen=True)

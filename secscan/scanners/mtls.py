@@ -7,16 +7,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from secscan.checks.mtls.check import DEFAULT_TIMEOUT, check_target, make_target_spec, self_test
-from secscan.checks.mtls.tlsio import openssl_version
-from secscan.checks.mtls.verdict import Verdict
-from secscan.errors import UsageError
-from secscan.model import Category, Status
+from secscan.analyzers.mtls.check import DEFAULT_TIMEOUT, check_target, make_target_spec, self_test
+from secscan.analyzers.mtls.tlsio import openssl_version
+from secscan.analyzers.mtls.verdict import Verdict
+from secscan.core.errors import UsageError
+from secscan.core.model import Category, Status
 from secscan.parsers.interface import Parsed
 from secscan.scanners.interface import ScanContext, Scanner, ScanOutput
 
 if TYPE_CHECKING:
-    from secscan.run.runner import Runner
+    from secscan.process.runner import Runner
 
 NAME = "mtls"
 

@@ -6,7 +6,7 @@ object in its JSON, whatever its exit code: that is FAILED with npm's message, n
 npm 7+ gives no installed versions: they are read back from the lockfile (one finding per installed
 version, located at its lockfile line), so the same advisory merges with Trivy's and the OSV audit's.
 Online, the canary is a vulnerable package added to a private copy of each lockfile that npm audit then
-runs on (secscan/advisories/npm_canary.py). Offline (``--osv-db``): the lockfiles are audited against
+runs on (analyzers/advisories/npm_canary.py). Offline (``--osv-db``): the lockfiles are audited against
 the OSV folder, with a canary lockfile holding a package version that a record of that folder affects.
 """
 
@@ -18,19 +18,19 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from secscan.advisories import npm_canary, npm_lockfile
-from secscan.advisories.canary import audit_canaries, manifest_for, pick_canary
-from secscan.advisories.npm_resolve import resolve_versions
-from secscan.advisories.versions import NPM
-from secscan.errors import ParseError
-from secscan.model import Category, Finding, Location, Status
+from secscan.analyzers.advisories import npm_canary, npm_lockfile
+from secscan.analyzers.advisories.canary import audit_canaries, manifest_for, pick_canary
+from secscan.analyzers.advisories.npm_resolve import resolve_versions
+from secscan.analyzers.advisories.versions import NPM
+from secscan.core.errors import ParseError
+from secscan.core.model import Category, Finding, Location, Status
 from secscan.parsers import npm_audit as npm_parser
 from secscan.parsers.interface import Parsed
 from secscan.scanners.interface import Canary, Invocation, ProcResult, ScanContext, Scanner, ScanOutput
 from secscan.scanners.status import combine
 
 if TYPE_CHECKING:
-    from secscan.run.runner import Runner
+    from secscan.process.runner import Runner
 
 NPM_ENV = {"npm_config_update_notifier": "false", "npm_config_fund": "false", "npm_config_progress": "false"}
 
@@ -62,7 +62,7 @@ class NpmAuditScanner(Scanner):
             names = ", ".join(c.key for c in npm_canary.CANDIDATES)
             text = f"npm audit canary: the first of {names} absent from the lockfile\n"
             return Canary({"npm-audit-canary.txt": text}, frozenset({npm_canary.EXPECTED}))
-        from secscan.advisories import osv
+        from secscan.analyzers.advisories import osv
 
         pick = pick_canary(osv.load_db(ctx.osv_db), NPM)
         if pick is None:
@@ -80,7 +80,7 @@ class NpmAuditScanner(Scanner):
         return Invocation(("npm", "--version"), ctx.target, 30.0)
 
     def _offline(self, ctx: ScanContext, lockfiles: list[str], canary_files: Sequence[Path]) -> ScanOutput:
-        from secscan.advisories import osv
+        from secscan.analyzers.advisories import osv
 
         assert ctx.osv_db is not None
         db = osv.load_db(ctx.osv_db)

@@ -7,17 +7,17 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from secscan.advisories import python_deps
-from secscan.advisories.canary import audit_canaries, manifest_for, pick_canary
-from secscan.advisories.versions import PYPI, norm_name
-from secscan.model import Category, Finding, Status
+from secscan.analyzers.advisories import python_deps
+from secscan.analyzers.advisories.canary import audit_canaries, manifest_for, pick_canary
+from secscan.analyzers.advisories.versions import PYPI, norm_name
+from secscan.core.model import Category, Finding, Status
 from secscan.parsers import pip_audit as pa_parser
 from secscan.parsers.interface import Parsed
 from secscan.scanners.interface import Canary, Invocation, ProcResult, ScanContext, Scanner, ScanOutput
 from secscan.scanners.status import combine, parse_tool_output
 
 if TYPE_CHECKING:
-    from secscan.run.runner import Runner
+    from secscan.process.runner import Runner
 
 CANARY_PACKAGE = ("pyyaml", "5.3")  # CVE-2020-1747, CVE-2020-14343
 FLAGS = ("-f", "json", "--progress-spinner", "off", "--aliases", "on", "--desc", "on")
@@ -47,7 +47,7 @@ class PipAuditScanner(Scanner):
 
     def canary(self, ctx: ScanContext) -> Canary | None:
         if ctx.osv_db is not None:
-            from secscan.advisories import osv
+            from secscan.analyzers.advisories import osv
 
             pick = pick_canary(osv.load_db(ctx.osv_db), PYPI)
             if pick is None:
@@ -106,7 +106,7 @@ class PipAuditScanner(Scanner):
         manifests = self.manifests(ctx, files)
         self._offline = ctx.osv_db is not None
         if ctx.osv_db is not None:
-            from secscan.advisories import osv
+            from secscan.analyzers.advisories import osv
 
             db = osv.load_db(ctx.osv_db)
             parsed = python_deps.audit_python(ctx.target, manifests, db)
@@ -141,7 +141,7 @@ def with_manifests(target: Path, parsed: Parsed, inv: Invocation, manifests: Seq
     (the only requirements file, when just one was audited), or the project's pyproject.toml."""
     from dataclasses import replace
 
-    from secscan.advisories.versions import PYPI, norm_name
+    from secscan.analyzers.advisories.versions import PYPI, norm_name
 
     reqs = [m for m in manifests if ("-r", m) in zip(inv.argv, inv.argv[1:], strict=False)]
     if any(a.endswith(LOCKED_NAME) for a in inv.argv):  # the lock files' pins rode in this invocation
@@ -168,7 +168,7 @@ LOCKED_NAME = "secscan-locked-requirements.txt"
 
 def is_lock(manifest: str) -> bool:
     """poetry.lock, uv.lock, Pipfile.lock, pylock*.toml: pip-audit cannot read them itself."""
-    from secscan.advisories.python_locks import reader_for
+    from secscan.analyzers.advisories.python_locks import reader_for
 
     return reader_for(Path(manifest).name) is not None
 

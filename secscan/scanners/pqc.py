@@ -8,17 +8,17 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from secscan.checks.pqc.reference import DEFAULT_ALGS
-from secscan.checks.pqc.result import PqcResult, Verdict
-from secscan.checks.pqc.selftest import self_test
-from secscan.checks.pqc.verify import verify
-from secscan.errors import UsageError
-from secscan.model import Category, Finding, Severity, Status
+from secscan.analyzers.pqc.reference import DEFAULT_ALGS
+from secscan.analyzers.pqc.result import PqcResult, Verdict
+from secscan.analyzers.pqc.selftest import self_test
+from secscan.analyzers.pqc.verify import verify
+from secscan.core.errors import UsageError
+from secscan.core.model import Category, Finding, Severity, Status
 from secscan.parsers.interface import Parsed
 from secscan.scanners.interface import ScanContext, Scanner, ScanOutput
 
 if TYPE_CHECKING:
-    from secscan.run.runner import Runner
+    from secscan.process.runner import Runner
 
 NAME = "pqc"
 CHILD_TIMEOUT = 60.0

@@ -9,13 +9,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from secscan import __version__
-from secscan.model import Category, Status
+from secscan.core.model import Category, Status
 from secscan.parsers.interface import Parsed
 from secscan.scanners import canaries
 from secscan.scanners.interface import Canary, ProcResult, ScanContext, Scanner, ScanOutput
 
 if TYPE_CHECKING:
-    from secscan.run.runner import Runner
+    from secscan.process.runner import Runner
 
 CANARY_FILE = "secscan_canary_credentials.ini"
 CANARY_EXPECTED = frozenset({"secscan.aws-access-key-id"})
@@ -36,8 +36,8 @@ class SecscanSecretsScanner(Scanner):
 
     def cache_salt(self, ctx: ScanContext) -> str:
         """The patterns file's content (the ``secret_patterns`` option, else the bundled file)."""
-        from secscan.secrets.engine import ScanOptions
-        from secscan.secrets.patterns import default_patterns_file
+        from secscan.analyzers.secrets.engine import ScanOptions
+        from secscan.analyzers.secrets.patterns import default_patterns_file
 
         opts = ScanOptions.from_mapping(ctx.options)
         path = opts.patterns_file or default_patterns_file()
@@ -53,7 +53,7 @@ class SecscanSecretsScanner(Scanner):
     def execute(self, ctx: ScanContext, files: Sequence[str], canary_files: Sequence[Path],
                 runner: Runner) -> ScanOutput:
         """Scan the target files (relative to ctx.target) and the canary files (absolute paths)."""
-        from secscan.secrets.engine import ScanOptions, get_engine
+        from secscan.analyzers.secrets.engine import ScanOptions, get_engine
 
         started = time.monotonic()
         try:

@@ -15,16 +15,16 @@ from typing import TYPE_CHECKING
 
 import yaml
 
-from secscan.errors import ParseError
-from secscan.model import Category, Finding, Status
+from secscan.core.errors import ParseError
+from secscan.core.model import Category, Finding, Status
+from secscan.core.resources import rules_path, tree_hash
 from secscan.parsers import semgrep as semgrep_parser
 from secscan.parsers.interface import Parsed
-from secscan.rules import rules_path, tree_hash
 from secscan.scanners import canaries
 from secscan.scanners.interface import Canary, Invocation, ProcResult, ScanContext, Scanner, ScanOutput
 
 if TYPE_CHECKING:
-    from secscan.run.runner import Runner
+    from secscan.process.runner import Runner
 
 ENV = {"SEMGREP_ENABLE_VERSION_CHECK": "0", "SEMGREP_SEND_METRICS": "off"}
 OFFLINE_FLAGS = ("--metrics=off", "--disable-version-check")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from secscan.errors import ParseError
-from secscan.model import Status
+from secscan.core.errors import ParseError
+from secscan.core.model import Status
 from secscan.parsers.interface import Parsed
 from secscan.scanners.interface import ProcResult
 

@@ -7,16 +7,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from secscan.files import CANARY_PREFIX
-from secscan.model import Category, Finding, Location, Status
+from secscan.core.model import Category, Finding, Location, Status
 from secscan.parsers import trivy as trivy_parser
 from secscan.parsers.interface import Parsed
+from secscan.run.files import CANARY_PREFIX
 from secscan.scanners import canaries
 from secscan.scanners.interface import Canary, Invocation, ProcResult, ScanContext, Scanner, ScanOutput
 from secscan.scanners.status import combine, parse_tool_output
 
 if TYPE_CHECKING:
-    from secscan.run.runner import Runner
+    from secscan.process.runner import Runner
 
 OFFLINE_FLAGS = ("--offline-scan", "--skip-db-update")
 

@@ -1,0 +1,5 @@
+"""``python -m secscan``: the command line."""
+
+from secscan.cli.main import main
+
+raise SystemExit(main())

@@ -1,0 +1,210 @@
+"""The secscan-secrets engine: one multi-pattern pass per file, Python ``re`` to confirm, filters to judge.
+
+Files are read as bytes; binary, minified, over-size and unreadable files are skipped and counted.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from secscan.analyzers.secrets import filters
+from secscan.analyzers.secrets.patterns import Pattern, load_patterns
+from secscan.analyzers.secrets.prefilter import Prefilter, make_prefilter
+from secscan.analyzers.secrets.redact import mask, secret_hash
+from secscan.core.model import Category, Finding, Location
+from secscan.parsers.interface import norm_path
+
+SOURCE = "secscan-secrets"
+DEFAULT_MAX_FILE_SIZE = 2 * 1024 * 1024
+COVERAGE_KEYS = ("files_scanned", "files_skipped_binary", "files_skipped_large", "files_skipped_minified",
+                 "files_unreadable")
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    """Engine settings."""
+
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    minified_avg_line: int = filters.MINIFIED_AVG_LINE
+    backend: str = "auto"  # auto | hyperscan | re2 | keywords
+    patterns_file: Path | None = None
+
+    @classmethod
+    def from_mapping(cls, opts: Mapping[str, Any] | None) -> ScanOptions:
+        """Options from a plain mapping (e.g. ScanContext.options); unknown keys are ignored."""
+        opts = opts or {}
+        size = opts.get("max_file_size")
+        pf = opts.get("secret_patterns") or opts.get("patterns_file")
+        return cls(
+            max_file_size=int(size) if size is not None else DEFAULT_MAX_FILE_SIZE,
+            minified_avg_line=int(opts.get("minified_avg_line", filters.MINIFIED_AVG_LINE)),
+            backend=str(opts.get("secrets_backend", opts.get("backend", "auto"))),
+            patterns_file=Path(pf) if pf else None,
+        )
+
+
+class ScanResult(NamedTuple):
+    """Findings and coverage counts of one scan."""
+
+    findings: list[Finding]
+    coverage: dict[str, int]
+
+
+@dataclass
+class _Hit:
+    pattern: Pattern
+    value: str
+    start: int  # offset of the whole match
+    line: int  # its 1-based line: the finding's line
+
+
+@dataclass
+class SecretEngine:
+    """Compiled patterns plus a pre-filter; reusable across files (not thread-safe)."""
+
+    patterns: tuple[Pattern, ...]
+    backend: str = "auto"
+    prefilter: Prefilter = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.prefilter = make_prefilter(self.patterns, self.backend)
+        self._rx = [p.compiled_bytes() for p in self.patterns]
+
+    # ------------------------------------------------------------------ matching
+    def _hits(self, data: bytes) -> list[_Hit]:
+        out: list[_Hit] = []
+        seen: set[tuple[int, str]] = set()  # (line, value): first (most specific) pattern wins
+        lines = filters.LineIndex(data)
+        for idx in sorted(self.prefilter.candidates(data)):
+            pat, rx = self.patterns[idx], self._rx[idx]
+            for m in rx.finditer(data):
+                raw = next((g for g in m.groups() if g), None)
+                if raw is None:
+                    continue
+                value = raw.decode("utf-8", "replace")
+                whole = (_name_before(data, m.start()) if pat.test_words else b"") + m.group(0)
+                if not self._accept(pat, value, whole.decode("utf-8", "replace")):
+                    continue
+                line = lines.number(m.start())
+                if (line, value) in seen or filters.is_allowlisted(lines, m.start()):
+                    continue
+                seen.add((line, value))
+                out.append(_Hit(pat, value, m.start(), line))
+        return out
+
+    @staticmethod
+    def _accept(pat: Pattern, value: str, whole: str) -> bool:
+        if len(value) < pat.min_length:
+            return False
+        if pat.placeholder == "value" and filters.is_placeholder(value) \
+                and not filters.is_real_key_block(value):  # random key data can spell "xxxx" or "dummy"
+            return False
+        if pat.placeholder == "match" and (filters.is_placeholder(value) or _url_placeholder(whole)):
+            return False
+        if pat.test_words and filters.has_test_word(whole):
+            return False
+        if pat.code_refs and filters.generic_noise(value):
+            return False
+        return pat.entropy is None or filters.shannon_entropy(value) >= pat.entropy
+
+    # ------------------------------------------------------------------ public API
+    def scan_bytes(self, path: str, data: bytes) -> list[Finding]:
+        """Findings in one buffer (no file-kind checks); path is used as the location as given."""
+        hits = sorted(self._hits(data), key=lambda h: (h.start, h.pattern.id))
+        return [_finding(h, path, h.line, h.line + h.value.count("\n")) for h in hits]
+
+    def scan_paths(self, root: Path, files: Sequence[str], options: ScanOptions | None = None) -> ScanResult:
+        """Scan files (relative to root, or absolute); skipped files are counted, never silently clean."""
+        opts = options or ScanOptions()
+        cov = dict.fromkeys(COVERAGE_KEYS, 0)
+        findings: list[Finding] = []
+        for name in files:
+            full = name if os.path.isabs(name) else os.path.join(root, name)
+            try:
+                with open(full, "rb") as fh:
+                    data = fh.read(opts.max_file_size + 1)
+            except OSError:
+                cov["files_unreadable"] += 1
+                continue
+            if len(data) > opts.max_file_size:
+                cov["files_skipped_large"] += 1
+            elif filters.is_binary(data):
+                cov["files_skipped_binary"] += 1
+            elif filters.is_minified(name, data, opts.minified_avg_line):
+                cov["files_skipped_minified"] += 1
+            else:
+                cov["files_scanned"] += 1
+                loc = name if os.path.isabs(name) else norm_path(name)
+                findings.extend(self.scan_bytes(loc, data))
+        return ScanResult(findings, cov)
+
+
+_NAME_CHARS = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-$")
+
+
+def _name_before(data: bytes, pos: int, limit: int = 64) -> bytes:
+    """The identifier characters just before pos (e.g. ``TEST_`` before ``PASSWORD = ...``)."""
+    start = pos
+    while start > 0 and pos - start < limit and data[start - 1] in _NAME_CHARS:
+        start -= 1
+    return data[start:pos]
+
+
+_URL_PLACEHOLDER_HOSTS = ("@example.", "@localhost.example", "@host:", "@host/", "@hostname", "@your")
+
+
+def _url_placeholder(whole: str) -> bool:
+    low = whole.lower()
+    if any(h in low for h in _URL_PLACEHOLDER_HOSTS) or low.endswith("@host"):
+        return True
+    return any(m in low for m in ("example.com", "example.org", "example.net", "${", "{{", "%(", "<"))
+
+
+def _finding(h: _Hit, path: str, line: int, end_line: int) -> Finding:
+    pat = h.pattern
+    return Finding(
+        rule_id=pat.rule_id,
+        title=pat.title,
+        message=f"{pat.title} found in {path} at line {line} (value masked)",
+        severity=pat.severity,
+        raw_severity=pat.raw_severity,
+        category=Category.SECRET,
+        sources=(SOURCE,),
+        location=Location(path=path, start_line=line, end_line=end_line),
+        snippet=None,
+        secret_hash=secret_hash(h.value),
+        secret_mask=mask(h.value),
+        properties={"pattern": pat.id},
+    )
+
+
+_LOCAL = threading.local()
+
+
+def get_engine(options: ScanOptions | None = None) -> SecretEngine:
+    """An engine for these options' backend and patterns, cached per thread (scratch is not shared)."""
+    opts = options or ScanOptions()
+    cache: dict[tuple[str, Path | None], SecretEngine] = _LOCAL.__dict__.setdefault("engines", {})
+    key = (opts.backend, opts.patterns_file)
+    if key not in cache:
+        cache[key] = SecretEngine(load_patterns(opts.patterns_file), opts.backend)
+    return cache[key]
+
+
+def scan_paths(root: Path, files: Sequence[str], options: ScanOptions | Mapping[str, Any] | None = None
+               ) -> ScanResult:
+    """Scan files under root with the bundled patterns; returns (findings, coverage)."""
+    opts = options if isinstance(options, ScanOptions) else ScanOptions.from_mapping(options)
+    return get_engine(opts).scan_paths(root, files, opts)
+
+
+def scan_bytes(path: str, data: bytes, options: ScanOptions | Mapping[str, Any] | None = None
+               ) -> list[Finding]:
+    """Findings in one buffer, located at path."""
+    opts = options if isinstance(options, ScanOptions) else ScanOptions.from_mapping(options)
+    return get_engine(opts).scan_bytes(path, data)

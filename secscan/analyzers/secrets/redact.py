@@ -1,0 +1,96 @@
+"""Redaction: mask a secret, hash it, and mask every secret found in free text."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from functools import cache
+
+MASK_MIN_PARTIAL = 12  # shorter values are masked entirely
+MASK_MIN_FULL_HINT = 20  # from this length, first 4 and last 2 characters are shown
+_STARS = 8
+MAX_REDACT_CHARS = 4 * 1024 * 1024
+# Redaction only: any credential-named assignment, anywhere in a line (reports quote code mid-sentence).
+_ASSIGNMENT = re.compile(
+    r"""(?i)(?:passw(?:or)?d|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credential)"""
+    r"""[\w.-]{0,40}['"]?[ \t]*(?::=|=>|=|:)[ \t]*"""
+    r"""(?:"([^"\s]{6,512})"|'([^'\s]{6,512})'|([^\s'",;)}\]]{6,512}))"""
+)
+_ASSIGNMENT_KEYWORDS = ("pass", "pwd", "secret", "token", "key", "credential")
+
+
+def secret_hash(value: str) -> str:
+    """SHA-1 hex of the raw value (the convention of detect-secrets' ``hashed_secret``)."""
+    return hashlib.sha1(value.encode("utf-8"), usedforsecurity=False).hexdigest()
+
+
+def _visible(text: str) -> str:
+    # never let a line break or control character into a mask
+    return "".join(c if c.isprintable() else "?" for c in text)
+
+
+def mask(value: str) -> str:
+    """At most the first 4 and last 2 characters, the rest as ``*``, and a length hint.
+
+    Values shorter than 12 characters are masked entirely; from 12 to 19 only the first 2 show.
+    """
+    n = len(value)
+    if n < MASK_MIN_PARTIAL:
+        return "*" * _STARS + f" ({n} chars)"
+    if n < MASK_MIN_FULL_HINT:
+        return _visible(value[:2]) + "*" * _STARS + f" ({n} chars)"
+    return _visible(value[:4]) + "*" * _STARS + _visible(value[-2:]) + f" ({n} chars)"
+
+
+@cache
+def _compiled() -> tuple[tuple[re.Pattern[str], tuple[str, ...]], ...]:
+    from secscan.analyzers.secrets.patterns import load_patterns
+
+    own = tuple((p.compiled_str(), p.keywords) for p in load_patterns())
+    return (*own, (_ASSIGNMENT, _ASSIGNMENT_KEYWORDS))
+
+
+def _spans(text: str) -> list[tuple[int, int]]:
+    low = text.lower()
+    spans: list[tuple[int, int]] = []
+    for rx, keywords in _compiled():
+        if keywords and not any(k in low for k in keywords):
+            continue
+        for m in rx.finditer(text):
+            for g in range(1, (rx.groups or 0) + 1):
+                if m.start(g) >= 0 and m.end(g) > m.start(g):
+                    if "*" * _STARS not in m.group(g):  # already a mask
+                        spans.append((m.start(g), m.end(g)))
+                    break
+    return spans
+
+
+def redact_text(text: str) -> str:
+    """Replace every secret-pattern hit in text by its mask (placeholders included: over-masking is safe).
+
+    Fast on ordinary text (keyword pre-filter), safe on any input: text over 4 MiB is cut before
+    scanning and the remainder replaced by a note.
+    """
+    if not text:
+        return text
+    tail = ""
+    if len(text) > MAX_REDACT_CHARS:
+        text, tail = text[:MAX_REDACT_CHARS], f"[... {len(text) - MAX_REDACT_CHARS} characters cut]"
+    spans = _spans(text)
+    if not spans:
+        return text + tail
+    spans.sort()
+    merged: list[list[int]] = []
+    for s, e in spans:
+        if merged and s < merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], e)
+        else:
+            merged.append([s, e])
+    out: list[str] = []
+    pos = 0
+    for s, e in merged:
+        out.append(text[pos:s])
+        out.append(mask(text[s:e]))
+        pos = e
+    out.append(text[pos:])
+    return "".join(out) + tail

@@ -1,1 +1,0 @@
-"""Environment checks that produce scanner outcomes: PQC (liboqs KEM) and mTLS."""

@@ -1,0 +1,162 @@
+"""Commands that work on outputs and results: import, report, merge, baseline, doctor."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import uuid
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from secscan import __version__
+from secscan.cli.scan import add_output_arguments, add_scan_arguments, emit, parse_formats
+from secscan.core.errors import UsageError
+from secscan.core.options import ScanOptions
+from secscan.parsers.registry import PARSERS
+from secscan.results.gate import EXIT_OK, evaluate
+
+
+def add_commands(sub: Any) -> None:
+    """Register the commands of this module."""
+    p = sub.add_parser(
+        "import", help="normalize existing tool outputs", description="normalize existing outputs"
+    )
+    p.add_argument("tool", choices=sorted(PARSERS))
+    p.add_argument("files", nargs="+", type=Path)
+    add_output_arguments(p)
+    p.set_defaults(func=run_import)
+    p = sub.add_parser("report", help="render a JSON result again in other formats")
+    p.add_argument("result", type=Path)
+    add_output_arguments(p)
+    p.set_defaults(func=run_report)
+    p = sub.add_parser("merge", help="combine results (CI shards) into one")
+    p.add_argument("results", nargs="+", type=Path)
+    add_output_arguments(p)
+    p.add_argument("--allow-incomplete", action="store_true")
+    p.set_defaults(func=run_merge)
+    p = sub.add_parser("baseline", help="write .secscan-baseline.json so only new findings fail the gate")
+    p.add_argument("action", choices=("create", "update"))
+    add_scan_arguments(p, "all")
+    p.add_argument("--from-result", type=Path, default=None, help="take the findings from a JSON result")
+    p.add_argument("--reason", default=None)
+    p.add_argument("--owner", default=None)
+    p.add_argument("--expires", default=None, help="YYYY-MM-DD")
+    p.add_argument(
+        "--output", type=Path, default=None, help="baseline file (default: PATH/.secscan-baseline.json)"
+    )
+    p.set_defaults(func=run_baseline, command="baseline")
+    p = sub.add_parser("doctor", help="check that every scanner is found and really detects its canary")
+    p.add_argument("path", nargs="?", default=".")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--offline", action="store_true")
+    p.add_argument("--osv-db", type=Path, default=None)
+    p.add_argument("--timeout", type=float, default=300.0)
+    p.add_argument("--scanners", default=None, help="only these scanners (comma list)")
+    p.add_argument("--semgrep-rules", type=Path, default=None, help="semgrep rules folder to check")
+    p.add_argument("--config", type=Path, default=None,
+                   help="configuration file (default: PATH/pyproject.toml [tool.secscan])")
+    p.set_defaults(func=run_doctor)
+
+
+def run_import(args: argparse.Namespace) -> int:
+    """secscan import TOOL FILE...: a result made only of ingested outputs (a bad file is exit 2)."""
+    from secscan.results.finish import finish
+    from secscan.run.imports import run_imports
+
+    started = datetime.now(UTC)
+    runs = run_imports([(args.tool, f) for f in args.files], strict=True)
+    opts = ScanOptions(target=Path("."), command="import", fail_on=args.fail_on or "critical")
+    result = finish(
+        opts,
+        [f for r in runs for f in r.findings],
+        [r.result for r in runs],
+        started.isoformat(timespec="seconds"),
+        0.0,
+        False,
+        [],
+        str(uuid.uuid4()),
+        __version__,
+    )
+    return emit(result, parse_formats(args.format), args.output_dir or Path("reports"), args.quiet)
+
+
+def _load(path: Path) -> Any:
+    from secscan.formats.json_report import loads
+
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"{path}: {exc.strerror or exc}") from None
+    return loads(data, str(path))
+
+
+def run_report(args: argparse.Namespace) -> int:
+    """secscan report RESULT.json: render again (the gate is re-evaluated only with --fail-on)."""
+    from dataclasses import replace
+
+    from secscan.formats.write import write_reports
+
+    result = _load(args.result)
+    if args.fail_on:
+        result = replace(result, gate=evaluate(result.findings, result.scanners, args.fail_on))
+    written = write_reports(result, parse_formats(args.format), args.output_dir or Path("reports"))
+    if not args.quiet:
+        print("Reports: " + ", ".join(map(str, written)))
+    return EXIT_OK
+
+
+def run_merge(args: argparse.Namespace) -> int:
+    """secscan merge A.json B.json ...: one result, duplicates merged, health combined."""
+    from secscan.results.merge import combine
+
+    results = [_load(p) for p in args.results]
+    merged = combine(results, args.fail_on, args.allow_incomplete)
+    return emit(merged, parse_formats(args.format), args.output_dir or Path("reports"), args.quiet)
+
+
+def run_baseline(args: argparse.Namespace) -> int:
+    """secscan baseline create/update [PATH]."""
+    from secscan import api
+    from secscan.cli.scan import build_options
+    from secscan.results import baseline
+    from secscan.results.triage import BASELINE_NAME
+
+    try:
+        expires = date.fromisoformat(args.expires) if args.expires else None
+    except ValueError:
+        raise UsageError(f"--expires must be YYYY-MM-DD, not {args.expires!r}") from None
+    if args.from_result is not None:
+        result = _load(args.from_result)
+        target = Path(args.path)
+    else:
+        args.command = "all"
+        opts, _ = build_options(args)
+        opts.baseline = None
+        result = api.run(opts)
+        target = opts.target
+        if result.gate.incomplete and not opts.allow_incomplete:
+            print(
+                "secscan: warning: the scan was incomplete; the baseline holds only what really ran",
+                file=sys.stderr,
+            )
+    out = args.output or (target / BASELINE_NAME)
+    n = baseline.write(out, result, args.reason, args.owner, expires, update=args.action == "update")
+    print(f"secscan: wrote {n} baseline entries to {out} (fingerprints and hashes only)")
+    return EXIT_OK
+
+
+def run_doctor(args: argparse.Namespace) -> int:
+    """secscan doctor: every scanner found, version, canary detected."""
+    from secscan.config import load as config_mod
+    from secscan.run.doctor import diagnose, render
+
+    target = Path(args.path)
+    conf = config_mod.load(target if target.is_dir() else target.parent, args.config)  # what a scan would use
+    scanners = tuple(args.scanners.split(",")) if args.scanners else conf.get("scanners")
+    extra = {"semgrep_rules": str(args.semgrep_rules.resolve())} if args.semgrep_rules else None
+    osv_db = args.osv_db or (Path(conf.get("osv_db")) if conf.get("osv_db") else None)
+    report = diagnose(target, offline=args.offline or bool(conf.get("offline", False)), osv_db=osv_db,
+                      timeout=args.timeout, scanners=scanners, extra=extra, required=conf.get("require", ()))
+    sys.stdout.write(render(report, args.format))
+    return report.exit_code

@@ -1,0 +1,102 @@
+"""The short terminal summary: scanner health table, counts, top findings, verdict. Secrets stay masked."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from secscan.core.model import Finding, Result, Severity, Status
+from secscan.results.gate import threshold
+
+_MARK = {
+    Status.OK: "ok",
+    Status.PARTIAL: "PARTIAL",
+    Status.FAILED: "FAILED",
+    Status.TIMEOUT: "TIMEOUT",
+    Status.SKIPPED: "skipped",
+}
+
+
+def _clean(text: str, limit: int = 90) -> str:
+    one = " ".join(text.split())
+    return "".join(ch if ch.isprintable() else "?" for ch in one)[:limit]
+
+
+def health_table(result: Result) -> list[str]:
+    """One line per scanner: name, status, version, time, findings, reason."""
+    rows = [f"  {'scanner':<22} {'status':<8} {'version':<10} {'time':>7} {'found':>5}  reason"]
+    for s in result.scanners:
+        status = _MARK[s.status] + ("!" if s.incomplete else "")
+        rows.append(
+            f"  {_clean(s.name, 22):<22} {status:<8} {_clean(s.version or '-', 10):<10} "
+            f"{s.duration_s:6.1f}s {s.findings:>5}  {_clean(s.reason or '')}"
+        )
+    return rows
+
+
+def verdict_line(result: Result) -> str:
+    """The one line that says pass, fail or incomplete."""
+    g = result.gate
+    if g.exit_code == 0:
+        extra = " (incomplete scan allowed)" if g.incomplete else ""
+        return f"secscan: PASSED (fail-on {g.fail_on}){extra}"
+    if g.exit_code == 1:
+        return f"secscan: FAILED on findings at or above {g.fail_on}"
+    return "secscan: INCOMPLETE: a scanner or check did not really run (exit 3)"
+
+
+def finding_line(f: Finding) -> str:
+    """``path:line: [severity] rule title: masked value`` (never the value itself)."""
+    if f.location is not None:
+        where = f.location.path + (f":{f.location.start_line}" if f.location.start_line else "")
+    elif f.package is not None:
+        where = f"{f.package.name} {f.package.version or ''}".strip()
+    else:
+        where = ", ".join(f.sources)
+    line = f"  {_clean(where, 80)}: [{f.severity.label}] {_clean(f.rule_id, 40)} {_clean(f.title, 60)}"
+    if f.secret_mask:
+        line += f": {_clean(f.secret_mask, 40)}"
+    if f.suppression is not None and f.suppression.expired:
+        line += f" ({f.suppression.kind} entry expired {f.suppression.expires})"
+    return line
+
+
+def _quiet(result: Result, written: Sequence[Path]) -> str:
+    """--quiet: the verdict, preceded (when the gate did not pass) by what blocks it."""
+    lines = []
+    if not result.gate.passed:
+        limit = threshold(result.gate.fail_on)
+        lines += [
+            finding_line(f)
+            for f in result.findings
+            if f.counts_for_gate and limit is not None and f.severity >= limit
+        ][:50]
+        lines += [f"gate: {_clean(r, 200)}" for r in result.gate.reasons]
+        lines += [f"Report: {written[0]}"] if written else []
+    return "\n".join([*lines, verdict_line(result)]) + "\n"
+
+
+def render_summary(result: Result, written: Sequence[Path] = (), quiet: bool = False) -> str:
+    """The text printed at the end of a scan."""
+    if quiet:
+        return _quiet(result, written)
+    lines = ["", "Scanner health:", *health_table(result), ""]
+    counts = result.counts
+    lines.append("Findings: " + ", ".join(f"{n} {s}" for s, n in counts.items()))
+    suppressed = sum(1 for f in result.findings if f.suppressed)
+    pre = sum(1 for f in result.findings if f.pre_existing)
+    if suppressed or pre:
+        lines.append(f"  (not counted: {suppressed} suppressed, {pre} pre-existing)")
+    top = [f for f in result.findings if f.counts_for_gate and f.severity >= Severity.HIGH][:10]
+    lines += [finding_line(f) for f in top]
+    expired = sum(1 for f in result.findings if f.suppression is not None and f.suppression.expired)
+    if expired:
+        lines.append(f"  ({expired} suppression(s) or baseline entries expired: those findings count again)")
+    for note in result.notes:
+        lines.append(f"note: {_clean(note, 200)}")
+    for reason in result.gate.reasons:
+        lines.append(f"gate: {_clean(reason, 200)}")
+    if written:
+        lines.append("Reports: " + ", ".join(str(p) for p in written))
+    lines.append(verdict_line(result))
+    return "\n".join(lines) + "\n"

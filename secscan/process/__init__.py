@@ -1,0 +1,1 @@
+"""The only layer that starts processes: the runner (timeouts, process groups, Ctrl-C) and git."""

@@ -1,0 +1,1 @@
+"""From raw findings to the final Result: enrich, dedup, fingerprint, triage, remediation, gate, merge."""

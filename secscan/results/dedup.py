@@ -1,0 +1,178 @@
+"""Merge duplicates that several tools (or one tool twice) report.
+
+- dependencies: same package name and version, and advisories sharing any id or alias;
+- secrets: same file and line, and the same value (hash), or each the only one its tool reports there
+  (tools cut some secrets differently, e.g. a PEM key's first line or its whole block);
+- code findings: same file and line, and either the same rule or a shared CWE.
+The merged finding keeps the highest severity, every source, and the union of identifiers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from secscan.core.model import Category, Finding, Package
+
+
+class _UnionFind:
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+def _advisory_ids(f: Finding) -> set[str]:
+    return {i.upper() for i in f.identifiers if not i.upper().startswith("CWE-")} | {f.rule_id.upper()}
+
+
+def _cwes(f: Finding) -> set[str]:
+    return {i.upper() for i in f.identifiers if i.upper().startswith("CWE-")}
+
+
+def _link(uf: _UnionFind, items: Sequence[Finding]) -> None:
+    by_pkg: dict[tuple[str, str, str, str], list[int]] = {}
+    by_place: dict[tuple[str, str, int], list[int]] = {}
+    for i, f in enumerate(items):
+        if f.package is not None:
+            image = (f.location.image or "") if f.location else ""
+            key = (image, f.package.name.lower().replace("_", "-"), f.package.version or "", f.category.value)
+            by_pkg.setdefault(key, []).append(i)
+        elif f.location is not None and f.location.start_line is not None:
+            kind = "secret" if f.category is Category.SECRET else "code"
+            by_place.setdefault((kind, f.location.path, f.location.start_line), []).append(i)
+    for idxs in by_pkg.values():
+        for a_pos, a in enumerate(idxs):
+            for b in idxs[a_pos + 1 :]:
+                if _advisory_ids(items[a]) & _advisory_ids(items[b]):
+                    uf.union(a, b)
+    for (kind, _path, _line), idxs in by_place.items():
+        per_source = _per_source(items, idxs) if kind == "secret" else {}
+        for a_pos, a in enumerate(idxs):
+            for b in idxs[a_pos + 1 :]:
+                fa, fb = items[a], items[b]
+                if kind == "secret":
+                    if _same_secret(fa, fb, per_source):
+                        uf.union(a, b)
+                elif fa.rule_id == fb.rule_id or (_cwes(fa) & _cwes(fb)):
+                    uf.union(a, b)
+        if kind == "secret":
+            _link_kinds(uf, items, idxs)
+
+
+# Kinds a secret's rule id names, to match one tool's finding with another's when their hashes differ
+# (detect-secrets' GitHubTokenDetector hashes only the "ghp" prefix; tools cut PEM keys differently).
+SECRET_KINDS = ("github", "gitlab", "stripe", "aws", "privatekey", "slack", "jwt", "sendgrid", "twilio",
+                "npm", "pypi", "openai", "azure", "mailchimp", "discord", "telegram", "square", "artifactory",
+                "cloudant", "softlayer", "ibm", "google")
+
+
+def secret_kind(f: Finding) -> str | None:
+    """The kind a secret finding's rule id names (None: generic, e.g. an entropy or keyword hit)."""
+    word = "".join(ch for ch in f.rule_id.lower() if ch.isalnum())
+    return next((k for k in SECRET_KINDS if k in word), None)
+
+
+def _link_kinds(uf: _UnionFind, items: Sequence[Finding], idxs: Sequence[int]) -> None:
+    """At one place, a secret whose value matched no other tool's joins the one group of another tool's
+    findings of the same kind, when its own tool reports that kind only once there (never on ambiguity)."""
+    for u in idxs:
+        fu = items[u]
+        kind = secret_kind(fu)
+        if kind is None or any(uf.find(u) == uf.find(v) for v in idxs if v != u):
+            continue
+        mine = set(fu.sources)
+        same_kind = [v for v in idxs if secret_kind(items[v]) == kind]
+        if sum(1 for v in same_kind if set(items[v].sources) & mine) != 1:
+            continue
+        groups = {uf.find(v) for v in same_kind if not set(items[v].sources) & mine}
+        if len(groups) == 1:
+            uf.union(u, groups.pop())
+
+
+def _per_source(items: Sequence[Finding], idxs: Sequence[int]) -> dict[str, int]:
+    """How many findings each tool reports at one place."""
+    counts: dict[str, int] = {}
+    for i in idxs:
+        for src in items[i].sources:
+            counts[src] = counts.get(src, 0) + 1
+    return counts
+
+
+def _same_secret(a: Finding, b: Finding, per_source: dict[str, int]) -> bool:
+    """Two secret findings at one place are one secret: same value hash, or each alone from its tool there."""
+    if a.secret_hash and a.secret_hash == b.secret_hash:
+        return True
+    if set(a.sources) & set(b.sources):
+        return False  # one tool reporting two values at one place: two secrets
+    return all(per_source.get(s, 0) == 1 for s in (*a.sources, *b.sources))
+
+
+def _combine(group: Sequence[Finding]) -> Finding:
+    # A severity a tool only defaulted to (pip-audit has none) yields to a real one from another source.
+    rated = [f for f in group if f.properties.get("severity_source") != "default"] or list(group)
+    best = max(rated, key=lambda f: (f.severity, len(f.identifiers)))
+    if len(group) == 1:
+        return best
+    sources = tuple(dict.fromkeys(s for f in group for s in f.sources))
+    ids = tuple(dict.fromkeys(i for f in group for i in f.identifiers))
+    pkg = best.package
+    if pkg is not None:
+        fixed = tuple(dict.fromkeys(v for f in group if f.package for v in f.package.fixed_versions))
+        pkg = Package(
+            pkg.name,
+            pkg.version,
+            fixed,
+            pkg.ecosystem,
+            pkg.manifest
+            or next((f.package.manifest for f in group if f.package and f.package.manifest), None),
+        )
+    props = dict(best.properties)
+    props["merged_from"] = [
+        {"source": ",".join(f.sources), "rule_id": f.rule_id, "raw_severity": f.raw_severity} for f in group
+    ]
+    return best.with_(
+        sources=sources,
+        identifiers=ids,
+        package=pkg,
+        properties=props,
+        remediation=best.remediation or next((f.remediation for f in group if f.remediation), None),
+        secret_hash=best.secret_hash or next((f.secret_hash for f in group if f.secret_hash), None),
+        secret_mask=best.secret_mask or next((f.secret_mask for f in group if f.secret_mask), None),
+        snippet=best.snippet or next((f.snippet for f in group if f.snippet), None),
+    )
+
+
+def merge(findings: Iterable[Finding]) -> list[Finding]:
+    """Merge duplicates; order: by severity (highest first), then path and line."""
+    items = list(findings)
+    uf = _UnionFind(len(items))
+    _link(uf, items)
+    groups: dict[int, list[Finding]] = {}
+    for i, f in enumerate(items):
+        groups.setdefault(uf.find(i), []).append(f)
+    merged = [_combine(g) for g in groups.values()]
+    return sort_findings(merged)
+
+
+def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
+    """Stable report order."""
+
+    def key(f: Finding) -> tuple[int, str, int, str]:
+        loc = f.location
+        return (
+            -int(f.severity),
+            loc.path if loc else (f.package.name if f.package else ""),
+            (loc.start_line or 0) if loc else 0,
+            f.rule_id,
+        )
+
+    return sorted(findings, key=key)

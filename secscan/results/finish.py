@@ -1,0 +1,106 @@
+"""From raw findings and scanner outcomes to the final Result: enrich, redact, merge, triage, gate."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from secscan.core.model import Finding, Result, ScannerResult, Severity
+from secscan.core.options import ScanOptions
+from secscan.results import changes as changes_mod
+from secscan.results import fingerprint, triage
+from secscan.results.dedup import merge, sort_findings
+from secscan.results.enrich import enrich_snippets, redact_findings, secret_line_keys
+from secscan.results.gate import evaluate
+
+
+def apply_overrides(findings: Sequence[Finding], overrides: dict[str, str]) -> list[Finding]:
+    """Per-rule severity overrides from the configuration (the tool's word stays in raw_severity)."""
+    if not overrides:
+        return list(findings)
+    out = []
+    for f in findings:
+        new = overrides.get(f.rule_id) or next((overrides[i] for i in f.identifiers if i in overrides), None)
+        if new:
+            props = {**f.properties, "severity_overridden_from": f.severity.label}
+            f = f.with_(severity=Severity.from_label(new), properties=props)
+        out.append(f)
+    return out
+
+
+def recount(scanners: Sequence[ScannerResult], findings: Sequence[Finding]) -> list[ScannerResult]:
+    """Each scanner's finding count after merging (a merged finding counts for every source)."""
+    out = []
+    for s in scanners:
+        base = s.name.split(" (import", 1)[0]
+        n = sum(1 for f in findings if base in f.sources)
+        out.append(s.with_(findings=n) if n or s.findings == 0 else s)
+    return out
+
+
+def triage_rules(opts: ScanOptions) -> list[triage.Rule]:
+    """Suppression entries from the configuration, ignores and the baseline."""
+    rules = [triage.rule_from(e, "config", f"[[tool.secscan.suppress]] #{i + 1}")
+             for i, e in enumerate(opts.suppressions)]
+    rules += [triage.rule_from(e, "config", f"[tool.secscan] ignore #{i + 1}")
+              for i, e in enumerate(opts.ignores)]
+    if opts.baseline is not None:
+        rules += triage.load_baseline(opts.baseline)
+    return rules
+
+
+def finish(opts: ScanOptions, findings: Sequence[Finding], scanners: Sequence[ScannerResult], started_at: str,
+           duration_s: float, interrupted: bool, notes: Sequence[str], run_id: str, version: str,
+           changes: changes_mod.Changes | None = None) -> Result:
+    """Everything after the scanners ran."""
+    from secscan.results.remediation import apply_remediation, top_actions
+
+    target = opts.target if opts.target.is_dir() else opts.target.parent
+    secret_lines = secret_line_keys(findings, target)
+    items = redact_findings(enrich_snippets(findings, target))
+    if opts.command != "import":  # imported npm audit output: installed versions from the target's lockfile
+        from secscan.analyzers.advisories.npm_resolve import resolve_imported
+
+        items = resolve_imported(items, target)
+    items = fingerprint.assign(merge(items), secret_lines)
+    items = apply_overrides(items, opts.severity_overrides)
+    items, stale, tnotes = triage.apply(items, triage_rules(opts), target, partial_run=partial_run(opts),
+                                        health={s.name: s for s in scanners},
+                                        keep_candidates=opts.shard is not None)
+    if changes is None and opts.changed_since:
+        changes = changes_mod.collect(target, opts.changed_since)
+    if changes is not None:
+        items = changes_mod.mark(items, changes)
+        tnotes.append(changed_note(opts.changed_since, items, changes))
+    items = sort_findings(apply_remediation(items))
+    scanners = recount(scanners, items)
+    gate = evaluate(items, scanners, opts.fail_on, opts.allow_incomplete, interrupted)
+    return Result(target=str(opts.target), started_at=started_at, duration_s=duration_s,
+                  scanners=tuple(scanners), findings=tuple(items), gate=gate,
+                  actions=tuple(top_actions(items)),
+                  secscan_version=version, notes=(*notes, *tnotes), stale_suppressions=tuple(stale),
+                  run_id=run_id)
+
+
+def partial_run(opts: ScanOptions) -> str | None:
+    """Why this run cannot tell that any suppression is stale (None: it covered every file; which scanners
+    ran in full is judged per entry, see secscan/staleness.py)."""
+    if opts.shard is not None:
+        return f"is shard {opts.shard[0]}/{opts.shard[1]} (`secscan merge` of all shards judges)"
+    if opts.command == "import":
+        return "only read imported files"
+    if opts.paths:
+        return f"scanned {len(opts.paths)} given file(s) only"
+    return None
+
+
+def changed_note(ref: str | None, items: Sequence[Finding], changes: changes_mod.Changes) -> str:
+    """What --changed-since did, for the report."""
+    old = sum(1 for f in items if f.pre_existing)
+    return (f"--changed-since {ref}: {len(changes.lines)} file(s) changed; {len(items) - old} finding(s) are "
+            f"in the changes and count for the gate; {old} pre-existing finding(s) outside them do not")
+
+
+def target_root(target: Path) -> Path:
+    """The folder findings are relative to."""
+    return target if target.is_dir() else target.parent
