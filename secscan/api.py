@@ -12,8 +12,7 @@ from typing import Any
 from secscan.core.errors import UsageError
 from secscan.core.model import Finding, Result, ScannerResult
 from secscan.core.options import ScanOptions
-from secscan.process.runner import Runner
-from secscan.scanners.interface import Invocation
+from secscan.process.runner import Invocation, Runner
 
 
 @dataclass(frozen=True)
@@ -45,7 +44,7 @@ class ScanReport:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON report as a dict."""
-        from secscan.formats.json_report import to_dict
+        from secscan.core.serialize import to_dict
 
         return to_dict(self.result)
 

@@ -10,9 +10,8 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 from secscan.core.errors import ParseError
-from secscan.core.model import Severity
-from secscan.formats.json_report import finding_to_dict
-from secscan.parsers.interface import Parsed
+from secscan.core.model import Parsed, Severity
+from secscan.core.serialize import finding_to_dict
 
 FUZZ = settings(
     max_examples=250,

@@ -256,8 +256,7 @@ def test_offline_canary_is_taken_from_the_osv_folder(tmp_path: Path) -> None:
 
 def test_offline_blind_audit_misses_the_canary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from secscan.analyzers.advisories import python_deps
-    from secscan.core.model import Status
-    from secscan.parsers.interface import Parsed
+    from secscan.core.model import Parsed, Status
 
     monkeypatch.setattr(python_deps, "audit_python", lambda *a, **k: Parsed("pip-audit", (), Status.OK))
     root = tree(tmp_path)

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from secscan.core.model import Category, Finding, Location, Severity, Status
+from secscan.core.model import Category, Finding, Location, Parsed, Severity, Status
 from secscan.core.resources import rules_path
-from secscan.parsers.interface import Parsed
 from secscan.run.execute import check_canary, coverage_sanity
 from secscan.scanners import canaries
 from secscan.scanners.bandit import BanditScanner, configured_skips, disabled_tests

@@ -128,7 +128,8 @@ def test_scanner_bad_options_is_failed_not_clean(tmp_path: Path) -> None:
 def test_mtls_entry_validates_in_the_report(tmp_path: Path, optional_mtls_server: LoopbackServer,
                                             mtls_pki: MtlsFiles) -> None:
     from secscan.core.model import Gate, Result, ScannerResult
-    from secscan.formats.json_report import loads, to_dict, validate
+    from secscan.core.serialize import to_dict
+    from secscan.formats.json_report import loads, validate
 
     ctx = ScanContext(target=tmp_path, options={
         "mtls_target": optional_mtls_server.target, "mtls_ca": str(mtls_pki["ca"][0]),

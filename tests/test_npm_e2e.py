@@ -284,8 +284,7 @@ def test_offline_lockfile_audit_of_each_lockfile_version(tmp_path: Path, version
 def test_offline_canary_blind_audit_fails(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """An audit that reports nothing (here: a broken matcher) misses the canary: failed, not clean."""
     from secscan.analyzers.advisories import npm_lockfile
-    from secscan.core.model import Status
-    from secscan.parsers.interface import Parsed
+    from secscan.core.model import Parsed, Status
 
     root = project(tmp_path)
     monkeypatch.setattr(npm_lockfile, "audit_npm", lambda *a, **k: Parsed("npm-audit", (), Status.OK))

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from secscan.core.model import Category, Severity, Status
+from secscan.core.model import Category, Parsed, Severity, Status
 from secscan.parsers import bandit, detect_secrets, semgrep
-from secscan.parsers.interface import Parsed, Parser
+from secscan.parsers.interface import Parser
 
 pytestmark = pytest.mark.slow
 

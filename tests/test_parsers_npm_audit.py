@@ -14,10 +14,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from secscan.core.errors import ParseError
-from secscan.core.model import Category, Severity, Status
-from secscan.formats.json_report import finding_to_dict
+from secscan.core.model import Category, Parsed, Severity, Status
+from secscan.core.serialize import finding_to_dict
 from secscan.parsers import npm_audit
-from secscan.parsers.interface import Parsed
 
 SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "samples"
 NPM = SAMPLES / "npm_audit"

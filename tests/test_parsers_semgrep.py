@@ -13,10 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from secscan.core.errors import ParseError
-from secscan.core.model import Category, Severity, Status
-from secscan.formats.json_report import finding_to_dict
+from secscan.core.model import Category, Parsed, Severity, Status
+from secscan.core.serialize import finding_to_dict
 from secscan.parsers import semgrep
-from secscan.parsers.interface import Parsed
 
 SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "samples"
 NOT_CLI_OUTPUT = {"defectdojo__sca-deployments-vulns.json"}  # Semgrep App API export, not `semgrep --json`

@@ -2,7 +2,7 @@
 `--output-dir` traversal. (Crash by signal, hang/timeout, bad exit codes and Ctrl-C:
 tests/test_scan_faults.py.)
 
-A full disk is simulated by monkeypatching ``os.write``/``os.replace`` in secscan.formats.write; a read-only
+A full disk is simulated by monkeypatching ``os.write``/``os.replace`` in secscan.core.atomic; a read-only
 folder by a folder that is a file, or a path under a file (root ignores chmod).
 """
 
@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from secscan.cli.main import main
-from secscan.formats import write
+from secscan.core import atomic
 from secscan.formats.json_report import validate
 
 BANDIT_VERSION = 'case "$1" in --version) echo "bandit 9.9.9"; exit 0;; esac\n'
@@ -143,7 +143,7 @@ def test_full_disk_keeps_older_reports_byte_identical(
     assert set(before) == {"secscan.json", "secscan.md", "secscan.html", "secscan.sarif"}
     capsys.readouterr()
     func, nth, exc = WRITE_FAULTS[case]
-    monkeypatch.setattr(write.os, func, fail_nth(nth, exc, getattr(os, func)))
+    monkeypatch.setattr(atomic.os, func, fail_nth(nth, exc, getattr(os, func)))
     code = main(import_args(tmp_path, out))
     monkeypatch.undo()
     assert code == 2  # never 0: the results were not delivered
@@ -262,15 +262,15 @@ def test_interrupted_write_leaves_no_temporary_file(tmp_path: Path, monkeypatch:
     """Ctrl-C in the middle of writing a report: the old file stays, no temporary file is left."""
     target = tmp_path / "secscan.json"
     target.write_bytes(b"old")
-    monkeypatch.setattr(write.os, "fsync", fail_nth(1, KeyboardInterrupt(), os.fsync))  # type: ignore[arg-type]
+    monkeypatch.setattr(atomic.os, "fsync", fail_nth(1, KeyboardInterrupt(), os.fsync))  # type: ignore[arg-type]
     with pytest.raises(KeyboardInterrupt):
-        write.atomic_write(target, b"new" * 1000)
+        atomic.atomic_write(target, b"new" * 1000)
     assert target.read_bytes() == b"old" and os.listdir(tmp_path) == ["secscan.json"]
 
 
 def test_short_writes_are_completed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     real = os.write
-    monkeypatch.setattr(write.os, "write", lambda fd, data: real(fd, bytes(data[:7])))
+    monkeypatch.setattr(atomic.os, "write", lambda fd, data: real(fd, bytes(data[:7])))
     data = os.urandom(10_000)
-    write.atomic_write(tmp_path / "x", data)
+    atomic.atomic_write(tmp_path / "x", data)
     assert (tmp_path / "x").read_bytes() == data

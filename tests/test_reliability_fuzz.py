@@ -17,8 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from secscan.core.errors import ParseError
-from secscan.core.model import Finding, Status
-from secscan.parsers.interface import Parsed
+from secscan.core.model import Finding, Parsed, Status
 from secscan.parsers.registry import PARSERS, get
 
 SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "samples"

@@ -82,7 +82,7 @@ def summary_markdown() -> str:
         "Unreadable files are simulated (the tests run as root, for whom `chmod 000` changes nothing): the "
         "walker's access check `secscan.run.files.readable` and `os.scandir` are monkeypatched for one file "
         "and one folder. A full disk is simulated by monkeypatching `os.write`, `os.fsync` and `os.replace` "
-        "in `secscan.formats.write`; a read-only output folder by a folder that is a file or a path "
+        "in `secscan.core.atomic`; a read-only output folder by a folder that is a file or a path "
         "under a file.",
         "",
     ]

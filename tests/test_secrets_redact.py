@@ -54,7 +54,7 @@ def test_findings_never_hold_a_secret_value(tmp_path: Path) -> None:
     findings, coverage = scan_paths(tmp_path, files)
     assert coverage["files_scanned"] == len(SAMPLES)
     assert sorted(f.rule_id.removeprefix("secscan.") for f in findings) == sorted(s.pattern for s in SAMPLES)
-    from secscan.formats.json_report import finding_to_dict
+    from secscan.core.serialize import finding_to_dict
 
     blob = repr(findings) + json.dumps([_finding_dict(f) for f in findings], default=str)
     blob += json.dumps([finding_to_dict(f) for f in findings])

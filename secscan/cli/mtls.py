@@ -10,9 +10,8 @@ import time
 from secscan.analyzers.mtls.check import DEFAULT_TIMEOUT, check_target, make_target_spec, self_test
 from secscan.analyzers.mtls.render import render_text
 from secscan.core.errors import UsageError
-from secscan.core.model import ScannerResult, Severity, Status
-from secscan.formats.json_report import finding_to_dict, scanner_to_dict
-from secscan.parsers.interface import Parsed
+from secscan.core.model import Parsed, ScannerResult, Severity, Status
+from secscan.core.serialize import finding_to_dict, scanner_to_dict
 from secscan.scanners.mtls import verdict_to_parsed
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3

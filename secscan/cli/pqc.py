@@ -13,9 +13,8 @@ from secscan.analyzers.pqc.render import render_text
 from secscan.analyzers.pqc.verify import verify
 from secscan.config import load as config
 from secscan.core.errors import UsageError
-from secscan.core.model import ScannerResult, Severity, Status
-from secscan.formats.json_report import finding_to_dict, scanner_to_dict
-from secscan.parsers.interface import Parsed
+from secscan.core.model import Parsed, ScannerResult, Severity, Status
+from secscan.core.serialize import finding_to_dict, scanner_to_dict
 from secscan.scanners.pqc import result_to_parsed
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3

@@ -8,13 +8,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from secscan.config.checks import add_check_arguments, check_extra
 from secscan.config import load as config_mod
+from secscan.config.checks import add_check_arguments, check_extra
 from secscan.core.errors import UsageError
-from secscan.core.model import Result
+from secscan.core.model import FAIL_ON_CHOICES, Result
 from secscan.core.options import ScanOptions
 from secscan.core.shard import parse_shard
-from secscan.results.gate import FAIL_ON_CHOICES
 
 DEFAULT_FORMATS = ("json", "md", "html", "sarif")
 KNOWN_FORMATS = ("json", "md", "html", "sarif", "gitlab")

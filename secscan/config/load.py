@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from secscan.core.errors import UsageError
-from secscan.results.gate import FAIL_ON_CHOICES
+from secscan.core.model import FAIL_ON_CHOICES
 from secscan.scanners.registry import SCANNERS
 
 SEVERITIES = ("critical", "high", "medium", "low", "info")

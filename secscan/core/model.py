@@ -205,3 +205,26 @@ class Result:
     def incomplete(self) -> bool:
         """True when any scanner that applies did not really run."""
         return any(s.incomplete for s in self.scanners)
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """Findings and what the output itself says about coverage and health."""
+
+    tool: str
+    findings: tuple[Finding, ...] = ()
+    status: Status = Status.OK
+    reason: str | None = None
+    coverage: Mapping[str, int] = field(default_factory=dict)
+    version: str | None = None
+    evidence: Mapping[str, Any] | None = None
+
+
+FAIL_ON_CHOICES = ("critical", "high", "medium", "low", "info", "never")
+
+
+def threshold(fail_on: str) -> Severity | None:
+    """The lowest severity that fails the gate, or None for "never"."""
+    if fail_on == "never":
+        return None
+    return Severity.from_label(fail_on)

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from secscan.core.model import Finding, Result, Severity, Status
-from secscan.results.gate import threshold
+from secscan.core.model import Finding, Result, Severity, Status, threshold
 
 _MARK = {
     Status.OK: "ok",

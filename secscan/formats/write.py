@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
-import errno
 import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
+from secscan.core.atomic import atomic_write
 from secscan.core.errors import SecscanError
 from secscan.core.model import Result
 from secscan.formats.interface import REPORT_FILES, Format
@@ -16,43 +14,6 @@ from secscan.formats.interface import REPORT_FILES, Format
 
 def _problem(exc: OSError) -> str:
     return exc.strerror or exc.__class__.__name__
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    """os.write until every byte is out (a short write is retried; ENOSPC and EIO raise)."""
-    view = memoryview(data)
-    while view:
-        n = os.write(fd, view)
-        if n <= 0:
-            raise OSError(errno.EIO, "write made no progress")
-        view = view[n:]
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write data to path through a temporary file in the same folder, fsync, then os.replace.
-
-    A crash or a full disk leaves either the old file or the new one, never a mix. When path is a symbolic
-    link, the link itself is replaced (rename never follows it): nothing is written through it.
-    """
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        try:
-            _write_all(fd, data)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    with contextlib.suppress(OSError):  # make the rename itself durable (not possible everywhere)
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
 
 
 def _encode(content: str | bytes) -> bytes:

@@ -12,9 +12,8 @@ import math
 from typing import Any
 
 from secscan.core.errors import ParseError
-from secscan.core.model import Category, Finding, Location, Severity, Status
+from secscan.core.model import Category, Finding, Location, Parsed, Severity, Status
 from secscan.parsers.interface import (
-    Parsed,
     as_dict,
     as_list,
     cwe_ids,

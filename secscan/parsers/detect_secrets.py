@@ -15,8 +15,8 @@ import re
 from typing import Any
 
 from secscan.core.errors import ParseError
-from secscan.core.model import Category, Finding, Location, Severity, Status
-from secscan.parsers.interface import Parsed, as_dict, as_list, load_json, norm_path, opt_int, opt_str
+from secscan.core.model import Category, Finding, Location, Parsed, Severity, Status
+from secscan.parsers.interface import as_dict, as_list, load_json, norm_path, opt_int, opt_str
 
 TOOL = "detect-secrets"
 

@@ -7,27 +7,13 @@ raises only :class:`secscan.core.errors.ParseError`.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
 from secscan.core.errors import ParseError
-from secscan.core.model import Finding, Status
+from secscan.core.model import Parsed
 
 MAX_INPUT_BYTES = 200 * 1024 * 1024
-
-
-@dataclass(frozen=True)
-class Parsed:
-    """Findings and what the output itself says about coverage and health."""
-
-    tool: str
-    findings: tuple[Finding, ...] = ()
-    status: Status = Status.OK
-    reason: str | None = None
-    coverage: Mapping[str, int] = field(default_factory=dict)
-    version: str | None = None
-    evidence: Mapping[str, Any] | None = None
 
 
 Parser = Callable[[str | bytes, str], Parsed]

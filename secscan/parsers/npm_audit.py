@@ -15,8 +15,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from secscan.core.model import Category, Finding, Package, Severity, Status
-from secscan.parsers.interface import Parsed, load_json
+from secscan.core.model import Category, Finding, Package, Parsed, Severity, Status
+from secscan.parsers.interface import load_json
 from secscan.parsers.reader import Reader, cwe_list
 
 TOOL = "npm-audit"

@@ -17,8 +17,8 @@ from typing import Any
 from packaging.version import InvalidVersion, Version
 
 from secscan.core.errors import ParseError
-from secscan.core.model import Category, Finding, Package, Severity, Status
-from secscan.parsers.interface import Parsed, as_dict, as_list, load_json, opt_str
+from secscan.core.model import Category, Finding, Package, Parsed, Severity, Status
+from secscan.parsers.interface import as_dict, as_list, load_json, opt_str
 
 TOOL = "pip-audit"
 ECOSYSTEM = "PyPI"

@@ -7,7 +7,8 @@ import stat
 from pathlib import Path
 
 from secscan.core.errors import ParseError, UsageError
-from secscan.parsers.interface import MAX_INPUT_BYTES, Parsed, Parser
+from secscan.core.model import Parsed
+from secscan.parsers.interface import MAX_INPUT_BYTES, Parser
 
 PARSERS: dict[str, str] = {
     "bandit": "secscan.parsers.bandit",

@@ -14,8 +14,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from secscan.core.model import Category, Finding, Location, Package, Severity, Status
-from secscan.parsers.interface import Parsed, load_json, norm_path
+from secscan.core.model import Category, Finding, Location, Package, Parsed, Severity, Status
+from secscan.parsers.interface import load_json, norm_path
 from secscan.parsers.reader import Reader, cwe_list
 
 TOOL = "trivy"

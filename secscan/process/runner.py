@@ -9,10 +9,42 @@ import subprocess
 import threading
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
 
-from secscan.scanners.interface import Invocation, ProcResult
+pass
 
 _GRACE_S = 2.0
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """One process to start."""
+
+    argv: tuple[str, ...]
+    cwd: Path
+    timeout: float
+    env: Mapping[str, str] = field(default_factory=dict)
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class ProcResult:
+    """What one process did."""
+
+    invocation: Invocation
+    returncode: int | None
+    stdout: bytes
+    stderr: bytes
+    duration_s: float
+    timed_out: bool = False
+    error: str | None = None  # could not start (missing binary, permission), or was killed
+
+    def stderr_tail(self, limit: int = 300) -> str:
+        """The last meaningful stderr line(s), for a reason text."""
+        text = self.stderr.decode("utf-8", "replace").strip()
+        lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+        return " | ".join(lines[-3:])[-limit:] if lines else ""
 
 
 class Runner:

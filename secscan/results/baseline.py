@@ -78,7 +78,7 @@ def write(
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "entries": entries,
     }
-    from secscan.formats.write import atomic_write
+    from secscan.core.atomic import atomic_write
 
     try:
         atomic_write(path, (json.dumps(doc, indent=2) + "\n").encode("utf-8"))

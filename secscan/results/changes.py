@@ -10,8 +10,7 @@ from pathlib import Path, PurePosixPath
 
 from secscan.core.errors import UsageError
 from secscan.core.model import Category, Finding
-from secscan.process.runner import Runner
-from secscan.scanners.interface import Invocation
+from secscan.process.runner import Invocation, Runner
 
 _HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
 _ESCAPES = {"a": 7, "b": 8, "t": 9, "n": 10, "v": 11, "f": 12, "r": 13, '"': 34, "\\": 92}

@@ -4,17 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from secscan.core.model import Finding, Gate, ScannerResult, Severity
+from secscan.core.model import Finding, Gate, ScannerResult, threshold
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3
-FAIL_ON_CHOICES = ("critical", "high", "medium", "low", "info", "never")
-
-
-def threshold(fail_on: str) -> Severity | None:
-    """The lowest severity that fails the gate, or None for "never"."""
-    if fail_on == "never":
-        return None
-    return Severity.from_label(fail_on)
 
 
 def evaluate(

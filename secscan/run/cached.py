@@ -19,7 +19,7 @@ from typing import Any
 
 from secscan import __version__
 from secscan.core.model import Finding, ScannerResult, Status
-from secscan.formats.json_report import finding_from_dict, finding_to_dict
+from secscan.core.serialize import finding_from_dict, finding_to_dict
 from secscan.process.runner import Runner
 from secscan.results.enrich import redact_findings
 from secscan.run.cache import Cache, digest, file_hash

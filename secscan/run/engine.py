@@ -17,17 +17,18 @@ from secscan import __version__
 from secscan.core.model import Finding, Result, ScannerResult, Status
 from secscan.core.options import ScanOptions
 from secscan.core.shard import select_shard, shard_note
-from secscan.process.runner import Runner
+from secscan.process.runner import Invocation, Runner
 from secscan.results.changes import collect as collect_changes
 from secscan.results.enrich import redact_outcomes
 from secscan.results.finish import finish
 from secscan.run.cache import Cache, default_dir
 from secscan.run.cached import execute_cached
 from secscan.run.execute import ScannerRun
-from secscan.run.files import CANARY_PREFIX, FileSet, walk
+from secscan.run.files import FileSet, walk
 from secscan.run.imports import run_imports, within_target
 from secscan.scanners import registry
-from secscan.scanners.interface import Invocation, ScanContext, Scanner
+from secscan.scanners.canaries import CANARY_PREFIX
+from secscan.scanners.interface import ScanContext, Scanner
 
 Progress = Callable[[str, str, float], None]  # (scanner, "start"|"done:<status>", seconds)
 

@@ -8,10 +8,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from secscan.core.model import Finding, Location, ScannerResult, Status
-from secscan.parsers.interface import Parsed
+from secscan.core.model import Finding, Location, Parsed, ScannerResult, Status
 from secscan.process.runner import Runner
-from secscan.run.files import CANARY_PREFIX
+from secscan.scanners.canaries import CANARY_PREFIX
 from secscan.scanners.interface import Canary, ScanContext, Scanner
 
 _VERSION = re.compile(r"(\d+\.\d+(?:\.\d+)?(?:[.-]?[a-z0-9]+)?)")

@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from secscan.scanners.canaries import CANARY_PREFIX
+
 DEFAULT_EXCLUDED_DIRS = frozenset(
     {
         ".git",
@@ -27,7 +29,6 @@ DEFAULT_EXCLUDED_DIRS = frozenset(
         ".eggs",
     }
 )
-CANARY_PREFIX = ".secscan-canary-"
 MAX_DEPTH = 200
 
 

@@ -12,11 +12,11 @@ import tomllib
 from collections.abc import Sequence
 from pathlib import Path
 
-from secscan.core.model import Category
+from secscan.core.model import Category, Parsed
 from secscan.parsers import bandit as bandit_parser
-from secscan.parsers.interface import Parsed
+from secscan.process.runner import Invocation, ProcResult
 from secscan.scanners import canaries
-from secscan.scanners.interface import Canary, Invocation, ProcResult, ScanContext, Scanner
+from secscan.scanners.interface import Canary, ScanContext, Scanner
 from secscan.scanners.status import parse_tool_output
 
 FATAL_EXIT_CODES = frozenset({2})  # argparse/usage errors; 0 = clean, 1 = issues found

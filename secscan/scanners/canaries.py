@@ -49,3 +49,6 @@ def fake_aws_key_file() -> str:
 def fake_aws_key_id() -> str:
     """The key id in fake_aws_key_file()."""
     return "AKIA" + "SECSCAN" + "CANARY" + "999"
+
+
+CANARY_PREFIX = ".secscan-canary-"

@@ -11,43 +11,10 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from secscan.core.model import Category, Finding, Status
-from secscan.parsers.interface import Parsed
-
-if TYPE_CHECKING:
-    from secscan.process.runner import Runner
-
-
-@dataclass(frozen=True)
-class Invocation:
-    """One process to start."""
-
-    argv: tuple[str, ...]
-    cwd: Path
-    timeout: float
-    env: Mapping[str, str] = field(default_factory=dict)
-    label: str = ""
-
-
-@dataclass(frozen=True)
-class ProcResult:
-    """What one process did."""
-
-    invocation: Invocation
-    returncode: int | None
-    stdout: bytes
-    stderr: bytes
-    duration_s: float
-    timed_out: bool = False
-    error: str | None = None  # could not start (missing binary, permission), or was killed
-
-    def stderr_tail(self, limit: int = 300) -> str:
-        """The last meaningful stderr line(s), for a reason text."""
-        text = self.stderr.decode("utf-8", "replace").strip()
-        lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
-        return " | ".join(lines[-3:])[-limit:] if lines else ""
+from secscan.core.model import Category, Finding, Parsed, Status
+from secscan.process.runner import Invocation, ProcResult, Runner
 
 
 @dataclass(frozen=True)
@@ -154,7 +121,6 @@ class Scanner(ABC):
                 return ScanOutput(Parsed(self.name, status=Status.FAILED, reason=r.error),
                                   sum(x.duration_s for x in results), len(results))
         return ScanOutput(self.parse(ctx, results), sum(x.duration_s for x in results), len(results))
-
 
 
 def is_canary_finding(f: Finding, canary_paths: Sequence[str]) -> bool:

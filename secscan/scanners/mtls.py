@@ -11,8 +11,7 @@ from secscan.analyzers.mtls.check import DEFAULT_TIMEOUT, check_target, make_tar
 from secscan.analyzers.mtls.tlsio import openssl_version
 from secscan.analyzers.mtls.verdict import Verdict
 from secscan.core.errors import UsageError
-from secscan.core.model import Category, Status
-from secscan.parsers.interface import Parsed
+from secscan.core.model import Category, Parsed, Status
 from secscan.scanners.interface import ScanContext, Scanner, ScanOutput
 
 if TYPE_CHECKING:

@@ -23,10 +23,10 @@ from secscan.analyzers.advisories.canary import audit_canaries, manifest_for, pi
 from secscan.analyzers.advisories.npm_resolve import resolve_versions
 from secscan.analyzers.advisories.versions import NPM
 from secscan.core.errors import ParseError
-from secscan.core.model import Category, Finding, Location, Status
+from secscan.core.model import Category, Finding, Location, Parsed, Status
 from secscan.parsers import npm_audit as npm_parser
-from secscan.parsers.interface import Parsed
-from secscan.scanners.interface import Canary, Invocation, ProcResult, ScanContext, Scanner, ScanOutput
+from secscan.process.runner import Invocation, ProcResult
+from secscan.scanners.interface import Canary, ScanContext, Scanner, ScanOutput
 from secscan.scanners.status import combine
 
 if TYPE_CHECKING:

@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING
 from secscan.analyzers.advisories import python_deps
 from secscan.analyzers.advisories.canary import audit_canaries, manifest_for, pick_canary
 from secscan.analyzers.advisories.versions import PYPI, norm_name
-from secscan.core.model import Category, Finding, Status
+from secscan.core.model import Category, Finding, Parsed, Status
 from secscan.parsers import pip_audit as pa_parser
-from secscan.parsers.interface import Parsed
-from secscan.scanners.interface import Canary, Invocation, ProcResult, ScanContext, Scanner, ScanOutput
+from secscan.process.runner import Invocation, ProcResult
+from secscan.scanners.interface import Canary, ScanContext, Scanner, ScanOutput
 from secscan.scanners.status import combine, parse_tool_output
 
 if TYPE_CHECKING:

@@ -13,8 +13,7 @@ from secscan.analyzers.pqc.result import PqcResult, Verdict
 from secscan.analyzers.pqc.selftest import self_test
 from secscan.analyzers.pqc.verify import verify
 from secscan.core.errors import UsageError
-from secscan.core.model import Category, Finding, Severity, Status
-from secscan.parsers.interface import Parsed
+from secscan.core.model import Category, Finding, Parsed, Severity, Status
 from secscan.scanners.interface import ScanContext, Scanner, ScanOutput
 
 if TYPE_CHECKING:

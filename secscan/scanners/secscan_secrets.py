@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from secscan import __version__
-from secscan.core.model import Category, Status
-from secscan.parsers.interface import Parsed
+from secscan.core.model import Category, Parsed, Status
+from secscan.process.runner import ProcResult
 from secscan.scanners import canaries
-from secscan.scanners.interface import Canary, ProcResult, ScanContext, Scanner, ScanOutput
+from secscan.scanners.interface import Canary, ScanContext, Scanner, ScanOutput
 
 if TYPE_CHECKING:
     from secscan.process.runner import Runner

@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING
 import yaml
 
 from secscan.core.errors import ParseError
-from secscan.core.model import Category, Finding, Status
+from secscan.core.model import Category, Finding, Parsed, Status
 from secscan.core.resources import rules_path, tree_hash
 from secscan.parsers import semgrep as semgrep_parser
-from secscan.parsers.interface import Parsed
+from secscan.process.runner import Invocation, ProcResult
 from secscan.scanners import canaries
-from secscan.scanners.interface import Canary, Invocation, ProcResult, ScanContext, Scanner, ScanOutput
+from secscan.scanners.interface import Canary, ScanContext, Scanner, ScanOutput
 
 if TYPE_CHECKING:
     from secscan.process.runner import Runner

@@ -6,9 +6,8 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from secscan.core.errors import ParseError
-from secscan.core.model import Status
-from secscan.parsers.interface import Parsed
-from secscan.scanners.interface import ProcResult
+from secscan.core.model import Parsed, Status
+from secscan.process.runner import ProcResult
 
 _RANK = {Status.OK: 0, Status.SKIPPED: 1, Status.PARTIAL: 2, Status.FAILED: 3, Status.TIMEOUT: 4}
 

@@ -7,12 +7,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from secscan.core.model import Category, Finding, Location, Status
+from secscan.core.model import Category, Finding, Location, Parsed, Status
 from secscan.parsers import trivy as trivy_parser
-from secscan.parsers.interface import Parsed
-from secscan.run.files import CANARY_PREFIX
+from secscan.process.runner import Invocation, ProcResult
 from secscan.scanners import canaries
-from secscan.scanners.interface import Canary, Invocation, ProcResult, ScanContext, Scanner, ScanOutput
+from secscan.scanners.canaries import CANARY_PREFIX
+from secscan.scanners.interface import Canary, ScanContext, Scanner, ScanOutput
 from secscan.scanners.status import combine, parse_tool_output
 
 if TYPE_CHECKING:

@@ -18,8 +18,7 @@ from secscan.analyzers.advisories.matching import Affected, Undecidable, fixed_v
 from secscan.analyzers.advisories.osv import OsvDatabase, OsvRecord
 from secscan.analyzers.advisories.severity import strongest
 from secscan.analyzers.advisories.versions import PYPI, norm_name, sort_versions
-from secscan.core.model import Category, Finding, Location, Package, Status
-from secscan.parsers.interface import Parsed
+from secscan.core.model import Category, Finding, Location, Package, Parsed, Status
 
 SOURCE = "osv-db"
 MAX_DETAILS = 600

@@ -20,8 +20,7 @@ from secscan.analyzers.advisories.deps import Dep
 from secscan.analyzers.advisories.matching import Affected
 from secscan.analyzers.advisories.osv import OsvDatabase
 from secscan.analyzers.advisories.versions import NPM, PYPI, key_function
-from secscan.core.model import Finding, Location
-from secscan.parsers.interface import Parsed
+from secscan.core.model import Finding, Location, Parsed
 
 #: Lowest version of each scheme, tried when a range is introduced at "0".
 ZERO = {PYPI: "0", NPM: "0.0.0"}

@@ -22,7 +22,8 @@ from secscan.analyzers.advisories.deps import Dep, Skipped
 from secscan.analyzers.advisories.osv import OsvDatabase, load_db
 from secscan.analyzers.advisories.versions import NPM, npm_version
 from secscan.core.errors import ParseError
-from secscan.parsers.interface import Parsed, load_json, norm_path
+from secscan.core.model import Parsed
+from secscan.parsers.interface import load_json, norm_path
 
 TOOL = "npm-audit"
 LOCKFILE_NAMES = ("package-lock.json", "npm-shrinkwrap.json")

@@ -25,7 +25,8 @@ from secscan.analyzers.advisories.deps import Dep, Skipped
 from secscan.analyzers.advisories.osv import OsvDatabase, load_db
 from secscan.analyzers.advisories.python_locks import reader_for, table
 from secscan.analyzers.advisories.versions import PYPI, norm_name
-from secscan.parsers.interface import Parsed, norm_path
+from secscan.core.model import Parsed
+from secscan.parsers.interface import norm_path
 
 TOOL = "pip-audit"
 EXCLUDED_DIRS = frozenset({"node_modules", ".venv", "venv", ".tox", ".nox", ".git", "site-packages",

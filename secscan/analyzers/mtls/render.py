@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from secscan.core.model import Finding
-from secscan.parsers.interface import Parsed
+from secscan.core.model import Finding, Parsed
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:

@@ -17,8 +17,7 @@ from secscan.analyzers.pqc.reference import DEFAULT_ALGS, FIPS203, reference_for
 from secscan.analyzers.pqc.result import AlgEvidence, ChildStatus, Evidence, PqcResult, Probe
 from secscan.analyzers.pqc.verdict import decide
 from secscan.core.errors import UsageError
-from secscan.process.runner import Runner
-from secscan.scanners.interface import Invocation
+from secscan.process.runner import Invocation, Runner
 
 # The child never gets to download and build liboqs: no git prompts, no git transport at all.
 SAFE_ENV: Mapping[str, str] = {"GIT_TERMINAL_PROMPT": "0", "GIT_ALLOW_PROTOCOL": "",

@@ -1,0 +1,212 @@
+"""Findings, scanner outcomes and results as JSON-ready dicts and back: the shape of the JSON report
+(schema_version "1"), shared by the report format, the cache and ``secscan merge``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from secscan.core.model import (
+    Action,
+    Category,
+    Finding,
+    Gate,
+    Location,
+    Package,
+    Result,
+    ScannerResult,
+    Severity,
+    Status,
+    Suppression,
+)
+
+SCHEMA_VERSION = "1"
+
+
+def _location(loc: Location | None) -> dict[str, Any] | None:
+    if loc is None:
+        return None
+    out: dict[str, Any] = {"path": loc.path, "start_line": loc.start_line, "end_line": loc.end_line}
+    if loc.image:
+        out["image"] = loc.image
+    if loc.layer:
+        out["layer"] = loc.layer
+    return out
+
+
+def finding_to_dict(f: Finding) -> dict[str, Any]:
+    """One finding as the contract shows it (plus compatible extensions)."""
+    out: dict[str, Any] = {
+        "fingerprint": f.fingerprint,
+        "rule_id": f.rule_id,
+        "title": f.title,
+        "message": f.message,
+        "severity": f.severity.label,
+        "raw_severity": f.raw_severity,
+        "category": f.category.value,
+        "sources": list(f.sources),
+        "location": _location(f.location),
+        "package": None
+        if f.package is None
+        else {
+            "name": f.package.name,
+            "version": f.package.version,
+            "fixed_versions": list(f.package.fixed_versions),
+            "ecosystem": f.package.ecosystem,
+            "manifest": f.package.manifest,
+        },
+        "identifiers": list(f.identifiers),
+        "suppressed": f.suppressed,
+        "remediation": f.remediation,
+        "pre_existing": f.pre_existing,
+        "suppression": None
+        if f.suppression is None
+        else {
+            "kind": f.suppression.kind,
+            "reason": f.suppression.reason,
+            "owner": f.suppression.owner,
+            "expires": f.suppression.expires,
+            "expired": f.suppression.expired,
+        },
+        "snippet": f.snippet,
+        "secret": None
+        if f.secret_hash is None and f.secret_mask is None
+        else {"mask": f.secret_mask, "hash": f.secret_hash},
+        "properties": dict(f.properties),
+    }
+    return out
+
+
+def scanner_to_dict(s: ScannerResult) -> dict[str, Any]:
+    """One scanner entry."""
+    out: dict[str, Any] = {
+        "name": s.name,
+        "status": s.status.value,
+        "version": s.version,
+        "duration_s": round(s.duration_s, 3),
+        "reason": s.reason,
+        "findings": s.findings,
+        "coverage": dict(s.coverage),
+        "canary": s.canary,
+        "required": s.required,
+        "incomplete": s.incomplete,
+    }
+    if s.evidence is not None:
+        out["evidence"] = dict(s.evidence)
+    return out
+
+
+def to_dict(r: Result) -> dict[str, Any]:
+    """The whole report as a JSON-ready dict."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "secscan_version": r.secscan_version,
+        "target": r.target,
+        "run_id": r.run_id,
+        "started_at": r.started_at,
+        "duration_s": round(r.duration_s, 3),
+        "incomplete": r.gate.incomplete,
+        "scanners": [scanner_to_dict(s) for s in r.scanners],
+        "findings": [finding_to_dict(f) for f in r.findings],
+        "summary": {
+            "counts": r.counts,
+            "gate": {
+                "fail_on": r.gate.fail_on,
+                "passed": r.gate.passed,
+                "exit_code": r.gate.exit_code,
+                "reasons": list(r.gate.reasons),
+                "incomplete": r.gate.incomplete,
+            },
+            "actions": [
+                {"action": a.action, "severity": a.severity.label, "clears": list(a.clears)}
+                for a in r.actions
+            ],
+            "stale_suppressions": [dict(s) for s in r.stale_suppressions],
+        },
+        "notes": list(r.notes),
+    }
+
+
+def finding_from_dict(d: Mapping[str, Any]) -> Finding:
+    """One finding back from its JSON form (used by the report, the cache and merge)."""
+    loc, pkg, sup, sec = d.get("location"), d.get("package"), d.get("suppression"), d.get("secret") or {}
+    return Finding(
+        rule_id=d["rule_id"],
+        title=d["title"],
+        message=d["message"],
+        severity=Severity.from_label(d["severity"]),
+        raw_severity=d["raw_severity"],
+        category=Category(d["category"]),
+        sources=tuple(d["sources"]),
+        location=None
+        if loc is None
+        else Location(
+            loc["path"], loc.get("start_line"), loc.get("end_line"), loc.get("image"), loc.get("layer")
+        ),
+        package=None
+        if pkg is None
+        else Package(
+            pkg["name"],
+            pkg.get("version"),
+            tuple(pkg.get("fixed_versions") or ()),
+            pkg.get("ecosystem"),
+            pkg.get("manifest"),
+        ),
+        identifiers=tuple(d.get("identifiers") or ()),
+        fingerprint=d["fingerprint"],
+        suppressed=bool(d.get("suppressed")),
+        pre_existing=bool(d.get("pre_existing")),
+        suppression=None
+        if not sup
+        else Suppression(
+            sup["kind"], sup["reason"], sup.get("owner"), sup.get("expires"), bool(sup.get("expired"))
+        ),
+        remediation=d.get("remediation"),
+        snippet=d.get("snippet"),
+        secret_hash=sec.get("hash"),
+        secret_mask=sec.get("mask"),
+        properties=dict(d.get("properties") or {}),
+    )
+
+
+def scanner_from_dict(d: Mapping[str, Any]) -> ScannerResult:
+    return ScannerResult(
+        name=d["name"],
+        status=Status(d["status"]),
+        version=d.get("version"),
+        duration_s=float(d.get("duration_s") or 0.0),
+        reason=d.get("reason"),
+        findings=int(d.get("findings", 0)),
+        coverage=dict(d.get("coverage") or {}),
+        evidence=d.get("evidence"),
+        canary=d.get("canary"),
+        required=bool(d.get("required")),
+    )
+
+
+def result_from_dict(data: Mapping[str, Any]) -> Result:
+    """A whole result back from its JSON form (not validated: see formats.json_report.from_dict)."""
+    summary = data["summary"]
+    g = summary["gate"]
+    return Result(
+        target=data["target"],
+        started_at=data["started_at"],
+        duration_s=float(data["duration_s"]),
+        scanners=tuple(scanner_from_dict(s) for s in data["scanners"]),
+        findings=tuple(finding_from_dict(f) for f in data["findings"]),
+        gate=Gate(
+            g["fail_on"],
+            g["passed"],
+            g["exit_code"],
+            tuple(g.get("reasons") or ()),
+            bool(g.get("incomplete", data.get("incomplete", False))),
+        ),
+        actions=tuple(
+            Action(a["action"], Severity.from_label(a["severity"]), tuple(a["clears"]))
+            for a in summary.get("actions") or ()
+        ),
+        secscan_version=data.get("secscan_version", ""),
+        notes=tuple(data.get("notes") or ()),
+        stale_suppressions=tuple(summary.get("stale_suppressions") or ()),
+        run_id=data.get("run_id", ""),
+    )
