@@ -352,7 +352,7 @@ def test_staged_canary_still_checked(repo: Path, tmp_path: Path, fake_bin: Any) 
 
 @needs_git
 def test_staged_report_dir_is_inside_the_git_folder_also_in_a_worktree(repo: Path, tmp_path: Path) -> None:
-    from secscan.api import staged_report_dir
+    from secscan.run.staged import staged_report_dir
 
     assert staged_report_dir(repo) == (repo / ".git" / "secscan").resolve()
     linked = tmp_path / "linked"

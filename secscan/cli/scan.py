@@ -138,7 +138,7 @@ def _output_dir(args: argparse.Namespace, target: Path) -> Path:
     if args.output_dir is not None:
         return Path(args.output_dir)
     if getattr(args, "staged", False):
-        from secscan.api import staged_report_dir
+        from secscan.run.staged import staged_report_dir
 
         return Path(staged_report_dir(target))
     return Path("reports")

@@ -10,7 +10,8 @@ from pathlib import Path, PurePosixPath
 
 from secscan.core.errors import UsageError
 from secscan.core.model import Category, Finding
-from secscan.process.runner import Invocation, Runner
+from secscan.process.git import GitError, git_text, run_git
+from secscan.process.runner import Runner
 
 _HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
 _ESCAPES = {"a": 7, "b": 8, "t": 9, "n": 10, "v": 11, "f": 12, "r": 13, '"': 34, "\\": 92}
@@ -87,12 +88,10 @@ def unquote(name: str) -> str:
 
 
 def _git(runner: Runner, cwd: Path, *args: str) -> str:
-    res = runner.run(Invocation(("git", "-c", "core.quotePath=false", *args), cwd, 120.0,
-                                env={"GIT_TERMINAL_PROMPT": "0"}))
-    if res.error or res.returncode != 0:
-        why = " ".join((res.stderr_tail() or res.error or "").split())
-        raise UsageError(f"git {' '.join(args[:2])} failed: {why}")
-    return res.stdout.decode("utf-8", "surrogateescape")
+    try:
+        return git_text(runner, cwd, *args)
+    except GitError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _hunks(diff: str) -> dict[str, set[int] | None]:
@@ -135,12 +134,12 @@ def collect(target: Path, ref: str, runner: Runner | None = None) -> Changes:
     """Ask git what changed between REF and the working tree of target (exit 2 when REF is unknown)."""
     runner = runner or Runner()
     folder = target if target.is_dir() else target.parent
-    res = runner.run(Invocation(("git", "rev-parse", "--show-toplevel"), folder, 30.0))
+    res = run_git(runner, folder, "rev-parse", "--show-toplevel", timeout=30.0)
     if res.error or res.returncode != 0:
         raise UsageError(f"--changed-since: {folder} is not inside a git work tree")
     top = Path(res.stdout.decode("utf-8", "surrogateescape").strip())
-    res = runner.run(Invocation(("git", "rev-parse", "--verify", "--quiet", "--end-of-options",
-                                 f"{ref}^{{commit}}"), folder, 30.0))
+    res = run_git(runner, folder, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}",
+                  timeout=30.0)
     if ref.startswith("-") or res.returncode != 0:
         raise UsageError(f"--changed-since: git does not know the revision {ref!r}")
     base = res.stdout.decode().strip()

@@ -17,7 +17,8 @@ from secscan import __version__
 from secscan.core.model import Finding, Result, ScannerResult, Status
 from secscan.core.options import ScanOptions
 from secscan.core.shard import select_shard, shard_note
-from secscan.process.runner import Invocation, Runner
+from secscan.process.git import is_available, run_git
+from secscan.process.runner import Runner
 from secscan.results.changes import collect as collect_changes
 from secscan.results.enrich import redact_outcomes
 from secscan.results.finish import finish
@@ -302,26 +303,10 @@ def walk_gaps(fs: FileSet, opts: ScanOptions) -> ScannerResult | None:
 
 def git_ignored(target: Path, runner: Runner) -> frozenset[str]:
     """Paths git ignores under target (folders end with "/"); empty outside a git work tree."""
-    if not target.is_dir() or runner.which("git") is None:
+    if not target.is_dir() or not is_available(runner):
         return frozenset()
-    res = runner.run(
-        Invocation(
-            (
-                "git",
-                "ls-files",
-                "--others",
-                "--ignored",
-                "--exclude-standard",
-                "--directory",
-                "-z",
-                "--",
-                ".",
-            ),
-            target,
-            60.0,
-            env={"GIT_TERMINAL_PROMPT": "0"},
-        )
-    )
+    res = run_git(runner, target, "ls-files", "--others", "--ignored", "--exclude-standard", "--directory",
+                  "-z", "--", ".", timeout=60.0)
     if res.error or res.returncode != 0:
         return frozenset()
     return frozenset(p for p in res.stdout.decode("utf-8", "surrogateescape").split("\0") if p)
