@@ -12,12 +12,12 @@ from secscan.core.model import Category, Finding, ScannerResult
 MAX_SNIPPET = 300
 MAX_FILE_BYTES = 5_000_000
 _STRING_LITERAL = re.compile(r"""(?P<q>['"]{1,3})(?P<body>(?:(?!(?P=q)).){1,500}?)(?P=q)""")
-_CREDENTIAL_HINT = re.compile(
-    r"(?i)(passw|pwd|secret|token|api[_-]?key|credential|hardcoded|private[_-]?key|B10[567])"
-)
+# Rules whose finding is a hard-coded credential: their string literals are the secret (bandit's hard-coded
+# password tests, the bundled semgrep credential rule). Other rules' code stays readable.
+CREDENTIAL_RULES = frozenset({"B105", "B106", "B107", "secscan.python.hardcoded-credential"})
 
 
-def _read_lines(cache: dict[str, list[str] | None], root: Path, path: str) -> list[str] | None:
+def read_lines(cache: dict[str, list[str] | None], root: Path, path: str) -> list[str] | None:
     if path not in cache:
         cache[path] = None
         full = root / path
@@ -31,7 +31,7 @@ def _read_lines(cache: dict[str, list[str] | None], root: Path, path: str) -> li
 
 
 def _line(cache: dict[str, list[str] | None], root: Path, path: str, line: int) -> str | None:
-    lines = _read_lines(cache, root, path)
+    lines = read_lines(cache, root, path)
     if lines is None or not 1 <= line <= len(lines):
         return None
     return lines[line - 1].strip()[:MAX_SNIPPET]
@@ -66,7 +66,7 @@ def secret_line_keys(findings: Sequence[Finding], root: Path) -> dict[tuple[str,
     for f in findings:
         loc = f.location
         if f.category is Category.SECRET and loc and loc.start_line and not loc.image:
-            lines = _read_lines(cache, root, loc.path)
+            lines = read_lines(cache, root, loc.path)
             text = secret_text(lines, loc.start_line) if lines is not None else None
             if text is not None:
                 out[(loc.path, loc.start_line)] = hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()
@@ -111,7 +111,7 @@ def redact_findings(findings: Sequence[Finding]) -> list[Finding]:
     masked. Idempotent (a mask is never masked again)."""
     out = []
     for f in findings:
-        credential = f.category is Category.SECRET or bool(_CREDENTIAL_HINT.search(f"{f.rule_id} {f.title}"))
+        credential = f.category is Category.SECRET or f.rule_id in CREDENTIAL_RULES
         msg, snippet, title = redact_text(f.message), redact_text(f.snippet) if f.snippet else None, f.title
         if credential:
             msg = _mask_literals(msg)

@@ -12,6 +12,7 @@ from secscan.results import fingerprint, triage
 from secscan.results.dedup import merge, sort_findings
 from secscan.results.enrich import enrich_snippets, redact_findings, secret_line_keys
 from secscan.results.gate import evaluate
+from secscan.results.redact import final_pass, secret_values
 
 
 def apply_overrides(findings: Sequence[Finding], overrides: dict[str, str]) -> list[Finding]:
@@ -57,6 +58,7 @@ def finish(opts: ScanOptions, findings: Sequence[Finding], scanners: Sequence[Sc
 
     target = opts.target if opts.target.is_dir() else opts.target.parent
     secret_lines = secret_line_keys(findings, target)
+    values = secret_values(findings, target)  # in memory only: for the last redaction pass below
     items = redact_findings(enrich_snippets(findings, target))
     if opts.command != "import":  # imported npm audit output: installed versions from the target's lockfile
         from secscan.analyzers.advisories.npm_resolve import resolve_imported
@@ -73,12 +75,12 @@ def finish(opts: ScanOptions, findings: Sequence[Finding], scanners: Sequence[Sc
         items = changes_mod.mark(items, changes)
         tnotes.append(changed_note(opts.changed_since, items, changes))
     items = sort_findings(apply_remediation(items))
-    scanners = recount(scanners, items)
+    items, scanners, all_notes = final_pass(items, recount(scanners, items), (*notes, *tnotes), values)
     gate = evaluate(items, scanners, opts.fail_on, opts.allow_incomplete, interrupted)
     return Result(target=str(opts.target), started_at=started_at, duration_s=duration_s,
                   scanners=tuple(scanners), findings=tuple(items), gate=gate,
                   actions=tuple(top_actions(items)),
-                  secscan_version=version, notes=(*notes, *tnotes), stale_suppressions=tuple(stale),
+                  secscan_version=version, notes=tuple(all_notes), stale_suppressions=tuple(stale),
                   run_id=run_id)
 
 

@@ -14,7 +14,7 @@ MAX_REDACT_CHARS = 4 * 1024 * 1024
 _ASSIGNMENT = re.compile(
     r"""(?i)(?:passw(?:or)?d|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credential)"""
     r"""[\w.-]{0,40}['"]?[ \t]*(?::=|=>|=|:)[ \t]*"""
-    r"""(?:"([^"\s]{6,512})"|'([^'\s]{6,512})'|([^\s'",;)}\]]{6,512}))"""
+    r"""(?:"([^"\s]{6,512})"|'([^'\s]{6,512})'|(?=[^\s'",;)}\]]*\d)([^\s'",;)}\]]{6,512}))"""
 )
 _ASSIGNMENT_KEYWORDS = ("pass", "pwd", "secret", "token", "key", "credential")
 
@@ -50,9 +50,10 @@ def _compiled() -> tuple[tuple[re.Pattern[str], tuple[str, ...]], ...]:
     return (*own, (_ASSIGNMENT, _ASSIGNMENT_KEYWORDS))
 
 
-def _spans(text: str) -> list[tuple[int, int]]:
+def spans(text: str) -> list[tuple[int, int]]:
+    """Where secret patterns (and credential assignments) match in text: the value's span each."""
     low = text.lower()
-    spans: list[tuple[int, int]] = []
+    out: list[tuple[int, int]] = []
     for rx, keywords in _compiled():
         if keywords and not any(k in low for k in keywords):
             continue
@@ -60,9 +61,9 @@ def _spans(text: str) -> list[tuple[int, int]]:
             for g in range(1, (rx.groups or 0) + 1):
                 if m.start(g) >= 0 and m.end(g) > m.start(g):
                     if "*" * _STARS not in m.group(g):  # already a mask
-                        spans.append((m.start(g), m.end(g)))
+                        out.append((m.start(g), m.end(g)))
                     break
-    return spans
+    return out
 
 
 def redact_text(text: str) -> str:
@@ -76,12 +77,12 @@ def redact_text(text: str) -> str:
     tail = ""
     if len(text) > MAX_REDACT_CHARS:
         text, tail = text[:MAX_REDACT_CHARS], f"[... {len(text) - MAX_REDACT_CHARS} characters cut]"
-    spans = _spans(text)
-    if not spans:
+    found = spans(text)
+    if not found:
         return text + tail
-    spans.sort()
+    found.sort()
     merged: list[list[int]] = []
-    for s, e in spans:
+    for s, e in found:
         if merged and s < merged[-1][1]:
             merged[-1][1] = max(merged[-1][1], e)
         else:
