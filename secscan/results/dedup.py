@@ -3,15 +3,21 @@
 - dependencies: same package name and version, and advisories sharing any id or alias;
 - secrets: same file and line, and the same value (hash), or each the only one its tool reports there
   (tools cut some secrets differently, e.g. a PEM key's first line or its whole block);
-- code findings: same file and line, and either the same rule or a shared CWE.
+- code findings: same file and line, and the same rule, or the same weakness reported by different tools
+  (rules/equivalence.yaml first, then a shared CWE); two rules of one tool are never merged;
+- a hard-coded credential rule and a secret finding at the same place are one finding with both sources;
+- vendor bundle advisories (DSA-..., RHSA-...) never merge distinct CVEs.
 The merged finding keeps the highest severity, every source, and the union of identifiers.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
+from functools import cache
 
 from secscan.core.model import Category, Finding, Package
+from secscan.core.resources import rules_path
 
 
 class _UnionFind:
@@ -30,42 +36,108 @@ class _UnionFind:
             self.parent[max(ra, rb)] = min(ra, rb)
 
 
+# Vendor bundle advisories (one Debian or Red Hat advisory fixes several CVEs): never a reason to merge.
+_BUNDLE_ID = re.compile(r"^(DSA|DLA|DTSA|RHSA|RHBA|RHEA|USN|ALAS\d*|ALSA|ELSA|RLSA|CESA|OESA|SUSE-SU|"
+                        r"OPENSUSE-SU|GLSA|FEDORA|MGASA|ASA|AVD)-", re.I)
+
+
 def _advisory_ids(f: Finding) -> set[str]:
-    return {i.upper() for i in f.identifiers if not i.upper().startswith("CWE-")} | {f.rule_id.upper()}
+    ids = {i.upper() for i in f.identifiers if not i.upper().startswith("CWE-")} | {f.rule_id.upper()}
+    return {i for i in ids if not _BUNDLE_ID.match(i)}
+
+
+def _same_advisory(a: Finding, b: Finding) -> bool:
+    """A shared advisory id or alias, unless each names CVEs and none is shared (two vulnerabilities)."""
+    ids_a, ids_b = _advisory_ids(a), _advisory_ids(b)
+    cves_a, cves_b = {i for i in ids_a if i.startswith("CVE-")}, {i for i in ids_b if i.startswith("CVE-")}
+    if cves_a and cves_b and not cves_a & cves_b:
+        return False
+    return bool(ids_a & ids_b)
 
 
 def _cwes(f: Finding) -> set[str]:
     return {i.upper() for i in f.identifiers if i.upper().startswith("CWE-")}
 
 
+@cache
+def equivalence() -> dict[str, frozenset[str]]:
+    """rule id (or "category:secret") -> the names of the weakness groups it belongs to (rules/)."""
+    import yaml
+
+    data = yaml.safe_load(rules_path("equivalence.yaml").read_text("utf-8")) or {}
+    out: dict[str, set[str]] = {}
+    for group, rules in (data.get("groups") or {}).items():
+        for rule in rules:
+            out.setdefault(str(rule), set()).add(str(group))
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def _weakness(f: Finding) -> frozenset[str]:
+    table = equivalence()
+    key = "category:secret" if f.category is Category.SECRET else f.rule_id
+    return table.get(key, frozenset())
+
+
 def _link(uf: _UnionFind, items: Sequence[Finding]) -> None:
     by_pkg: dict[tuple[str, str, str, str], list[int]] = {}
-    by_place: dict[tuple[str, str, int], list[int]] = {}
+    by_place: dict[tuple[str, int], list[int]] = {}
     for i, f in enumerate(items):
         if f.package is not None:
             image = (f.location.image or "") if f.location else ""
             key = (image, f.package.name.lower().replace("_", "-"), f.package.version or "", f.category.value)
             by_pkg.setdefault(key, []).append(i)
         elif f.location is not None and f.location.start_line is not None:
-            kind = "secret" if f.category is Category.SECRET else "code"
-            by_place.setdefault((kind, f.location.path, f.location.start_line), []).append(i)
+            by_place.setdefault((f.location.path, f.location.start_line), []).append(i)
     for idxs in by_pkg.values():
         for a_pos, a in enumerate(idxs):
             for b in idxs[a_pos + 1 :]:
-                if _advisory_ids(items[a]) & _advisory_ids(items[b]):
+                if _same_advisory(items[a], items[b]):
                     uf.union(a, b)
-    for (kind, _path, _line), idxs in by_place.items():
-        per_source = _per_source(items, idxs) if kind == "secret" else {}
-        for a_pos, a in enumerate(idxs):
-            for b in idxs[a_pos + 1 :]:
-                fa, fb = items[a], items[b]
-                if kind == "secret":
-                    if _same_secret(fa, fb, per_source):
-                        uf.union(a, b)
-                elif fa.rule_id == fb.rule_id or (_cwes(fa) & _cwes(fb)):
+    for idxs in by_place.values():
+        secrets = [i for i in idxs if items[i].category is Category.SECRET]
+        per_source = _per_source(items, secrets)
+        for a_pos, a in enumerate(secrets):
+            for b in secrets[a_pos + 1 :]:
+                if _same_secret(items[a], items[b], per_source):
                     uf.union(a, b)
-        if kind == "secret":
-            _link_kinds(uf, items, idxs)
+        _link_kinds(uf, items, secrets)
+        _link_code(uf, items, idxs)
+
+
+def _link_code(uf: _UnionFind, items: Sequence[Finding], idxs: Sequence[int]) -> None:
+    """Code findings at one place: the same rule, or the same weakness from different tools (equivalence
+    table first, then a shared CWE), never two different rules of one tool, also not through a third."""
+    code = [i for i in idxs if items[i].category is not Category.SECRET]
+    pairs = [(a, b) for a in code for b in idxs if a != b and (b not in code or a < b)]
+    for test in (_same_rule, _equivalent, _shared_cwe):
+        for a, b in pairs:
+            if uf.find(a) != uf.find(b) and test(items[a], items[b]) and _compatible(uf, items, idxs, a, b):
+                uf.union(a, b)
+
+
+def _same_rule(a: Finding, b: Finding) -> bool:
+    return a.rule_id == b.rule_id and a.category is b.category
+
+
+def _equivalent(a: Finding, b: Finding) -> bool:
+    return not set(a.sources) & set(b.sources) and bool(_weakness(a) & _weakness(b))
+
+
+def _shared_cwe(a: Finding, b: Finding) -> bool:
+    return (b.category is not Category.SECRET and not set(a.sources) & set(b.sources)
+            and bool(_cwes(a) & _cwes(b)))
+
+
+def _compatible(uf: _UnionFind, items: Sequence[Finding], idxs: Sequence[int], a: int, b: int) -> bool:
+    """Joining a's and b's groups keeps at most one code rule per tool."""
+    roots = {uf.find(a), uf.find(b)}
+    rules: dict[str, set[str]] = {}
+    for i in idxs:
+        f = items[i]
+        if uf.find(i) in roots and f.category is not Category.SECRET:
+            for src in f.sources:
+                rules.setdefault(src, set()).add(f.rule_id)
+    return all(len(r) <= 1 for r in rules.values())
 
 
 # Kinds a secret's rule id names, to match one tool's finding with another's when their hashes differ
@@ -122,6 +194,9 @@ def _combine(group: Sequence[Finding]) -> Finding:
     best = max(rated, key=lambda f: (f.severity, len(f.identifiers)))
     if len(group) == 1:
         return best
+    secrets = [f for f in group if f.category is Category.SECRET]
+    if secrets and best.category is not Category.SECRET:  # a leaked secret that SAST also saw: a secret
+        best = max(secrets, key=lambda f: (f.severity, len(f.identifiers))).with_(severity=best.severity)
     sources = tuple(dict.fromkeys(s for f in group for s in f.sources))
     ids = tuple(dict.fromkeys(i for f in group for i in f.identifiers))
     pkg = best.package
