@@ -83,7 +83,13 @@ def prints(report: dict) -> set[str]:
 
 
 def places(report: dict) -> set[tuple[str, str, int]]:
-    return {(f["rule_id"], f["location"]["path"], f["location"]["start_line"]) for f in report["findings"]}
+    """(rule, path, line) of every finding and of every rule merged into it (bandit B307 + semgrep eval)."""
+    out = set()
+    for f in report["findings"]:
+        merged = f.get("properties", {}).get("merged_from", ())
+        for rule in {f["rule_id"], *(m["rule_id"] for m in merged)}:
+            out.add((rule, f["location"]["path"], f["location"]["start_line"]))
+    return out
 
 
 def same_as_cold(target: Path, tmp_path: Path, cache: Path, tag: str, scanners: str = SCANNERS,

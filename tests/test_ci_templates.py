@@ -212,3 +212,52 @@ def test_gitlab_sharded() -> None:
     assert "gitlab" in mcmd[mcmd.index("--format") + 1].split(",")
     assert not merge.get("allow_failure")
     check_gitlab_artifacts(merge)
+
+
+# ---------------------------------------------------------------- the sharded templates, executed
+
+def _expand(cmd: list[str], shard: int, cwd: Path) -> list[str]:
+    import glob
+
+    out: list[str] = []
+    for word in cmd[1:]:
+        word = (word.replace("${{matrix.shard}}", str(shard)).replace("$CI_NODE_INDEX", str(shard))
+                .replace("$CI_NODE_TOTAL", "4"))
+        matches = sorted(glob.glob(word, root_dir=cwd)) if "*" in word else []
+        out.extend(matches or [word])
+    return out
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["github-actions-sharded.yml", "gitlab-ci-sharded.yml"])
+def test_sharded_template_fails_its_merge_job_on_a_critical_finding(
+        name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each shard's `run:`/`script:` command runs as written (matrix index filled in) on a planted tree;
+    the merge job's command must then exit 1: the shards' `--fail-on never` is not the merge's gate."""
+    import random
+    import shutil
+    import string
+
+    from secscan.cli.main import main
+
+    rng = random.Random(5)
+    token = "ghp_" + "".join(rng.choice(string.ascii_letters + string.digits) for _ in range(36))
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "pyproject.toml").write_text('[tool.secscan]\nscanners = ["secscan-secrets"]\noffline = true\n')
+    for i in range(8):  # spread over the shards; the token is in one of them
+        (tree / f"mod{i}.py").write_text(f"VALUE_{i} = {i}\n")
+    (tree / "mod3.py").write_text(f'GITHUB_TOKEN = "{token}"\n')
+    commands = secscan_commands(all_shell_text(name))
+    shards = [c for c in commands if c[1] == "all"]
+    (merge,) = [c for c in commands if c[1] == "merge"]
+    assert shards and "never" in shards[0]
+    merge_job = tmp_path / "merge-job"
+    for i in range(1, 5):  # each shard job has its own checkout; its reports are its artifact
+        checkout = tmp_path / f"shard-job-{i}"
+        shutil.copytree(tree, checkout)
+        monkeypatch.chdir(checkout)
+        assert main(_expand(shards[0], i, checkout)) == 0  # a shard fails only on its own problems
+        shutil.copytree(checkout / "reports" / f"shard-{i}", merge_job / "reports" / f"shard-{i}")
+    monkeypatch.chdir(merge_job)
+    assert main(_expand(merge, 0, merge_job)) == 1  # the merge job is the gate

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 import uuid
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -93,8 +94,6 @@ def _load(path: Path) -> Any:
 
 def run_report(args: argparse.Namespace) -> int:
     """secscan report RESULT.json: render again (the gate is re-evaluated only with --fail-on)."""
-    from dataclasses import replace
-
     from secscan.formats.write import write_reports
 
     result = _load(args.result)
@@ -132,7 +131,7 @@ def run_baseline(args: argparse.Namespace) -> int:
     else:
         args.command = "all"
         opts, _ = build_options(args)
-        opts.baseline = None
+        opts = replace(opts, baseline=None)
         result = api.run(opts)
         target = opts.target
         if result.gate.incomplete and not opts.allow_incomplete:

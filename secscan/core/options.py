@@ -1,13 +1,31 @@
-"""Options of one scan, as the CLI, the configuration file and the library API give them."""
+"""Options of one scan, as the CLI, the configuration file and the library API give them.
+
+``secscan.config.build_options`` makes them (from the one table of options in ``secscan.config.declare``);
+they are frozen: code that needs other options makes a copy with ``dataclasses.replace``.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+DEFAULT_FORMATS = ("json", "md", "html", "sarif")  # the contract's default; gitlab on request
 
-@dataclass
+
+class Source(StrEnum):
+    """Where a setting came from (a later trust model refuses dangerous settings from the scanned tree)."""
+
+    DEFAULT = "default"
+    TREE = "tree"  # [tool.secscan] in the scanned tree's pyproject.toml
+    CONFIG_FILE = "config-file"  # --config FILE (config= in the API): chosen by whoever runs secscan
+    COMMAND_LINE = "command-line"
+    API = "api"  # an argument of secscan.scan() or build_options()
+
+
+@dataclass(frozen=True)
 class ScanOptions:
     """Everything that decides what a scan does."""
 
@@ -17,9 +35,9 @@ class ScanOptions:
     required: tuple[str, ...] = ()
     offline: bool = False
     timeout: float = 900.0
-    timeouts: dict[str, float] = field(default_factory=dict)  # per scanner, over timeout
+    timeouts: Mapping[str, float] = field(default_factory=dict)  # per scanner, over timeout
     git_ignore: bool = True  # leave out what git ignores (--no-git-ignore scans it too)
-    jobs: int = 0  # 0: number of CPUs
+    jobs: int = 0  # 0: one per scanner that runs (--jobs N is 1 or more)
     fail_on: str = "critical"
     allow_incomplete: bool = False
     canary: bool = True
@@ -33,11 +51,19 @@ class ScanOptions:
     images: tuple[str, ...] = ()
     no_containers: bool = False
     excludes: tuple[str, ...] = ()
-    output_dir: Path | None = None
+    output_dir: Path | None = None  # where the CLI writes reports (the API writes none)
+    formats: tuple[str, ...] = DEFAULT_FORMATS  # report formats the CLI writes
     staged: bool = False
     paths: tuple[str, ...] = ()  # explicit files (secrets FILES..., pre-commit)
     severity_overrides: dict[str, str] = field(default_factory=dict)
-    ignores: tuple[dict[str, Any], ...] = ()
-    suppressions: tuple[dict[str, Any], ...] = ()
+    ignores: tuple[Mapping[str, Any], ...] = ()
+    suppressions: tuple[Mapping[str, Any], ...] = ()
     require_pqc: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
+    # scanner-specific settings handed to the scanners as ScanContext.options (pqc_*, mtls_*, semgrep_rules)
+    extra: Mapping[str, Any] = field(default_factory=dict)
+    # setting name -> every place that gave it, lowest precedence first (missing: the default)
+    sources: Mapping[str, tuple[Source, ...]] = field(default_factory=dict, compare=False, repr=False)
+
+    def source(self, name: str) -> Source:
+        """Where the value of a setting came from (the place that won)."""
+        return self.sources.get(name, (Source.DEFAULT,))[-1]
