@@ -94,11 +94,14 @@ def test_crlf_and_invalid_utf8_do_not_hide_secrets() -> None:
 
 def test_scan_paths_module_function_with_mapping_options(tmp_path: Path) -> None:
     (tmp_path / "a.env").write_text(BY_ID["slack-token"].line + "\n")
-    findings, coverage = scan_paths(tmp_path, ["a.env"], {"max_file_size": 10_000})
+    findings, coverage, _ = scan_paths(tmp_path, ["a.env"], {"max_file_size": 10_000})
     assert [f.rule_id for f in findings] == ["secscan.slack-token"]
     assert coverage["files_scanned"] == 1
-    findings, coverage = scan_paths(tmp_path, ["a.env"], {"max_file_size": 10})
-    assert findings == [] and coverage["files_skipped_large"] == 1
+    findings, coverage, uncovered = scan_paths(tmp_path, ["a.env"], {"max_file_size": 10})
+    assert [f.rule_id for f in findings] == ["secscan.slack-token"] and coverage["files_streamed"] == 1
+    limits = {"max_file_size": 10, "max_stream_size": 20}
+    findings, coverage, uncovered = scan_paths(tmp_path, ["a.env"], limits)
+    assert findings == [] and coverage["files_skipped_large"] == 1 and uncovered == {"a.env": "skipped large"}
 
 
 def test_windows_style_relative_paths_are_normalized(tmp_path: Path) -> None:

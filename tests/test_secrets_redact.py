@@ -51,7 +51,7 @@ def test_findings_never_hold_a_secret_value(tmp_path: Path) -> None:
         (tmp_path / name).parent.mkdir(exist_ok=True)
         (tmp_path / name).write_text(f"# config\n{s.line}\n")
         files.append(name)
-    findings, coverage = scan_paths(tmp_path, files)
+    findings, coverage, _ = scan_paths(tmp_path, files)
     assert coverage["files_scanned"] == len(SAMPLES)
     assert sorted(f.rule_id.removeprefix("secscan.") for f in findings) == sorted(s.pattern for s in SAMPLES)
     from secscan.core.serialize import finding_to_dict

@@ -64,7 +64,11 @@ def test_execute_scans_target_and_canary(tmp_path: Path) -> None:
 
 def test_max_file_size_option_is_respected(tmp_path: Path) -> None:
     (tmp_path / "a.env").write_text(GH.line + "\n" + "x = 1\n" * 100)
-    ctx = ScanContext(tmp_path, options={"max_file_size": 100})
+    ctx = ScanContext(tmp_path, options={"max_file_size": 100})  # over it: streamed, still scanned
+    parsed = SecscanSecretsScanner().execute(ctx, ["a.env"], [], runner=None).parsed  # type: ignore[arg-type]
+    assert [f.rule_id for f in parsed.findings] == ["secscan.github-pat"]
+    assert parsed.coverage["files_streamed"] == 1
+    ctx = ScanContext(tmp_path, options={"max_file_size": 100, "max_stream_size": 200})
     parsed = SecscanSecretsScanner().execute(ctx, ["a.env"], [], runner=None).parsed  # type: ignore[arg-type]
     assert parsed.findings == () and parsed.coverage["files_skipped_large"] == 1
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, BinaryIO, NamedTuple
 
 from secscan.analyzers.secrets import filters
 from secscan.analyzers.secrets.patterns import Pattern, load_patterns
@@ -20,9 +20,11 @@ from secscan.core.model import Category, Finding, Location
 from secscan.parsers.interface import norm_path
 
 SOURCE = "secscan-secrets"
-DEFAULT_MAX_FILE_SIZE = 2 * 1024 * 1024
+DEFAULT_MAX_FILE_SIZE = 2 * 1024 * 1024  # read whole up to this size; larger files are streamed in windows
+DEFAULT_MAX_STREAM_SIZE = 4 * 1024 ** 3  # larger files are skipped (counted and named)
+STREAM_OVERLAP = 64 * 1024  # bytes carried into the next window, so no secret is cut at a window's edge
 COVERAGE_KEYS = ("files_scanned", "files_skipped_binary", "files_skipped_large", "files_skipped_minified",
-                 "files_unreadable")
+                 "files_unreadable", "files_streamed", "files_decoded")
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,7 @@ class ScanOptions:
     """Engine settings."""
 
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    max_stream_size: int = DEFAULT_MAX_STREAM_SIZE
     minified_avg_line: int = filters.MINIFIED_AVG_LINE
     backend: str = "auto"  # auto | hyperscan | re2 | keywords
     patterns_file: Path | None = None
@@ -38,10 +41,11 @@ class ScanOptions:
     def from_mapping(cls, opts: Mapping[str, Any] | None) -> ScanOptions:
         """Options from a plain mapping (e.g. ScanContext.options); unknown keys are ignored."""
         opts = opts or {}
-        size = opts.get("max_file_size")
+        size, stream = opts.get("max_file_size"), opts.get("max_stream_size")
         pf = opts.get("secret_patterns") or opts.get("patterns_file")
         return cls(
             max_file_size=int(size) if size is not None else DEFAULT_MAX_FILE_SIZE,
+            max_stream_size=int(stream) if stream is not None else DEFAULT_MAX_STREAM_SIZE,
             minified_avg_line=int(opts.get("minified_avg_line", filters.MINIFIED_AVG_LINE)),
             backend=str(opts.get("secrets_backend", opts.get("backend", "auto"))),
             patterns_file=Path(pf) if pf else None,
@@ -49,10 +53,11 @@ class ScanOptions:
 
 
 class ScanResult(NamedTuple):
-    """Findings and coverage counts of one scan."""
+    """Findings and coverage counts of one scan, and the files it could not cover (with why)."""
 
     findings: list[Finding]
     coverage: dict[str, int]
+    uncovered: dict[str, str] = {}
 
 
 @dataclass
@@ -119,29 +124,68 @@ class SecretEngine:
         return [_finding(h, path, h.line, h.line + h.value.count("\n")) for h in hits]
 
     def scan_paths(self, root: Path, files: Sequence[str], options: ScanOptions | None = None) -> ScanResult:
-        """Scan files (relative to root, or absolute); skipped files are counted, never silently clean."""
+        """Scan files (relative to root, or absolute); skipped files are counted, never silently clean.
+        Text in UTF-16/UTF-32 with a byte-order mark is decoded; files over max_file_size are streamed."""
         opts = options or ScanOptions()
         cov = dict.fromkeys(COVERAGE_KEYS, 0)
         findings: list[Finding] = []
+        uncovered: dict[str, str] = {}
         for name in files:
             full = name if os.path.isabs(name) else os.path.join(root, name)
+            loc = name if os.path.isabs(name) else norm_path(name)
             try:
                 with open(full, "rb") as fh:
-                    data = fh.read(opts.max_file_size + 1)
+                    kind, found = self._scan_file(fh, loc, name, opts)
             except OSError:
-                cov["files_unreadable"] += 1
-                continue
-            if len(data) > opts.max_file_size:
-                cov["files_skipped_large"] += 1
-            elif filters.is_binary(data):
-                cov["files_skipped_binary"] += 1
-            elif filters.is_minified(name, data, opts.minified_avg_line):
-                cov["files_skipped_minified"] += 1
-            else:
-                cov["files_scanned"] += 1
-                loc = name if os.path.isabs(name) else norm_path(name)
-                findings.extend(self.scan_bytes(loc, data))
-        return ScanResult(findings, cov)
+                kind, found = "files_unreadable", []
+            except UnicodeDecodeError:
+                kind, found = "files_undecodable", []
+            cov[kind] = cov.get(kind, 0) + 1
+            if kind in ("files_unreadable", "files_skipped_large", "files_undecodable"):
+                uncovered[loc] = kind.removeprefix("files_").replace("_", " ")
+            if kind in ("files_scanned", "files_streamed", "files_decoded"):
+                cov["files_scanned"] += kind != "files_scanned"
+            findings.extend(found)
+        return ScanResult(findings, cov, uncovered)
+
+    def _scan_file(self, fh: BinaryIO, loc: str, name: str, opts: ScanOptions) -> tuple[str, list[Finding]]:
+        """(coverage key, findings) of one open file."""
+        head = fh.read(opts.max_file_size + 1)
+        bom = filters.bom_codec(head)
+        if len(head) > opts.max_file_size:
+            if os.fstat(fh.fileno()).st_size > opts.max_stream_size:
+                return "files_skipped_large", []
+            if bom is None and filters.is_binary(head):
+                return "files_skipped_binary", []
+            if filters.is_minified(name, head, opts.minified_avg_line):
+                return "files_skipped_minified", []
+            return "files_streamed", self._scan_stream(filters.utf8_windows(fh, head, bom), loc)
+        data = filters.decode_bom(head, bom) if bom else head
+        if filters.is_binary(data):
+            return "files_skipped_binary", []
+        if filters.is_minified(name, data, opts.minified_avg_line):
+            return "files_skipped_minified", []
+        return ("files_decoded" if bom else "files_scanned"), self.scan_bytes(loc, data)
+
+    def _scan_stream(self, windows: Iterator[bytes], loc: str) -> list[Finding]:
+        """Scan a large file window by window; each window starts with the tail of the one before (from a
+        line start), and a hit seen twice in that overlap is reported once."""
+        out: list[Finding] = []
+        seen: set[tuple[int, str]] = set()
+        carry, base_offset, base_line = b"", 0, 0
+        for chunk in windows:
+            buf = carry + chunk
+            for h in self._hits(buf):
+                key = (base_offset + h.start, h.pattern.id)
+                if key not in seen:
+                    seen.add(key)
+                    line = base_line + h.line
+                    out.append(_finding(h, loc, line, line + h.value.count("\n")))
+            cut = buf.find(b"\n", max(0, len(buf) - STREAM_OVERLAP)) + 1 or max(0, len(buf) - STREAM_OVERLAP)
+            base_line += buf.count(b"\n", 0, cut)
+            base_offset += cut
+            carry = buf[cut:]
+        return sorted(out, key=lambda f: (f.location.start_line or 0) if f.location else 0)
 
 
 _NAME_CHARS = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-$")

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import bisect
+import codecs
 import math
 import re
 from collections import Counter
+from collections.abc import Iterator
+from typing import BinaryIO
 
 BINARY_SNIFF_BYTES = 8192
 MINIFIED_AVG_LINE = 500
@@ -172,3 +175,44 @@ def is_minified(name: str, data: bytes, avg_line: int = MINIFIED_AVG_LINE) -> bo
     if len(data) < MINIFIED_MIN_BYTES:
         return False
     return len(data) / (data.count(b"\n") + 1) > avg_line
+
+
+# Byte-order marks of the encodings Windows tools write (longest first: UTF-32LE starts like UTF-16LE).
+_BOMS = ((b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"), (b"\xff\xfe", "utf-16-le"),
+         (b"\xfe\xff", "utf-16-be"))
+
+
+def bom_codec(data: bytes) -> str | None:
+    """The UTF-16/UTF-32 codec a byte-order mark names (None: no such mark; UTF-8 is read as it is)."""
+    return next((codec for bom, codec in _BOMS if data.startswith(bom)), None)
+
+
+def _bom_len(codec: str) -> int:
+    return 4 if codec.startswith("utf-32") else 2
+
+
+def decode_bom(data: bytes, codec: str) -> bytes:
+    """UTF-16/32 text (BOM first) as UTF-8 bytes, line numbers kept; a broken sequence raises
+    UnicodeDecodeError (the file is then reported as not covered)."""
+    return data[_bom_len(codec):].decode(codec).encode("utf-8", "surrogatepass")
+
+
+def utf8_windows(fh: BinaryIO, head: bytes, codec: str | None) -> Iterator[bytes]:
+    """A large file as UTF-8 windows of about len(head) bytes each (decoded when it has a BOM)."""
+    size = max(len(head), 1)
+    if codec is None:
+        chunk = head
+        while chunk:
+            yield chunk
+            chunk = fh.read(size)
+        return
+    decoder = codecs.getincrementaldecoder(codec)()
+    chunk, first = head, True
+    while chunk:
+        text = decoder.decode(chunk[_bom_len(codec):] if first else chunk)
+        first = False
+        yield text.encode("utf-8", "surrogatepass")
+        chunk = fh.read(size)
+    tail = decoder.decode(b"", final=True)
+    if tail:
+        yield tail.encode("utf-8", "surrogatepass")
