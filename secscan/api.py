@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any
 
+from secscan.core.errors import UsageError
 from secscan.core.model import Finding, Result, ScannerResult
-from secscan.core.options import ScanOptions
+from secscan.core.options import ScanOptions, Source
 from secscan.process.runner import Runner
 
 
@@ -75,43 +76,40 @@ def run(
     return engine_scan(opts, progress, runner)
 
 
-#: scan() keyword arguments that are command-line options too: merged with the configuration like them.
-CLI_OPTIONS = ("timeout", "jobs", "allow_incomplete", "osv_db", "baseline", "require_pqc", "changed_since")
-
-
-def scan(path: str | Path = ".", scanners: list[str] | str | None = None, offline: bool | None = None,
-         fail_on: str | None = None, config: str | Path | None = None, **options: Any) -> ScanReport:
-    """Scan a folder like ``secscan all PATH`` (without writing reports) and return the result.
+def scan(
+    path: str | os.PathLike[str] = ".", *, command: str = "all", config: str | os.PathLike[str] | None = None,
+    scanners: Sequence[str] | str | None = None, required: Sequence[str] | None = None,
+    offline: bool | None = None, fail_on: str | None = None, allow_incomplete: bool | None = None,
+    timeout: float | None = None, timeouts: Mapping[str, float] | None = None, jobs: int | None = None,
+    canary: bool | None = None, imports: Sequence[str | tuple[str, str | os.PathLike[str]]] | None = None,
+    baseline: str | os.PathLike[str] | None = None, changed_since: str | None = None,
+    cache_dir: str | os.PathLike[str] | None = None, use_cache: bool | None = None,
+    shard: str | tuple[int, int] | None = None, osv_db: str | os.PathLike[str] | None = None,
+    images: Sequence[str] | None = None, no_containers: bool | None = None, git_ignore: bool | None = None,
+    staged: bool | None = None, excludes: Sequence[str] | None = None,
+    severity_overrides: Mapping[str, str] | None = None, ignores: Sequence[Mapping[str, Any]] | None = None,
+    suppressions: Sequence[Mapping[str, Any]] | None = None, require_pqc: bool | None = None,
+    semgrep_rules: str | os.PathLike[str] | None = None, pqc_python: str | os.PathLike[str] | None = None,
+    pqc_algs: Sequence[str] | None = None, mtls_target: str | None = None,
+    mtls_ca: str | os.PathLike[str] | None = None, mtls_cert: str | os.PathLike[str] | None = None,
+    mtls_key: str | os.PathLike[str] | None = None, mtls_server_name: str | None = None,
+    mtls_pq: bool | None = None, mtls_require_pq: bool | None = None,
+) -> ScanReport:
+    """Scan a folder like ``secscan COMMAND PATH`` (``all`` by default), without writing reports.
 
     The target's ``[tool.secscan]`` (or ``config=FILE``) applies exactly as on the command line, and the
-    arguments win over it like command-line options do (``offline=False`` overrides ``offline = true``
-    like ``--no-offline``; ``None`` leaves the configuration's value). Extra keyword arguments are
-    ScanOptions fields (e.g. ``timeout=120``, ``osv_db="advisories/"``, ``changed_since="origin/main"``,
-    ``command="sast"``).
-    Wrong options or configuration raise secscan.core.errors.UsageError (the CLI's exit 2).
+    arguments win over it like command-line options do (``None``: not given; ``offline=False`` overrides
+    ``offline = true`` like ``--no-offline``; ``excludes`` adds to the configuration's ``exclude``).
+    Each keyword is an option of the table in ``secscan.config.declare`` (docs/api.md lists them).
+    A wrong value, a missing folder or a bad configuration raises secscan.core.errors.UsageError (the CLI's
+    exit 2); ``path`` is always a folder, never an option.
     """
-    import argparse
+    given = {k: v for k, v in locals().items() if k not in ("path", "command", "config")}  # the options
+    from secscan.config.build import build_options
+    from secscan.config.declare import SCAN_COMMANDS
 
-    from secscan.cli.scan import add_scan_arguments, build_options
+    if command not in SCAN_COMMANDS:
+        raise UsageError(f"command must be one of {', '.join(SCAN_COMMANDS)}, not {command!r}")
 
-    unknown = set(options) - set(ScanOptions.__dataclass_fields__) - {"target"}
-    if unknown:
-        raise TypeError(f"scan() got unknown option(s): {', '.join(sorted(unknown))}")
-    parser = argparse.ArgumentParser(prog="secscan.scan", add_help=False)
-    add_scan_arguments(parser, "all")
-    args = parser.parse_args([str(path)])
-    args.command = "all"
-    names = scanners.split(",") if isinstance(scanners, str) else scanners
-    args.scanners = ",".join(names) if names else None
-    args.offline = offline
-    args.fail_on, args.config = fail_on, Path(config) if config is not None else None
-    for key in CLI_OPTIONS:
-        if options.get(key) is not None:
-            value = options.pop(key)
-            setattr(args, key, Path(value) if key in ("osv_db", "baseline") else value)
-    opts, _formats = build_options(args)
-    rest: dict[str, Any] = {k: Path(v) if k in ("cache_dir", "output_dir") and isinstance(v, str) else v
-            for k, v in options.items() if v is not None}
-    if "excludes" in rest:
-        rest["excludes"] = (*opts.excludes, *rest["excludes"])
-    return ScanReport(run(replace(opts, output_dir=None, **rest)))
+    opts = build_options(path, command=command, config_file=config, origin=Source.API, **given)
+    return ScanReport(run(opts))
