@@ -33,16 +33,21 @@ def _family(name: str) -> frozenset[str]:
 
 @dataclass
 class Changes:
-    """Changed lines per file (None: the whole file is new)."""
+    """Changed lines per file (None: the whole file is new), and folders changed as a whole (a submodule the
+    change adds or moves to another commit: every file under it counts as changed)."""
 
     lines: dict[str, set[int] | None] = field(default_factory=dict)
+    trees: set[str] = field(default_factory=set)
+
+    def _in_tree(self, path: str) -> bool:
+        return any(path.startswith(t + "/") for t in self.trees)
 
     def manifest_changed(self, manifest: str) -> bool:
         """Whether a manifest, or the lock file or manifest paired with it in the same folder, changed."""
         path = PurePosixPath(manifest)
         family = _family(path.name)
-        return any(PurePosixPath(p).parent == path.parent and PurePosixPath(p).name in family
-                   for p in self.lines)
+        return self._in_tree(manifest) or any(
+            PurePosixPath(p).parent == path.parent and PurePosixPath(p).name in family for p in self.lines)
 
     def touches(self, f: Finding) -> bool:
         """Whether the finding is in changed code (or a changed manifest, for dependencies)."""
@@ -55,6 +60,8 @@ class Changes:
         if f.location is None or not f.location.path:
             return True  # not tied to code (pqc, mtls): always counts
         path = f.location.path
+        if self._in_tree(path):
+            return True
         if path not in self.lines:
             return False
         changed = self.lines[path]
@@ -151,11 +158,34 @@ def collect(target: Path, ref: str, runner: Runner | None = None) -> Changes:
     for name in _git(runner, top, "ls-files", "-z", "--others", "--exclude-standard").split("\0"):
         if name:
             changes.lines[name] = None
+    changes.trees = _submodules(_git(runner, top, "diff", "--no-ext-diff", "--raw", "-z", base, "--"))
     rel = folder.resolve().relative_to(top.resolve()).as_posix()
     if rel != ".":
         pre = rel.strip("/") + "/"
         changes.lines = {k.removeprefix(pre): v for k, v in changes.lines.items() if k.startswith(pre)}
+        changes.trees = {t.removeprefix(pre) for t in changes.trees if t.startswith(pre)}
     return changes
+
+
+GITLINK = "160000"
+
+
+def _submodules(raw: str) -> set[str]:
+    """Submodules the change adds or points at another commit (``git diff --raw -z``: new mode 160000)."""
+    out: set[str] = set()
+    parts = raw.split("\0")
+    i = 0
+    while i < len(parts) - 1:
+        header = parts[i].split()
+        if len(header) < 5:
+            i += 1
+            continue
+        status, paths = header[4], 2 if header[4][:1] in ("R", "C") else 1
+        names = parts[i + 1:i + 1 + paths]
+        if header[1] == GITLINK and status[:1] != "D" and names:
+            out.add(names[-1])
+        i += 1 + paths
+    return out
 
 
 def mark(findings: Sequence[Finding], changes: Changes) -> list[Finding]:
