@@ -41,8 +41,8 @@ def one_line(text: str, limit: int = 2000) -> str:
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.print_usage(sys.stderr)
-        print(f"secscan: error: {one_line(message)}", file=sys.stderr)
+        """One line, like every other usage error (exit 2); the usage is one --help away."""
+        print(f"secscan: error: {one_line(message)} (see `{self.prog} --help`)", file=sys.stderr)
         raise SystemExit(EXIT_USAGE)
 
 

@@ -6,9 +6,12 @@ import argparse
 import json
 import sys
 import time
+from pathlib import Path
 
-from secscan.analyzers.mtls.check import DEFAULT_TIMEOUT, check_target, make_target_spec, self_test
+from secscan.analyzers.mtls.check import check_target, make_target_spec, self_test
 from secscan.analyzers.mtls.render import render_text
+from secscan.cli.options import add_arguments as add_options
+from secscan.cli.options import options_from
 from secscan.core.errors import UsageError
 from secscan.core.model import Parsed, ScannerResult, Severity, Status
 from secscan.core.serialize import finding_to_dict, scanner_to_dict
@@ -18,20 +21,11 @@ EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Options of `secscan mtls`."""
-    mode = parser.add_mutually_exclusive_group()
-    mode.add_argument("--self-test", action="store_true",
-                      help="check the local TLS stack against a throwaway PKI on a loopback server")
-    mode.add_argument("--target", metavar="HOST:PORT", help="the mTLS server to check")
-    parser.add_argument("--ca", metavar="CA.pem", help="CA that issued the server certificate")
-    parser.add_argument("--cert", metavar="CLIENT.pem", help="client certificate the server should accept")
-    parser.add_argument("--key", metavar="CLIENT.key", help="private key of the client certificate")
-    parser.add_argument("--server-name", metavar="NAME", help="name to verify and send as SNI (default HOST)")
-    parser.add_argument("--pq", action="store_true",
-                        help="also offer only the hybrid group X25519MLKEM768; report if negotiated")
-    parser.add_argument("--require-pq", action="store_true", help="a missing X25519MLKEM768 is a finding")
-    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
-                        help=f"per-socket timeout (default {DEFAULT_TIMEOUT:g})")
+    """Options of `secscan mtls` (--target, --ca, --cert, --key, --server-name, --pq, --require-pq and
+    --timeout from the option table)."""
+    parser.add_argument("--self-test", action="store_true",
+                        help="check the local TLS stack against a throwaway PKI on a loopback server")
+    add_options(parser, "mtls")
     parser.add_argument("--format", choices=("text", "json"), default="text", help="output format")
 
 
@@ -51,18 +45,21 @@ def to_json(parsed: Parsed, duration_s: float) -> str:
 
 
 def _check(args: argparse.Namespace) -> Parsed:
-    if args.timeout is None or args.timeout <= 0:
-        raise UsageError("--timeout must be a positive number of seconds")
-    if args.target:
-        spec = make_target_spec(args.target, args.ca, args.cert, args.key, server_name=args.server_name,
-                                timeout=args.timeout, pq=args.pq, require_pq=args.require_pq)
+    opts = options_from(args, "mtls", Path.cwd())  # no configuration: only what the command line says
+    x = opts.extra
+    if args.self_test and x.get("mtls_target"):
+        raise UsageError("--self-test and --target exclude each other")
+    if x.get("mtls_target"):
+        spec = make_target_spec(x["mtls_target"], x.get("mtls_ca"), x.get("mtls_cert"), x.get("mtls_key"),
+                                server_name=x.get("mtls_server_name"), timeout=opts.timeout,
+                                pq=bool(x.get("mtls_pq")), require_pq=bool(x.get("mtls_require_pq")))
         return verdict_to_parsed(check_target(spec))
     if not args.self_test:
         raise UsageError("give --self-test, or --target HOST:PORT --ca CA.pem --cert CLIENT.pem "
                          "--key CLIENT.key")
-    if args.ca or args.cert or args.key or args.server_name:
+    if any(x.get(k) for k in ("mtls_ca", "mtls_cert", "mtls_key", "mtls_server_name")):
         raise UsageError("--ca, --cert, --key and --server-name go with --target, not --self-test")
-    return verdict_to_parsed(self_test(args.timeout))
+    return verdict_to_parsed(self_test(opts.timeout))
 
 
 def run(args: argparse.Namespace) -> int:

@@ -11,30 +11,20 @@ from pathlib import Path
 from secscan.analyzers.pqc.reference import DEFAULT_ALGS
 from secscan.analyzers.pqc.render import render_text
 from secscan.analyzers.pqc.verify import verify
-from secscan.config import load as config
+from secscan.cli.options import add_arguments as add_options
+from secscan.cli.options import options_from
 from secscan.core.errors import UsageError
 from secscan.core.model import Parsed, ScannerResult, Severity, Status
 from secscan.core.serialize import finding_to_dict, scanner_to_dict
 from secscan.scanners.pqc import result_to_parsed
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3
-DEFAULT_TIMEOUT = 30.0
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Options of `secscan pqc`."""
-    parser.add_argument("--alg", action="append", metavar="NAME",
-                        help=f"KEM to check (repeatable; default {', '.join(DEFAULT_ALGS)}; "
-                             "any other KEM liboqs enables)")
-    parser.add_argument("--require", action="store_true", default=None,
-                        help="liboqs unavailable is a critical finding (also [tool.secscan] require_pqc)")
-    parser.add_argument("--python", metavar="PATH",
-                        help="check the oqs module this interpreter (or virtual environment folder) imports")
+    """Options of `secscan pqc` (--alg, --require, --python, --timeout, --config from the option table)."""
+    add_options(parser, "pqc")
     parser.add_argument("--format", choices=("text", "json"), default="text", help="output format")
-    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
-                        help=f"for the child process that exercises oqs (default {DEFAULT_TIMEOUT:g})")
-    parser.add_argument("--config", metavar="FILE", type=Path,
-                        help="read [tool.secscan] from FILE instead of ./pyproject.toml")
 
 
 def exit_code(parsed: Parsed) -> int:
@@ -57,24 +47,17 @@ def to_json(parsed: Parsed, duration_s: float) -> str:
                        "findings": [finding_to_dict(f) for f in parsed.findings]}, indent=2)
 
 
-def _require(args: argparse.Namespace) -> bool:
-    if args.require is not None:
-        return bool(args.require)
-    return bool(config.load(Path.cwd(), args.config).get("require_pqc", False))
-
-
 def run(args: argparse.Namespace) -> int:
     """Run the check, print the evidence, return the exit code."""
     t0 = time.monotonic()
     try:
-        if args.timeout is None or args.timeout <= 0:
-            raise UsageError("--timeout must be a positive number of seconds")
-        require = _require(args)
-        result = verify(tuple(args.alg or DEFAULT_ALGS), python=args.python, timeout=args.timeout)
+        opts = options_from(args, "pqc", Path.cwd())  # [tool.secscan] require_pqc applies
+        algs = tuple(opts.extra.get("pqc_algs") or DEFAULT_ALGS)
+        result = verify(algs, python=opts.extra.get("pqc_python"), timeout=opts.timeout)
     except UsageError as exc:
         print(f"secscan pqc: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    parsed = result_to_parsed(result, require)
+    parsed = result_to_parsed(result, opts.require_pqc)
     if args.format == "json":
         print(to_json(parsed, time.monotonic() - t0))
     else:

@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from secscan import __version__
-from secscan.cli.scan import add_output_arguments, add_scan_arguments, emit, parse_formats
+from secscan.cli.options import add_arguments, options_from
+from secscan.cli.scan import add_scan_arguments, emit, scan_options, with_report_dir
 from secscan.core.errors import UsageError
-from secscan.core.options import ScanOptions
+from secscan.core.options import ScanOptions, Source
 from secscan.parsers.registry import PARSERS
 from secscan.results.gate import EXIT_OK, evaluate
 
@@ -25,20 +26,19 @@ def add_commands(sub: Any) -> None:
     )
     p.add_argument("tool", choices=sorted(PARSERS))
     p.add_argument("files", nargs="+", type=Path)
-    add_output_arguments(p)
+    add_arguments(p, "import")
     p.set_defaults(func=run_import)
     p = sub.add_parser("report", help="render a JSON result again in other formats")
     p.add_argument("result", type=Path)
-    add_output_arguments(p)
+    add_arguments(p, "report")
     p.set_defaults(func=run_report)
     p = sub.add_parser("merge", help="combine results (CI shards) into one")
     p.add_argument("results", nargs="+", type=Path)
-    add_output_arguments(p)
-    p.add_argument("--allow-incomplete", action="store_true")
+    add_arguments(p, "merge")
     p.set_defaults(func=run_merge)
     p = sub.add_parser("baseline", help="write .secscan-baseline.json so only new findings fail the gate")
     p.add_argument("action", choices=("create", "update"))
-    add_scan_arguments(p, "all")
+    add_scan_arguments(p, "baseline")
     p.add_argument("--from-result", type=Path, default=None, help="take the findings from a JSON result")
     p.add_argument("--reason", default=None)
     p.add_argument("--owner", default=None)
@@ -50,14 +50,13 @@ def add_commands(sub: Any) -> None:
     p = sub.add_parser("doctor", help="check that every scanner is found and really detects its canary")
     p.add_argument("path", nargs="?", default=".")
     p.add_argument("--format", choices=("text", "json"), default="text")
-    p.add_argument("--offline", action="store_true")
-    p.add_argument("--osv-db", type=Path, default=None)
-    p.add_argument("--timeout", type=float, default=300.0)
-    p.add_argument("--scanners", default=None, help="only these scanners (comma list)")
-    p.add_argument("--semgrep-rules", type=Path, default=None, help="semgrep rules folder to check")
-    p.add_argument("--config", type=Path, default=None,
-                   help="configuration file (default: PATH/pyproject.toml [tool.secscan])")
+    add_arguments(p, "doctor")
     p.set_defaults(func=run_doctor)
+
+
+def _fail_on(opts: ScanOptions) -> str | None:
+    """--fail-on when given (report and merge keep the results' own gate otherwise)."""
+    return opts.fail_on if opts.source("fail_on") is not Source.DEFAULT else None
 
 
 def run_import(args: argparse.Namespace) -> int:
@@ -65,9 +64,9 @@ def run_import(args: argparse.Namespace) -> int:
     from secscan.results.finish import finish
     from secscan.run.imports import run_imports
 
+    opts = with_report_dir(options_from(args, "import"))
     started = datetime.now(UTC)
     runs = run_imports([(args.tool, f) for f in args.files], strict=True)
-    opts = ScanOptions(target=Path("."), command="import", fail_on=args.fail_on or "critical")
     result = finish(
         opts,
         [f for r in runs for f in r.findings],
@@ -79,7 +78,7 @@ def run_import(args: argparse.Namespace) -> int:
         str(uuid.uuid4()),
         __version__,
     )
-    return emit(result, parse_formats(args.format), args.output_dir or Path("reports"), args.quiet)
+    return emit(result, opts.formats, opts.output_dir or Path("reports"), bool(args.quiet))
 
 
 def _load(path: Path) -> Any:
@@ -96,10 +95,12 @@ def run_report(args: argparse.Namespace) -> int:
     """secscan report RESULT.json: render again (the gate is re-evaluated only with --fail-on)."""
     from secscan.formats.write import write_reports
 
+    opts = with_report_dir(options_from(args, "report"))
     result = _load(args.result)
-    if args.fail_on:
-        result = replace(result, gate=evaluate(result.findings, result.scanners, args.fail_on))
-    written = write_reports(result, parse_formats(args.format), args.output_dir or Path("reports"))
+    fail_on = _fail_on(opts)
+    if fail_on:
+        result = replace(result, gate=evaluate(result.findings, result.scanners, fail_on))
+    written = write_reports(result, opts.formats, opts.output_dir or Path("reports"))
     if not args.quiet:
         print("Reports: " + ", ".join(map(str, written)))
     return EXIT_OK
@@ -109,15 +110,15 @@ def run_merge(args: argparse.Namespace) -> int:
     """secscan merge A.json B.json ...: one result, duplicates merged, health combined."""
     from secscan.results.merge import combine
 
+    opts = with_report_dir(options_from(args, "merge"))
     results = [_load(p) for p in args.results]
-    merged = combine(results, args.fail_on, args.allow_incomplete)
-    return emit(merged, parse_formats(args.format), args.output_dir or Path("reports"), args.quiet)
+    merged = combine(results, _fail_on(opts), opts.allow_incomplete)
+    return emit(merged, opts.formats, opts.output_dir or Path("reports"), bool(args.quiet))
 
 
 def run_baseline(args: argparse.Namespace) -> int:
     """secscan baseline create/update [PATH]."""
     from secscan import api
-    from secscan.cli.scan import build_options
     from secscan.results import baseline
     from secscan.results.triage import BASELINE_NAME
 
@@ -129,9 +130,7 @@ def run_baseline(args: argparse.Namespace) -> int:
         result = _load(args.from_result)
         target = Path(args.path)
     else:
-        args.command = "all"
-        opts, _ = build_options(args)
-        opts = replace(opts, baseline=None)
+        opts = replace(scan_options(args, "baseline", scan_command="all"), baseline=None)
         result = api.run(opts)
         target = opts.target
         if result.gate.incomplete and not opts.allow_incomplete:
@@ -146,16 +145,11 @@ def run_baseline(args: argparse.Namespace) -> int:
 
 
 def run_doctor(args: argparse.Namespace) -> int:
-    """secscan doctor: every scanner found, version, canary detected."""
-    from secscan.config import load as config_mod
+    """secscan doctor: every scanner found, version, canary detected (with what a scan would use)."""
     from secscan.run.doctor import diagnose, render
 
-    target = Path(args.path)
-    conf = config_mod.load(target if target.is_dir() else target.parent, args.config)  # what a scan would use
-    scanners = tuple(args.scanners.split(",")) if args.scanners else conf.get("scanners")
-    extra = {"semgrep_rules": str(args.semgrep_rules.resolve())} if args.semgrep_rules else None
-    osv_db = args.osv_db or (Path(conf.get("osv_db")) if conf.get("osv_db") else None)
-    report = diagnose(target, offline=args.offline or bool(conf.get("offline", False)), osv_db=osv_db,
-                      timeout=args.timeout, scanners=scanners, extra=extra, required=conf.get("require", ()))
+    opts = options_from(args, "doctor", args.path)
+    report = diagnose(opts.target, offline=opts.offline, osv_db=opts.osv_db, timeout=opts.timeout,
+                      scanners=opts.scanners, extra=dict(opts.extra) or None, required=opts.required)
     sys.stdout.write(render(report, args.format))
     return report.exit_code
