@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -15,6 +15,15 @@ from secscan.parsers.registry import parse_file
 from secscan.run.execute import ScannerRun
 
 MAX_IMPORT_BYTES = MAX_INPUT_BYTES
+# What an imported output must show it covered, when it reports no finding: tool -> (coverage key, what).
+# 0 means it covered nothing (bandit's files come from its per-file metrics); a missing key: cannot tell.
+COVERED = {
+    "bandit": ("files_scanned", "scanned no file"),
+    "semgrep": ("files_scanned", "scanned no file (paths.scanned is empty)"),
+    "pip-audit": ("dependencies_audited", "audited no dependency"),
+    "npm-audit": ("dependencies", "audited no dependency"),
+    "trivy": ("targets", "scanned no target"),
+}
 
 
 def import_name(tool: str, path: Path) -> str:
@@ -26,13 +35,18 @@ def import_one(tool: str, path: Path) -> ScannerRun:
     """Parse one file; raises ParseError (the CLI turns it into exit 2 for `import`)."""
     start = time.monotonic()
     parsed = parse_file(tool, path)
+    status, reason = parsed.status, parsed.reason
+    ran = bool(parsed.findings) or status is not Status.OK
+    empty = None if ran else covered_nothing(parsed.tool, parsed.coverage)
+    if empty:
+        status, reason = Status.FAILED, f"the imported {parsed.tool} output {empty}: empty is not clean"
     return ScannerRun(
         ScannerResult(
             name=import_name(parsed.tool, path),
-            status=parsed.status,
+            status=status,
             version=parsed.version,
             duration_s=time.monotonic() - start,
-            reason=parsed.reason,
+            reason=reason,
             findings=len(parsed.findings),
             coverage=dict(parsed.coverage),
             evidence={"imported_from": str(path), **(dict(parsed.evidence) if parsed.evidence else {})},
@@ -40,6 +54,13 @@ def import_one(tool: str, path: Path) -> ScannerRun:
         ),
         parsed.findings,
     )
+
+
+def covered_nothing(tool: str, coverage: Mapping[str, int]) -> str | None:
+    """Why an imported output without findings shows no coverage at all (None: it covered something, or the
+    tool's format does not say)."""
+    key, what = COVERED.get(tool, ("", ""))
+    return what if key and coverage.get(key, -1) == 0 else None
 
 
 def _failed(tool: str, path: Path, reason: str) -> ScannerRun:
