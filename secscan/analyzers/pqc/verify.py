@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -22,7 +23,6 @@ from secscan.process.runner import Invocation, Runner
 # The child never gets to download and build liboqs: no git prompts, no git transport at all.
 SAFE_ENV: Mapping[str, str] = {"GIT_TERMINAL_PROMPT": "0", "GIT_ALLOW_PROTOCOL": "",
                                "PYTHONIOENCODING": "utf-8", "PYTHONDONTWRITEBYTECODE": "1"}
-_CHILD_CWD = Path(__file__).resolve().parent  # a folder with no `oqs` in it
 
 
 def resolve_python(python: str | None) -> str:
@@ -40,10 +40,13 @@ def resolve_python(python: str | None) -> str:
 
 def run_child(runner: Runner, python: str, request: Mapping[str, Any], timeout: float,
               env: Mapping[str, str] | None = None) -> tuple[ChildStatus, dict[str, Any], str | None]:
-    """Start the child under `python`, send the request, read the marker line."""
-    inv = Invocation(argv=(python, "-c", child_source()), cwd=_CHILD_CWD, timeout=timeout,
-                     env={**SAFE_ENV, **(env or {})}, label="pqc")
-    res = runner.run(inv, stdin=json.dumps(request).encode())
+    """Start the child under `python`, send the request, read the marker line. The child runs in a private,
+    empty temporary folder: never inside secscan's package (an application interpreter must not be able to
+    patch secscan) nor the scanned tree (no `oqs` there is imported by accident)."""
+    with tempfile.TemporaryDirectory(prefix="secscan-pqc-") as cwd:
+        inv = Invocation(argv=(python, "-c", child_source()), cwd=Path(cwd), timeout=timeout,
+                         env={**SAFE_ENV, **(env or {})}, label="pqc")
+        res = runner.run(inv, stdin=json.dumps(request).encode())
     if res.timed_out:
         return ChildStatus.TIMEOUT, {}, f"no answer after {timeout:.0f}s"
     if res.error:
