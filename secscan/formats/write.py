@@ -32,6 +32,18 @@ def render_all(result: Result, formats: Iterable[Format]) -> dict[str, bytes]:
     return files
 
 
+def check_destination(output_dir: Path, target: Path) -> None:
+    """Reports are never written through a symbolic link that leads out of the scanned tree: a folder the
+    tree names (``reports`` committed as a link to /etc/...) may point anywhere. Raises SecscanError."""
+    out, root = Path(os.path.abspath(output_dir)), Path(os.path.abspath(target))
+    if not root.is_dir() or not out.is_relative_to(root):
+        return  # a folder outside the tree is the caller's own choice
+    real = out.resolve()
+    if not real.is_relative_to(root.resolve()):
+        raise SecscanError(f"refusing to write reports to {output_dir}: inside the scanned tree it is a "
+                           f"symbolic link that leads out of it (to {real})")
+
+
 def write_reports(
     result: Result, formats: Iterable[Format | str], output_dir: str | os.PathLike[str]
 ) -> list[Path]:
@@ -45,6 +57,7 @@ def write_reports(
     fmts = [get(f) if isinstance(f, str) else f for f in formats]
     files = render_all(result, fmts)
     out = Path(output_dir)
+    check_destination(out, Path(result.target))
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
