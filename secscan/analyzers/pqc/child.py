@@ -250,6 +250,18 @@ def _decaps(oqs: Any, item: dict[str, Any]) -> dict[str, Any]:
     return _op(go)
 
 
+def _foreign(where: Any) -> str:
+    """What the imported `oqs` is, when it is not liboqs-python: its distribution and version, if any."""
+    owner = "no installed distribution"
+    with contextlib.suppress(Exception):  # an old interpreter or broken metadata: say what is known
+        import importlib.metadata as md
+
+        names = md.packages_distributions().get("oqs") or []
+        if names:
+            owner = ", ".join(f"distribution {n} {md.version(n)}" for n in names)
+    return f"the `oqs` this interpreter imports is not liboqs-python ({owner} at {where})"
+
+
 def run(req: dict[str, Any]) -> dict[str, Any]:
     """Answer one request (see the module docstring)."""
     search = search_liboqs(load=False)  # loading it here would make any module look backed by liboqs
@@ -268,6 +280,8 @@ def run(req: dict[str, Any]) -> dict[str, Any]:
     except BaseException as exc:
         return {"status": "import-failed", "error": f"{type(exc).__name__}: {exc}"[:500],
                 "import_output": sink.getvalue()[-500:], **info}
+    if not callable(getattr(oqs, "KeyEncapsulation", None)):  # PyPI's unrelated `oqs`, or another module
+        return {"status": "foreign-module", "error": _foreign(info.get("module")), **info}
     info.update(_describe(oqs))
     tasks = req.get("tasks") or {}
     with contextlib.redirect_stdout(sink):

@@ -23,6 +23,7 @@ class ChildStatus(enum.StrEnum):
     NO_MODULE = "no-module"  # the interpreter cannot import an `oqs` module
     NO_LIBRARY = "no-library"  # liboqs-python is there, the liboqs library is not: `oqs` was not imported
     IMPORT_FAILED = "import-failed"  # `import oqs` raised (or exited)
+    FOREIGN_MODULE = "foreign-module"  # `import oqs` gave a module that is not liboqs-python (no KEM API)
     CHILD_ERROR = "child-error"  # the child reported an internal error
     PROTOCOL_ERROR = "protocol-error"  # no result line, or one that cannot be read
     TIMEOUT = "timeout"

@@ -33,6 +33,8 @@ def decide(ev: Evidence) -> tuple[Verdict, tuple[str, ...]]:
     if ev.child_status in _BROKEN_STATUSES:
         detail = f": {ev.child_error}" if ev.child_error else ""
         return Verdict.BROKEN, (f"{_BROKEN_STATUSES[ev.child_status]}{detail}",)
+    if ev.child_status is ChildStatus.FOREIGN_MODULE:  # a finding about the application, not a failed check
+        return Verdict.STUB, (ev.child_error or "the `oqs` this interpreter imports is not liboqs-python",)
     if ev.child_status is ChildStatus.NO_MODULE:
         lib = ev.probe.found or "not found"
         return Verdict.UNAVAILABLE, (f"{ev.python} cannot import an oqs module (liboqs-python); "
