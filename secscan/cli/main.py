@@ -8,8 +8,8 @@ import sys
 import traceback
 from collections.abc import Callable, Sequence
 
-from secscan import __version__
 from secscan.core.errors import SecscanError
+from secscan.core.version import __version__
 from secscan.results.gate import EXIT_INCOMPLETE, EXIT_USAGE
 
 SCAN_COMMANDS = {

@@ -10,11 +10,11 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from secscan import __version__
 from secscan.cli.options import add_arguments, options_from
 from secscan.cli.scan import add_scan_arguments, emit, scan_options, with_report_dir
 from secscan.core.errors import UsageError
 from secscan.core.options import ScanOptions, Source
+from secscan.core.version import __version__
 from secscan.parsers.registry import PARSERS
 from secscan.results.gate import EXIT_OK, evaluate
 

@@ -8,9 +8,9 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from secscan import __version__
 from secscan.core.errors import UsageError
 from secscan.core.model import Result
+from secscan.core.version import __version__
 
 BASELINE_VERSION = 1
 ACCOUNTABILITY = ("reason", "owner", "expires", "added")

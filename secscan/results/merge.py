@@ -6,9 +6,9 @@ import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from secscan import __version__
 from secscan.core.model import Finding, Result, ScannerResult, Status
 from secscan.core.shard import read_shard_note
+from secscan.core.version import __version__
 from secscan.results.dedup import merge, sort_findings
 from secscan.results.gate import evaluate
 from secscan.scanners.status import worst

@@ -17,9 +17,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from secscan import __version__
 from secscan.core.model import Finding, ScannerResult, Status
 from secscan.core.serialize import finding_from_dict, finding_to_dict
+from secscan.core.version import __version__
 from secscan.process.runner import Runner
 from secscan.results.enrich import redact_findings
 from secscan.run.cache import Cache, digest, file_hash

@@ -13,10 +13,10 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from secscan import __version__
 from secscan.core.model import Finding, Result, ScannerResult, Status
 from secscan.core.options import ScanOptions
 from secscan.core.shard import select_shard, shard_note
+from secscan.core.version import __version__
 from secscan.process.git import is_available, run_git
 from secscan.process.runner import Runner
 from secscan.results.changes import collect as collect_changes

@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from secscan import __version__
 from secscan.core.model import Category, Parsed, Status
+from secscan.core.version import __version__
 from secscan.process.runner import ProcResult
 from secscan.scanners import canaries
 from secscan.scanners.interface import Canary, ScanContext, Scanner, ScanOutput
