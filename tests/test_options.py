@@ -243,3 +243,5 @@ def test_command_line_flags_win_and_are_recorded(tmp_path: Path) -> None:
     assert (opts.offline, opts.jobs, opts.canary) == (False, 2, False) and args.quiet
     assert opts.source("offline") is Source.COMMAND_LINE and opts.source("canary") is Source.TREE
     assert opts.source("jobs") is Source.COMMAND_LINE and opts.source("fail_on") is Source.DEFAULT
+    again = options_from(subparser("all").parse_args([str(tmp_path), "--canary"]), "all", tmp_path)
+    assert again.canary and again.source("canary") is Source.COMMAND_LINE  # --canary overrides canary = false
