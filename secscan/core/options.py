@@ -55,7 +55,7 @@ class ScanOptions:
     formats: tuple[str, ...] = DEFAULT_FORMATS  # report formats the CLI writes
     staged: bool = False
     paths: tuple[str, ...] = ()  # explicit files (secrets FILES..., pre-commit)
-    severity_overrides: dict[str, str] = field(default_factory=dict)
+    severity_overrides: Mapping[str, str] = field(default_factory=dict)
     ignores: tuple[Mapping[str, Any], ...] = ()
     suppressions: tuple[Mapping[str, Any], ...] = ()
     require_pqc: bool = False

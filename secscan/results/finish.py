@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from secscan.core.model import Finding, Result, ScannerResult, Severity
@@ -15,7 +15,7 @@ from secscan.results.gate import evaluate
 from secscan.results.redact import final_pass, secret_values
 
 
-def apply_overrides(findings: Sequence[Finding], overrides: dict[str, str]) -> list[Finding]:
+def apply_overrides(findings: Sequence[Finding], overrides: Mapping[str, str]) -> list[Finding]:
     """Per-rule severity overrides from the configuration (the tool's word stays in raw_severity)."""
     if not overrides:
         return list(findings)
