@@ -17,6 +17,7 @@ from secscan.core.model import Finding, Result, ScannerResult, Status
 from secscan.core.options import ScanOptions
 from secscan.core.shard import select_shard, shard_note
 from secscan.core.version import __version__
+from secscan.formats.interface import REPORT_FILES
 from secscan.process.git import is_available, run_git
 from secscan.process.runner import Runner
 from secscan.results.changes import collect as collect_changes
@@ -25,7 +26,7 @@ from secscan.results.finish import finish
 from secscan.run.cache import Cache, default_dir
 from secscan.run.cached import execute_cached
 from secscan.run.execute import ScannerRun
-from secscan.run.files import FileSet, walk
+from secscan.run.files import CANARY_MARKER, SHOWN_PATHS, FileSet, tracked_dirs, walk
 from secscan.run.imports import run_imports, within_target
 from secscan.scanners import registry
 from secscan.scanners.canaries import CANARY_PREFIX
@@ -100,7 +101,8 @@ def _remove_stale_canaries(target: Path) -> None:
     now = time.time()
     for entry in target.glob(CANARY_PREFIX + "*"):
         try:
-            if entry.is_dir() and not entry.is_symlink() and now - entry.stat().st_mtime > STALE_CANARY_S:
+            if entry.is_dir() and not entry.is_symlink() and (entry / CANARY_MARKER).is_file() \
+                    and now - entry.stat().st_mtime > STALE_CANARY_S:  # only secscan's own, marked folders
                 shutil.rmtree(entry, ignore_errors=True)
         except OSError:
             continue
@@ -112,7 +114,9 @@ def _canary_dir(target: Path) -> Path:
     if target.is_dir() and os.access(target, os.W_OK):
         _remove_stale_canaries(target)
         try:
-            return Path(tempfile.mkdtemp(prefix=CANARY_PREFIX, dir=target))
+            folder = Path(tempfile.mkdtemp(prefix=CANARY_PREFIX, dir=target))
+            (folder / CANARY_MARKER).write_text("secscan canary folder, removed after the run\n", "utf-8")
+            return folder
         except OSError:
             pass
     return Path(tempfile.mkdtemp(prefix=CANARY_PREFIX))
@@ -242,9 +246,10 @@ def scan(opts: ScanOptions, progress: Progress | None = None, runner: Runner | N
     started = datetime.now(UTC)
     t0 = time.monotonic()
     runner = runner or Runner()
-    skip_dirs = [opts.output_dir] if opts.output_dir is not None else []
     ignored = git_ignored(opts.target, runner) if opts.git_ignore else frozenset()
-    fs = walk(opts.target, opts.excludes, skip_dirs, ignored)
+    tracked = git_tracked(opts.target, runner)
+    fs = walk(opts.target, opts.excludes, (), ignored, tracked_dirs(tracked) if tracked is not None else None,
+              own_reports(opts, tracked))
     fs.selected = list(fs.files)
     if opts.paths:
         wanted = set(opts.paths)
@@ -312,8 +317,40 @@ def git_ignored(target: Path, runner: Runner) -> frozenset[str]:
     return frozenset(p for p in res.stdout.decode("utf-8", "surrogateescape").split("\0") if p)
 
 
+def own_reports(opts: ScanOptions, tracked: frozenset[str] | None) -> frozenset[str]:
+    """secscan's own report files in the output folder, when it lies inside the target (relative paths):
+    left out of the scan unless git tracks them. The rest of that folder is scanned like any other."""
+    if opts.output_dir is None or not opts.target.is_dir():
+        return frozenset()
+    try:
+        rel = opts.output_dir.resolve().relative_to(opts.target.resolve()).as_posix()
+    except ValueError:
+        return frozenset()
+    names = {f"{rel}/{n}" if rel != "." else n for n in REPORT_FILES}
+    return frozenset(names - (tracked or frozenset()))
+
+
+def git_tracked(target: Path, runner: Runner) -> frozenset[str] | None:
+    """The files under target that git tracks, relative to target (None outside a git work tree)."""
+    if not target.is_dir() or not is_available(runner):
+        return None
+    res = run_git(runner, target, "ls-files", "-z", "--cached", "--", ".", timeout=120.0)
+    if res.error or res.returncode != 0:
+        return None
+    return frozenset(n for n in res.stdout.decode("utf-8", "surrogateescape").split("\0") if n)
+
+
+def _excluded_notes(fs: FileSet) -> list[str]:
+    """Every path left out, counted by reason, the first few named."""
+    out = []
+    for reason, paths in sorted(fs.excluded_by.items()):
+        more = f" (+{len(paths) - SHOWN_PATHS} more)" if len(paths) > SHOWN_PATHS else ""
+        out.append(f"left out, {reason}: {len(paths)} path(s): {', '.join(paths[:SHOWN_PATHS])}{more}")
+    return out
+
+
 def _coverage_notes(fs: FileSet, opts: ScanOptions) -> list[str]:
-    notes = []
+    notes = _excluded_notes(fs)
     if fs.unreadable:
         notes.append(
             f"{len(fs.unreadable)} path(s) could not be read (coverage gap): " + ", ".join(fs.unreadable[:5])

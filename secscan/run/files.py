@@ -5,30 +5,25 @@ from __future__ import annotations
 import fnmatch
 import os
 import stat
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from secscan.scanners.canaries import CANARY_PREFIX
 
-DEFAULT_EXCLUDED_DIRS = frozenset(
-    {
-        ".git",
-        ".hg",
-        ".svn",
-        "node_modules",
-        "__pycache__",
-        ".venv",
-        "venv",
-        ".tox",
-        ".nox",
-        ".mypy_cache",
-        ".ruff_cache",
-        ".pytest_cache",
-        ".hypothesis",
-        ".eggs",
-    }
-)
+VCS_DIRS = frozenset({".git", ".hg", ".svn"})
+# Dependency, build-tool and cache folders: left out by default, but only while git tracks nothing in them
+# (a pull request cannot hide code by naming its folder node_modules or venv).
+DEPENDENCY_DIRS = frozenset({"node_modules", "__pycache__", ".venv", "venv", ".tox", ".nox", ".mypy_cache",
+                             ".ruff_cache", ".pytest_cache", ".hypothesis", ".eggs"})
+DEFAULT_EXCLUDED_DIRS = VCS_DIRS | DEPENDENCY_DIRS
+CANARY_MARKER = ".secscan-canary"  # written by secscan into each canary folder it creates
+# Why a path was left out (keys of FileSet.excluded_by), as shown in the report.
+VCS, CONFIG, VENV, DEPENDENCY, OUTPUT, CANARY = ("version-control folder", "excluded by configuration",
+                                                 "virtual environment (pyvenv.cfg)",
+                                                 "dependency or cache folder (nothing tracked by git)",
+                                                 "secscan's output folder", "secscan canary folder")
+SHOWN_PATHS = 5
 MAX_DEPTH = 200
 
 
@@ -44,6 +39,7 @@ class FileSet:
     too_deep: list[str] = field(default_factory=list)
     special: list[str] = field(default_factory=list)  # FIFOs, sockets, devices: never handed to a scanner
     excluded: int = 0
+    excluded_by: dict[str, list[str]] = field(default_factory=dict)  # reason -> paths (folders end with /)
     git_ignored: int = 0  # files and folders left out because git ignores them
     selected: list[str] = field(default_factory=list)  # the part per-file scanners get (shard, --staged)
 
@@ -61,6 +57,43 @@ def _excluded(rel: str, name: str, patterns: Sequence[str]) -> bool:
     )
 
 
+def _exclude(fs: FileSet, reason: str, rel: str) -> None:
+    fs.excluded += 1
+    fs.excluded_by.setdefault(reason, []).append(rel)
+
+
+def _dir_reason(entry: os.DirEntry[str], rel: str, excludes: Sequence[str], skip_real: set[str],
+                tracked: frozenset[str] | None) -> str | None:
+    """Why a folder is left out, or None. ``tracked``: every folder git tracks a file under (None outside
+    git): a folder holding tracked files is never left out by a default rule."""
+    has_tracked = tracked is not None and rel in tracked
+    if entry.name in VCS_DIRS:
+        return VCS
+    if os.path.realpath(entry.path) in skip_real:
+        return OUTPUT
+    if _excluded(rel, entry.name, excludes):
+        return CONFIG
+    if has_tracked:
+        return None
+    if entry.name.startswith(CANARY_PREFIX) and os.path.isfile(os.path.join(entry.path, CANARY_MARKER)):
+        return CANARY
+    if os.path.isfile(os.path.join(entry.path, "pyvenv.cfg")):
+        return VENV
+    if entry.name in DEPENDENCY_DIRS:
+        return DEPENDENCY
+    return None
+
+
+def tracked_dirs(names: Iterable[str]) -> frozenset[str]:
+    """Every folder (relative, no trailing slash) that holds a tracked file, from ``git ls-files`` names."""
+    out: set[str] = set()
+    for name in names:
+        parts = name.split("/")[:-1]
+        for i in range(1, len(parts) + 1):
+            out.add("/".join(parts[:i]))
+    return frozenset(out)
+
+
 def readable(path: str) -> bool:
     """Whether the current user may read path (a separate function so tests can simulate a denial: the
     test suite runs as root, for whom ``chmod 000`` changes nothing)."""
@@ -68,7 +101,8 @@ def readable(path: str) -> bool:
 
 
 def _visit(fs: FileSet, entry: os.DirEntry[str], rel: str, depth: int, excludes: Sequence[str],
-           ignored: frozenset[str], skip_real: set[str]) -> tuple[str, str, int] | None:
+           ignored: frozenset[str], skip_real: set[str], tracked: frozenset[str] | None
+           ) -> tuple[str, str, int] | None:
     """File one folder entry into fs; a folder to descend into is returned."""
     try:
         st = entry.stat(follow_symlinks=False)
@@ -78,11 +112,11 @@ def _visit(fs: FileSet, entry: os.DirEntry[str], rel: str, depth: int, excludes:
     if stat.S_ISLNK(st.st_mode):
         fs.links_skipped += 1
     elif stat.S_ISDIR(st.st_mode):
+        reason = _dir_reason(entry, rel, excludes, skip_real, tracked)
         if rel + "/" in ignored:
             fs.git_ignored += 1
-        elif (entry.name in DEFAULT_EXCLUDED_DIRS or entry.name.startswith(CANARY_PREFIX)
-                or os.path.realpath(entry.path) in skip_real or _excluded(rel, entry.name, excludes)):
-            fs.excluded += 1
+        elif reason is not None:
+            _exclude(fs, reason, rel + "/")
         elif depth + 1 > MAX_DEPTH:
             fs.too_deep.append(rel)
         else:
@@ -91,7 +125,7 @@ def _visit(fs: FileSet, entry: os.DirEntry[str], rel: str, depth: int, excludes:
         if rel in ignored:
             fs.git_ignored += 1
         elif _excluded(rel, entry.name, excludes):
-            fs.excluded += 1
+            _exclude(fs, CONFIG, rel)
         elif not readable(entry.path):
             fs.unreadable.append(rel)
         else:
@@ -107,12 +141,16 @@ def walk(
     excludes: Sequence[str] = (),
     skip_dirs: Sequence[Path] = (),
     ignored: frozenset[str] = frozenset(),
+    tracked: frozenset[str] | None = None,
+    own_reports: frozenset[str] = frozenset(),
 ) -> FileSet:
     """List regular files under root. Symbolic links are never followed (counted instead); folders that
     cannot be listed and files that cannot be read go to ``unreadable`` (coverage gaps); FIFOs, sockets and
     devices go to ``special`` (opening a FIFO would hang a scanner).
 
-    ignored: paths git ignores (folders end with "/"), left out like excludes.
+    ignored: paths git ignores (folders end with "/"), left out like excludes; tracked: folders holding
+    files git tracks (see :func:`tracked_dirs`; None outside git). Every path left out is recorded with
+    its reason in ``excluded_by``. own_reports: secscan's own report files (relative), left out.
     """
     fs = FileSet(root=root)
     if root.is_file():
@@ -133,7 +171,10 @@ def walk(
             continue
         for entry in entries:
             rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
-            sub = _visit(fs, entry, rel, depth, excludes, ignored, skip_real)
+            if rel in own_reports:
+                _exclude(fs, OUTPUT, rel)
+                continue
+            sub = _visit(fs, entry, rel, depth, excludes, ignored, skip_real, tracked)
             if sub is not None:
                 stack.append(sub)
     fs.files.sort()

@@ -22,6 +22,9 @@ from secscan.scanners.status import parse_tool_output
 FATAL_EXIT_CODES = frozenset({2})  # argparse/usage errors; 0 = clean, 1 = issues found
 
 
+NO_DEFAULT_EXCLUDES = "./.secscan-no-default-excludes"  # replaces bandit's default -x list, matches nothing
+
+
 def _config_args(target: Path) -> list[str]:
     if (target / ".bandit").is_file():
         return ["--ini", str(target / ".bandit")]
@@ -145,6 +148,9 @@ class BanditScanner(Scanner):
             "-f",
             "json",
             "-q",
+            # bandit leaves out .eggs, __pycache__, .tox, ... even when a file there is named explicitly;
+            # secscan's walker already decided what to scan (tracked code in such folders included).
+            "-x", NO_DEFAULT_EXCLUDES,
             *_config_args(ctx.target),
             "--",
             *files,
