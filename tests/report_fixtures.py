@@ -254,7 +254,8 @@ def scanners(incomplete: bool) -> list[ScannerResult]:
     ]
     if incomplete:
         out += [
-            ScannerResult("semgrep", Status.TIMEOUT, "1.185.0", 300.0, "timed out after 300 s", 1),
+            ScannerResult("semgrep", Status.TIMEOUT, "1.185.0", 300.0, "timed out after 300 s", 1,
+                          categories=(Category.SAST,)),
             ScannerResult(
                 "npm-audit",
                 Status.FAILED,
@@ -263,9 +264,11 @@ def scanners(incomplete: bool) -> list[ScannerResult]:
                 "npm exited 254: <lockfile> | unreadable",
                 0,
                 required=True,
+                categories=(Category.DEPENDENCY,),
             ),
             ScannerResult(
-                "pqc", Status.PARTIAL, "0.14.0", 0.2, "liboqs C library not found; 1 of 3 checks ran", 1
+                "pqc", Status.PARTIAL, "0.14.0", 0.2, "liboqs C library not found; 1 of 3 checks ran", 1,
+                categories=(Category.CRYPTO,),
             ),
         ]
     else:

@@ -5,8 +5,14 @@ from __future__ import annotations
 import pytest
 
 from secscan.core.model import ScannerResult, Status
-from secscan.results.staleness import DEPENDENCY_TOOLS, producers, ran_fully, why_not
+from secscan.results.staleness import dependency_tools, producers, ran_fully, why_not
 from secscan.scanners.registry import SCANNERS
+
+DEPENDENCY_TOOLS = dependency_tools()
+
+
+def test_dependency_tools() -> None:
+    assert DEPENDENCY_TOOLS == {"pip-audit", "npm-audit", "trivy", "trivy-image"}
 
 
 @pytest.mark.parametrize(("rule", "names"), [

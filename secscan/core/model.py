@@ -143,6 +143,7 @@ class ScannerResult:
     evidence: Mapping[str, Any] | None = None
     canary: str | None = None  # "detected", "missing", "disabled", "not-applicable", "cached"
     required: bool = False
+    categories: tuple[Category, ...] = ()  # the finding categories the scanner reports (empty: not known)
 
     def with_(self, **changes: Any) -> ScannerResult:
         """A copy with some fields changed."""

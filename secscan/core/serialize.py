@@ -21,6 +21,7 @@ from secscan.core.model import (
 )
 
 SCHEMA_VERSION = "1"
+CATEGORY_VALUES = frozenset(c.value for c in Category)
 
 
 def _location(loc: Location | None) -> dict[str, Any] | None:
@@ -90,6 +91,7 @@ def scanner_to_dict(s: ScannerResult) -> dict[str, Any]:
         "canary": s.canary,
         "required": s.required,
         "incomplete": s.incomplete,
+        "categories": [c.value for c in s.categories],
     }
     if s.evidence is not None:
         out["evidence"] = dict(s.evidence)
@@ -181,6 +183,7 @@ def scanner_from_dict(d: Mapping[str, Any]) -> ScannerResult:
         evidence=d.get("evidence"),
         canary=d.get("canary"),
         required=bool(d.get("required")),
+        categories=tuple(Category(c) for c in d.get("categories") or () if c in CATEGORY_VALUES),
     )
 
 

@@ -44,19 +44,6 @@ REPORT_OF = {
     Category.LICENSE: DEPENDENCY_SCANNING,
     Category.SECRET: SECRET_DETECTION,
 }
-#: Which reports a scanner feeds (an unknown scanner feeds all: its failure is fatal everywhere).
-SCANNER_REPORTS = {
-    "bandit": {SAST},
-    "semgrep": {SAST},
-    "pqc": {SAST},
-    "mtls": {SAST},
-    "pip-audit": {DEPENDENCY_SCANNING},
-    "npm-audit": {DEPENDENCY_SCANNING},
-    "trivy": {DEPENDENCY_SCANNING, SAST, SECRET_DETECTION},
-    "trivy-image": {DEPENDENCY_SCANNING},
-    "detect-secrets": {SECRET_DETECTION},
-    "secscan-secrets": {SECRET_DETECTION},
-}
 SEVERITY = {
     Severity.CRITICAL: "Critical",
     Severity.HIGH: "High",
@@ -218,12 +205,17 @@ def _timestamp(stamp: str, plus: float = 0.0) -> str:
     return (when.astimezone(UTC) + timedelta(seconds=plus)).strftime("%Y-%m-%dT%H:%M:%S")
 
 
+def scanner_reports(s: ScannerResult) -> frozenset[str]:
+    """Which reports a scanner feeds, from the finding categories its outcome says it reports (when it does
+    not say, as an imported report: all, so that its failure is fatal everywhere)."""
+    return frozenset(REPORT_OF[c] for c in s.categories) if s.categories else frozenset(FILES)
+
+
 def _message(s: ScannerResult, kind: str) -> dict[str, str]:
     text = f"{s.name} {s.status.value}: {s.reason or 'no reason given'}"
     if not s.incomplete:
         return {"level": "info", "value": text}
-    relevant = kind in SCANNER_REPORTS.get(s.name, {SAST, DEPENDENCY_SCANNING, SECRET_DETECTION})
-    return {"level": "fatal" if relevant else "warn", "value": text}
+    return {"level": "fatal" if kind in scanner_reports(s) else "warn", "value": text}
 
 
 def scan(result: Result, kind: str) -> dict[str, Any]:

@@ -7,30 +7,24 @@ after a partial run would otherwise be called stale and users told to delete a v
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 
 from secscan.core.model import ScannerResult, Status
-from secscan.scanners.registry import SCANNERS
+from secscan.scanners import registry
+from secscan.scanners.interface import ADVISORY_IDS
 
-DEPENDENCY_TOOLS = frozenset({"pip-audit", "npm-audit", "trivy", "trivy-image"})
-PRODUCERS: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = (
-    (re.compile(r"^B\d{3}$"), frozenset({"bandit"})),
-    (re.compile(r"^detect-secrets\."), frozenset({"detect-secrets"})),
-    (re.compile(r"^trivy\."), frozenset({"trivy", "trivy-image"})),
-    (re.compile(r"^secscan\."), frozenset({"semgrep", "secscan-secrets"})),
-    (re.compile(r"^PQC-"), frozenset({"pqc"})),
-    (re.compile(r"^mtls\."), frozenset({"mtls"})),
-    (re.compile(r"^(CVE|GHSA|PYSEC|OSV|GO|RUSTSEC|GSD|MAL)-", re.I), DEPENDENCY_TOOLS),
-)
+
+def dependency_tools() -> frozenset[str]:
+    """The scanners that report advisories (CVE, GHSA, PYSEC...) on packages."""
+    return frozenset(name for name, i in registry.infos().items() if ADVISORY_IDS in i.rule_ids)
 
 
 def producers(rule_id: str | None) -> frozenset[str]:
-    """The scanners that can report a rule id (every scanner when it is unknown or absent)."""
-    for pattern, names in PRODUCERS:
-        if rule_id and pattern.search(rule_id):
-            return names
-    return frozenset(SCANNERS)
+    """The scanners that can report a rule id, by the rule ids each declares (every scanner when it is
+    unknown or absent)."""
+    every = registry.infos()
+    found = frozenset(name for name, i in every.items() if rule_id and i.produces(rule_id))
+    return found or frozenset(every)
 
 
 def ran_fully(s: ScannerResult | None) -> bool:

@@ -23,13 +23,13 @@ from secscan.core.version import __version__
 from secscan.process.runner import Runner
 from secscan.results.enrich import redact_findings
 from secscan.run.cache import Cache, digest, file_hash
-from secscan.run.execute import ScannerRun, execute
-from secscan.scanners.interface import ScanContext, Scanner
+from secscan.run.execute import ScannerRun, categories, execute
+from secscan.scanners.interface import CachePolicy, ScanContext, Scanner, ToolScanner
 
 ONLINE_AUDIT_TTL_S = 6 * 3600
-# Whole-tree scanners answered from the cache when every file they read is unchanged (Scanner.cache_inputs).
-WHOLE_TREE_SCANNERS = frozenset({"pip-audit", "npm-audit", "trivy"})
-ALWAYS_EXPIRE = frozenset({"trivy"})  # its vulnerability database changes under it, also offline
+# Whole-tree scanners (CachePolicy.WHOLE_TREE*) are answered from the cache when every file they read is
+# unchanged (Scanner.cache_inputs); WHOLE_TREE_ALWAYS_EXPIRE: its own database changes under it, also offline.
+WHOLE_TREE = frozenset({CachePolicy.WHOLE_TREE, CachePolicy.WHOLE_TREE_ALWAYS_EXPIRE})
 SCOPE_VERSION = "v2"
 # Context options that cannot change a per-file scanner's findings (anything else is part of the key).
 IRRELEVANT_OPTIONS = frozenset({
@@ -94,10 +94,9 @@ _RUN_HASHES = _RunHashes()
 
 def tool_identity(scanner: Scanner, ctx: ScanContext, runner: Runner) -> str:
     """Which tool binary runs (path, size, mtime) plus its package version; never starts a process."""
-    inv = scanner.version_invocation(ctx)
-    if inv is None:
+    if not isinstance(scanner, ToolScanner):
         return f"secscan {__version__} (in process)"
-    exe = runner.which(inv.argv[0])
+    exe = runner.which(scanner.tool.executable)
     if exe is None:
         return "missing"
     parts: list[Any] = [exe]
@@ -110,7 +109,7 @@ def tool_identity(scanner: Scanner, ctx: ScanContext, runner: Runner) -> str:
     try:
         from importlib.metadata import version
 
-        parts.append(version(inv.argv[0]))
+        parts.append(version(scanner.tool.package or scanner.tool.executable))
     except Exception:  # noqa: S110 - not a Python package in this environment
         pass
     return digest(*parts)
@@ -149,7 +148,7 @@ def _from_cache(scanner: Scanner, files: Sequence[str], found: list[Finding], fa
         findings=len(found), coverage=cov,
         evidence={"failed_files": failed} if failed else None,
         canary="detected (cached)" if state == "detected" else state,
-        required=required), tuple(found), tuple(files))
+        required=required, categories=categories(scanner)), tuple(found), tuple(files))
 
 
 def _decode(hits: dict[str, Any], keys: dict[str, str], files: Sequence[str]
@@ -275,14 +274,15 @@ def _whole_tree(scanner: Scanner, ctx: ScanContext, files: Sequence[str], runner
     source = f"osv-db:{_db_identity(ctx.osv_db)}" if ctx.osv_db is not None else "online"
     key = digest(scope_of(scanner, ctx, runner), source, ctx.offline,
                  [(p, _input_hash(ctx, Path(p), walked)) for p in inputs], canary_dir is not None)
-    ttl = None if ctx.osv_db is not None and scanner.name not in ALWAYS_EXPIRE else ONLINE_AUDIT_TTL_S
+    always = scanner.info.cache is CachePolicy.WHOLE_TREE_ALWAYS_EXPIRE
+    ttl = None if ctx.osv_db is not None and not always else ONLINE_AUDIT_TTL_S
     hit = cache.get("dependencies", key, ttl)
     if isinstance(hit, dict):
         try:
             found = [finding_from_dict(d) for d in hit["findings"]]
             res = ScannerResult(scanner.name, Status.OK, hit.get("version"), 0.0, None, len(found),
                                 {**hit.get("coverage", {}), "from_cache": 1}, hit.get("evidence"),
-                                hit.get("canary"), required)
+                                hit.get("canary"), required, categories(scanner))
             return ScannerRun(res, tuple(found), tuple(files))
         except Exception:  # noqa: S110 - a damaged entry is never trusted: run the audit again
             pass
@@ -300,9 +300,9 @@ def execute_cached(scanner: Scanner, ctx: ScanContext, files: Sequence[str], run
                    canary_dir: Path | None, required: bool, cache: Cache | None) -> ScannerRun:
     """Like execute(), answering from the cache what has not changed (a cache error means no cache)."""
     try:
-        if cache is not None and scanner.per_file:
+        if cache is not None and scanner.info.cache is CachePolicy.PER_FILE:
             return _per_file(scanner, ctx, files, runner, canary_dir, required, cache)
-        if cache is not None and scanner.name in WHOLE_TREE_SCANNERS:
+        if cache is not None and scanner.info.cache in WHOLE_TREE:
             return _whole_tree(scanner, ctx, files, runner, canary_dir, required, cache)
     except sqlite3.Error as exc:
         run = execute(scanner, ctx, files, runner, canary_dir, required)

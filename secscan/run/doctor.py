@@ -1,9 +1,10 @@
 """``secscan doctor``: can every scanner that would run be trusted? Found, version, canary, time, hint.
 
 The doctor runs every scanner, with its canary, on a small sample tree that carries the target's own tool
-configuration (.bandit, pyproject.toml, .secrets.baseline, .semgrepignore), so a configuration that blinds
-a scanner shows up here before it shows up as a clean report. A scanner is trustworthy when it ran ``ok``
-and detected its canary (or has none), or when it would not run at all (skipped, not required).
+configuration (the files each scanner declares it reads: .bandit, pyproject.toml, .secrets.baseline,
+.semgrepignore...), so a configuration that blinds a scanner shows up here before it shows up as a clean
+report. A scanner is trustworthy when it ran ``ok`` and detected its canary (or has none), or when it would
+not run at all (skipped, not required).
 """
 
 from __future__ import annotations
@@ -19,10 +20,8 @@ from typing import Any
 from secscan.core.model import ScannerResult, Status
 from secscan.core.options import ScanOptions
 from secscan.process.runner import Runner
+from secscan.scanners import registry
 
-EXECUTABLES = {"bandit": "bandit", "semgrep": "semgrep", "pip-audit": "pip-audit", "npm-audit": "npm",
-               "detect-secrets": "detect-secrets", "trivy": "trivy", "trivy-image": "trivy"}
-COPIED_CONFIG = (".bandit", "pyproject.toml", ".secrets.baseline", ".semgrepignore")
 SAMPLE_PY = '"""secscan doctor sample."""\n\n\ndef add(a: int, b: int) -> int:\n    return a + b\n'
 SAMPLE_LOCK = ('{"name": "doctor", "lockfileVersion": 3, "requires": true, '
                '"packages": {"": {"name": "doctor"}}}\n')
@@ -82,8 +81,18 @@ def trustworthy(s: ScannerResult) -> bool:
     return s.status is Status.OK and s.canary in TRUSTED_CANARY
 
 
+def executables() -> dict[str, str]:
+    """Scanner -> the executable it starts (in-process scanners are not listed)."""
+    return {name: i.executable for name, i in registry.infos().items() if i.executable is not None}
+
+
+def copied_config() -> tuple[str, ...]:
+    """The target's configuration files some scanner reads (copied into the sample tree)."""
+    return tuple(dict.fromkeys(f for i in registry.infos().values() for f in i.config_files))
+
+
 def _sample_tree(target: Path, folder: Path) -> None:
-    for name in COPIED_CONFIG:
+    for name in copied_config():
         src = target / name
         if src.is_file():
             shutil.copyfile(src, folder / name)
@@ -111,16 +120,21 @@ def diagnose(target: Path, offline: bool = False, osv_db: Path | None = None, ti
                            use_cache=False, scanners=tuple(scanners) if scanners else None,
                            extra=dict(extra or {}), required=tuple(required))
         result = scan(opts, runner=runner)
+    tools = executables()
     rows = []
     for s in result.scanners:
-        exe = EXECUTABLES.get(s.name)
-        found = runner.which(exe) if exe else "built-in"
-        engine = (s.evidence or {}).get("engine")
-        if found == "built-in" and isinstance(engine, str):
-            found = f"built-in ({engine} engine)"
+        found = _found(s, tools.get(s.name), runner)
         rows.append(DoctorRow(s.name, found, s.version, s.status.value, s.canary, round(s.duration_s, 2),
                               trustworthy(s), _hint(s, found), s.reason))
     return DoctorReport(tuple(rows))
+
+
+def _found(s: ScannerResult, exe: str | None, runner: Runner) -> str | None:
+    """Where the runner finds the scanner's executable, or "built-in"."""
+    if exe is not None:
+        return runner.which(exe)
+    engine = (s.evidence or {}).get("engine")
+    return f"built-in ({engine} engine)" if isinstance(engine, str) else "built-in"
 
 
 def render(report: DoctorReport, fmt: str = "text") -> str:

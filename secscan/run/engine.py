@@ -262,7 +262,7 @@ def scan(opts: ScanOptions, progress: Progress | None = None, runner: Runner | N
     runs, interrupted = run_scanners(opts, fs, runner, progress or _noop, cache)
     import_runs = within_target(run_imports(opts.imports), opts.target)
     findings: list[Finding] = [f for r in (*runs, *import_runs) for f in r.findings]
-    gaps = walk_gaps(fs, opts)
+    gaps = walk_gaps(fs, opts) or nothing_scanned(fs, opts)
     results = [r.result for r in (*runs, *import_runs)] + ([gaps] if gaps is not None else [])
     scanners, notes = redact_outcomes(results, notes)
     return finish(
@@ -280,6 +280,7 @@ def scan(opts: ScanOptions, progress: Progress | None = None, runner: Runner | N
 
 
 WALK = "file-walk"
+FILELESS = frozenset({"pqc", "mtls", "trivy-image"})  # checks that read no file of the tree
 
 
 def walk_gaps(fs: FileSet, opts: ScanOptions) -> ScannerResult | None:
@@ -304,6 +305,24 @@ def walk_gaps(fs: FileSet, opts: ScanOptions) -> ScannerResult | None:
     return ScannerResult(WALK, Status.PARTIAL, None, 0.0, "; ".join(parts) + " (no scanner saw them)", 0,
                          {"files_walked": len(fs.files), "paths_unreadable": len(unreadable),
                           "folders_too_deep": len(too_deep)}, canary="not-applicable", required=True)
+
+
+def nothing_scanned(fs: FileSet, opts: ScanOptions) -> ScannerResult | None:
+    """A failed ``file-walk`` entry when the scan read no file at all (an empty folder, everything excluded
+    or ignored by git): zero files scanned is never a clean result. Not for --staged (a commit may stage no
+    file), given files (each is checked), image scans, runs that only import results or only run checks that
+    read no file (pqc, mtls)."""
+    only_checks = opts.scanners is not None and set(opts.scanners) <= FILELESS
+    if fs.files or opts.staged or opts.paths or opts.command == "container" or opts.imports or opts.images \
+            or only_checks or (opts.shard is not None and opts.shard[0] != 1):
+        return None
+    why = [f"{len(paths)} {reason}" for reason, paths in sorted(fs.excluded_by.items())]
+    if fs.git_ignored:
+        why.append(f"{fs.git_ignored} ignored by git (--no-git-ignore scans them)")
+    detail = "; ".join(why) if why else "the folder holds no file"
+    return ScannerResult(WALK, Status.FAILED, None, 0.0, f"nothing was scanned: {detail}", 0,
+                         {"files_walked": 0, "paths_left_out": fs.excluded + fs.git_ignored},
+                         canary="not-applicable", required=True)
 
 
 def git_ignored(target: Path, runner: Runner) -> frozenset[str]:

@@ -8,13 +8,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from secscan.core.model import Finding, Location, Parsed, ScannerResult, Status
+from secscan.core.model import Category, Finding, Location, Parsed, ScannerResult, Status
 from secscan.process.runner import Runner
+from secscan.scanners import registry
 from secscan.scanners.canaries import CANARY_PREFIX
-from secscan.scanners.interface import Canary, ScanContext, Scanner
+from secscan.scanners.interface import Canary, CoverageKind, ScanContext, Scanner
 
 _VERSION = re.compile(r"(\d+\.\d+(?:\.\d+)?(?:[.-]?[a-z0-9]+)?)")
-_PYTHON_COVERAGE_SCANNERS = frozenset({"bandit", "semgrep"})
 
 
 @dataclass(frozen=True)
@@ -89,14 +89,25 @@ def check_canary(scanner: Scanner, ctx: ScanContext, canary: Canary, found: Sequ
     return True, f"canary detected ({len(hit)}/{len(expected)}){off}"
 
 
+def categories(scanner: Scanner) -> tuple[Category, ...]:
+    """The finding categories a scanner declares, as its outcome carries them (for the report formats)."""
+    return tuple(sorted(scanner.info.categories))
+
+
+def counts_files(name: str) -> bool:
+    """True when the scanner's tool counts the files it scanned, the canary included (bandit, semgrep)."""
+    return name in registry.SCANNERS and registry.info(name).coverage is CoverageKind.FILES_SCANNED
+
+
 def coverage_sanity(name: str, parsed: Parsed, files: Sequence[str], canary_files: int
                     ) -> tuple[Status, str | None]:
-    """At most partial when bandit or semgrep report far fewer files scanned than they were given."""
+    """At most partial when a tool that counts its files (bandit, semgrep) reports far fewer files scanned
+    than it was given."""
     status, reason = parsed.status, parsed.reason
     if status is not Status.OK:
         return status, reason
     scanned = parsed.coverage.get("files_scanned")
-    if name in _PYTHON_COVERAGE_SCANNERS and scanned is not None and files:
+    if counts_files(name) and scanned is not None and files:
         real = max(0, scanned - canary_files)
         if real == 0:
             return Status.PARTIAL, f"{name} scanned 0 of {len(files)} Python files"
@@ -138,7 +149,7 @@ def execute(scanner: Scanner, ctx: ScanContext, files: Sequence[str], runner: Ru
     except VersionTimeout as exc:
         spent = time.monotonic() - start
         result = ScannerResult(scanner.name, Status.TIMEOUT, None, spent, str(exc), required=required,
-                               canary="missing" if canary else None)
+                               canary="missing" if canary else None, categories=categories(scanner))
         return ScannerRun(result, (), tuple(files))
     out = scanner.execute(ctx, files, canary_paths, runner)
     parsed = out.parsed
@@ -153,10 +164,11 @@ def execute(scanner: Scanner, ctx: ScanContext, files: Sequence[str], runner: Ru
                                                  canary_dir is not None)
     evidence = dict(parsed.evidence) if parsed.evidence else None
     coverage = dict(parsed.coverage)
-    if scanner.name in _PYTHON_COVERAGE_SCANNERS and "files_scanned" in coverage:  # counted the canary too
+    if scanner.info.coverage is CoverageKind.FILES_SCANNED and "files_scanned" in coverage:  # canary too
         coverage["files_scanned"] = max(0, int(coverage["files_scanned"]) - len(canary_paths))
     return ScannerRun(ScannerResult(
         name=scanner.name, status=status, version=parsed.version or version,
         duration_s=time.monotonic() - start, reason=reason, findings=len(real),
-        coverage=coverage, evidence=evidence, canary=canary_state, required=required),
+        coverage=coverage, evidence=evidence, canary=canary_state, required=required,
+        categories=categories(scanner)),
         tuple(real), tuple(files))

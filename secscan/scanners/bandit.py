@@ -16,7 +16,15 @@ from secscan.core.model import Category, Parsed
 from secscan.parsers import bandit as bandit_parser
 from secscan.process.runner import Invocation, ProcResult
 from secscan.scanners import canaries
-from secscan.scanners.interface import Canary, ScanContext, Scanner
+from secscan.scanners.interface import (
+    CachePolicy,
+    Canary,
+    CoverageKind,
+    ScanContext,
+    ScannerInfo,
+    Tool,
+    ToolScanner,
+)
 from secscan.scanners.status import parse_tool_output
 
 FATAL_EXIT_CODES = frozenset({2})  # argparse/usage errors; 0 = clean, 1 = issues found
@@ -115,27 +123,19 @@ def disabled_tests(target: Path, expected: frozenset[str]) -> frozenset[str]:
     return frozenset(off)
 
 
-class BanditScanner(Scanner):
+class BanditScanner(ToolScanner):
     """Runs ``bandit -f json`` on the Python files of the target plus the canary."""
 
-    name = "bandit"
-    busy = True
-    category = Category.SAST
-    per_file = True
-    file_suffixes = (".py", ".pyw")
+    info = ScannerInfo(
+        "bandit", Category.SAST, Tool("bandit", package="bandit"), config_files=(".bandit", "pyproject.toml"),
+        cache=CachePolicy.PER_FILE, coverage=CoverageKind.FILES_SCANNED, busy=True,
+        file_suffixes=(".py", ".pyw"), rule_ids=(r"^B\d{3}$",))
 
     def applies(self, ctx: ScanContext, files: Sequence[str]) -> str | None:
         return None if files else "no Python files in the target"
 
     def canary(self, ctx: ScanContext) -> Canary:
         return Canary({"canary_bandit.py": canaries.PYTHON_CANARY}, canaries.BANDIT_EXPECTED)
-
-    def cache_salt(self, ctx: ScanContext) -> str:
-        parts = []
-        for name in (".bandit", "pyproject.toml"):
-            path = ctx.target / name
-            parts.append(path.read_text("utf-8", "replace") if path.is_file() else "")
-        return "\0".join(parts)
 
     def disabled_canary_ids(self, ctx: ScanContext) -> frozenset[str]:
         return disabled_tests(ctx.target, canaries.BANDIT_EXPECTED)
@@ -163,6 +163,3 @@ class BanditScanner(Scanner):
         return parse_tool_output(
             self.name, "bandit", bandit_parser.parse, res, accept=lambda rc: rc not in FATAL_EXIT_CODES
         )
-
-    def version_invocation(self, ctx: ScanContext) -> Invocation:
-        return Invocation(("bandit", "--version"), ctx.target, 30.0, label="bandit --version")

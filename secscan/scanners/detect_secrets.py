@@ -37,7 +37,15 @@ from secscan.parsers import detect_secrets as ds_parser
 from secscan.process.runner import Invocation, ProcResult
 from secscan.scanners import canaries
 from secscan.scanners.canaries import CANARY_PREFIX
-from secscan.scanners.interface import Canary, ScanContext, Scanner, ScanOutput
+from secscan.scanners.interface import (
+    CachePolicy,
+    Canary,
+    ScanContext,
+    ScannerInfo,
+    ScanOutput,
+    Tool,
+    ToolScanner,
+)
 from secscan.scanners.status import parse_tool_output
 
 if TYPE_CHECKING:
@@ -140,20 +148,15 @@ def _canary_note(log: ScanLog, target: Path) -> str | None:
     return "; ".join(notes) or None
 
 
-class DetectSecretsScanner(Scanner):
+class DetectSecretsScanner(ToolScanner):
     """Runs ``detect-secrets -v scan --all-files`` on the target's files plus the canary."""
 
-    name = "detect-secrets"
-    busy = True
-    category = Category.SECRET
-    per_file = True
+    info = ScannerInfo("detect-secrets", Category.SECRET, Tool("detect-secrets", package="detect-secrets"),
+                       config_files=(BASELINE,), cache=CachePolicy.PER_FILE, busy=True,
+                       rule_ids=(r"^detect-secrets\.",))
 
     def applies(self, ctx: ScanContext, files: Sequence[str]) -> str | None:
         return None if files else "no files to scan"
-
-    def cache_salt(self, ctx: ScanContext) -> str:
-        path = ctx.target / BASELINE
-        return path.read_text("utf-8", "replace") if path.is_file() else ""
 
     def canary(self, ctx: ScanContext) -> Canary:
         return Canary({CANARY_FILE: canaries.fake_aws_key_file()}, frozenset({"aws-key"}))
@@ -165,9 +168,6 @@ class DetectSecretsScanner(Scanner):
     def canary_keys(self, finding: Finding) -> set[str]:
         text = f"{finding.rule_id} {finding.title} {finding.properties.get('type', '')}".lower()
         return {"aws-key"} if "aws" in text else set()
-
-    def version_invocation(self, ctx: ScanContext) -> Invocation:
-        return Invocation(("detect-secrets", "--version"), ctx.target, 30.0)
 
     def _run(self, ctx: ScanContext, cwd: Path, names: Sequence[str], tmp: Path,
              runner: Runner) -> ProcResult:

@@ -1,20 +1,100 @@
 """The scanner interface.
 
-A scanner says whether it applies to a target, which processes to start (or runs in process), how to
-read their output (a pure parser), and which canary it must detect. The engine owns files, canaries, the
-cache and sharding; ``secscan.process.runner`` is the only module that starts processes.
+Every scanner declares what it is (``ScannerInfo``: its executable and how it is found, the configuration
+files it reads, its cache policy, the finding categories and rule ids it reports) as a class attribute; the
+tables the rest of secscan needs (doctor's executables, staleness producers, GitLab report kinds, cache
+policies) are derived from those declarations through ``secscan.scanners.registry``.
+
+A ``ToolScanner`` runs an external tool: it says which processes to start and how to read their output (a
+pure parser). An ``InProcessScanner`` runs in secscan's own process (the secret engine, the PQC and mTLS
+checks). The engine owns files, canaries, the cache and sharding; ``secscan.process.runner`` is the only
+module that starts processes.
 """
 
 from __future__ import annotations
 
+import enum
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from secscan.core.model import Category, Finding, Parsed, Status
 from secscan.process.runner import Invocation, ProcResult, Runner
+
+#: Advisory ids (CVE, GHSA, PYSEC, OSV...) that the dependency scanners report.
+ADVISORY_IDS = r"(?i)^(CVE|GHSA|PYSEC|OSV|GO|RUSTSEC|GSD|MAL)-"
+
+
+class CachePolicy(enum.Enum):
+    """How the incremental cache may answer for a scanner."""
+
+    PER_FILE = "per-file"  # findings cached per file content; the scanner takes a file list (shardable)
+    WHOLE_TREE = "whole-tree"  # one entry keyed by every file it reads (cache_inputs); online: expires
+    WHOLE_TREE_ALWAYS_EXPIRE = "whole-tree-always-expire"  # likewise, and expires offline too (own database)
+    NONE = "none"  # always runs
+
+
+class CoverageKind(enum.Enum):
+    """Where a scanner's coverage numbers come from."""
+
+    SELF_REPORTED = "self-reported"  # the scanner judges its own coverage
+    FILES_SCANNED = "files-scanned"  # the tool counts files_scanned (canary too): checked against its input
+
+
+@dataclass(frozen=True)
+class Tool:
+    """The external executable a tool scanner starts, and what to say when it is missing."""
+
+    executable: str
+    package: str | None = None  # the Python package secscan depends on for it (bundled); None: external
+    install: str = ""  # how to install an external tool (a hint shown when it is missing)
+
+    @property
+    def bundled(self) -> bool:
+        """True when the tool ships with secscan (a dependency): missing means a broken installation."""
+        return self.package is not None
+
+
+@dataclass(frozen=True)
+class ScannerInfo:
+    """What a scanner declares about itself; every scanner-wide table is derived from these."""
+
+    name: str  # the report name (the registry key)
+    category: Category  # its main finding category
+    tool: Tool | None = None  # None: runs in process
+    config_files: tuple[str, ...] = ()  # the target's files that configure the tool (.bandit, ...)
+    cache: CachePolicy = CachePolicy.NONE
+    coverage: CoverageKind = CoverageKind.SELF_REPORTED
+    needs_network: bool = False  # skipped under --offline (unless an --osv-db replaces the network)
+    busy: bool = False  # keeps at least one core busy for most of a run (an external analysis tool)
+    file_suffixes: tuple[str, ...] = ()  # which files it wants (empty: every file)
+    categories: frozenset[Category] = frozenset()  # finding categories it reports (empty: its category)
+    rule_ids: tuple[str, ...] = ()  # regular expressions of the rule ids it reports
+
+    def __post_init__(self) -> None:
+        if not self.name:
+            raise ValueError("a scanner needs a name")
+        if not self.categories:
+            object.__setattr__(self, "categories", frozenset({self.category}))
+        for pattern in self.rule_ids:
+            re.compile(pattern)
+
+    @property
+    def executable(self) -> str | None:
+        """The executable's name, or None for an in-process scanner."""
+        return self.tool.executable if self.tool is not None else None
+
+    @property
+    def bundled(self) -> bool:
+        """True when its executable ships with secscan (or it runs in process)."""
+        return self.tool is None or self.tool.bundled
+
+    def produces(self, rule_id: str) -> bool:
+        """True when this scanner can report the rule id."""
+        return any(re.search(p, rule_id) for p in self.rule_ids)
 
 
 @dataclass(frozen=True)
@@ -53,14 +133,39 @@ class ScanOutput:
 
 
 class Scanner(ABC):
-    """Base class for every scanner adapter."""
+    """What every scanner has in common: its declaration, applicability, canary and cache inputs."""
 
-    name: str = ""
-    category: Category = Category.SAST
-    needs_network: bool = False
-    per_file: bool = False  # scans a list of files: cacheable per file and shardable
-    busy: bool = False  # keeps at least one core busy for most of a run (an external analysis tool)
-    file_suffixes: tuple[str, ...] = ()  # which files it wants (empty: every file)
+    info: ClassVar[ScannerInfo]
+
+    @property
+    def name(self) -> str:
+        """The report name."""
+        return self.info.name
+
+    @property
+    def category(self) -> Category:
+        """The main finding category."""
+        return self.info.category
+
+    @property
+    def needs_network(self) -> bool:
+        """Skipped under --offline (unless an OSV folder replaces the network)."""
+        return self.info.needs_network
+
+    @property
+    def per_file(self) -> bool:
+        """Scans a list of files: cacheable per file and shardable."""
+        return self.info.cache is CachePolicy.PER_FILE
+
+    @property
+    def busy(self) -> bool:
+        """Keeps at least one core busy for most of a run."""
+        return self.info.busy
+
+    @property
+    def file_suffixes(self) -> tuple[str, ...]:
+        """Which files it wants (empty: every file)."""
+        return self.info.file_suffixes
 
     @abstractmethod
     def applies(self, ctx: ScanContext, files: Sequence[str]) -> str | None:
@@ -91,25 +196,52 @@ class Scanner(ABC):
         return []
 
     def cache_salt(self, ctx: ScanContext) -> str:
-        """Everything besides file contents and the tool's identity that changes results (rules, config)."""
-        return ""
+        """Everything besides file contents and the tool's identity that changes results: by default the
+        contents of the configuration files it declares (rules and other settings: override)."""
+        parts = []
+        for name in self.info.config_files:
+            path = ctx.target / name
+            parts.append(path.read_text("utf-8", "replace") if path.is_file() else "")
+        return "\0".join(parts)
 
     def version_invocation(self, ctx: ScanContext) -> Invocation | None:
-        """A cheap process that prints the tool's version, or None."""
+        """A cheap process that prints the tool's version, or None (in process)."""
         return None
+
+    @abstractmethod
+    def execute(self, ctx: ScanContext, files: Sequence[str], canary_files: Sequence[Path],
+                runner: Runner) -> ScanOutput:
+        """Run the scanner on the files (relative to ctx.target) and the canary files."""
+
+
+class ToolScanner(Scanner):
+    """A scanner that starts an external tool through the runner and parses its output."""
+
+    @property
+    def tool(self) -> Tool:
+        """The executable it starts."""
+        tool = self.info.tool
+        if tool is None:
+            raise TypeError(f"{type(self).__name__} is a ToolScanner without a Tool in its ScannerInfo")
+        return tool
+
+    def version_invocation(self, ctx: ScanContext) -> Invocation:
+        """A cheap process that prints the tool's version."""
+        exe = self.tool.executable
+        return Invocation((exe, "--version"), ctx.target, 30.0, label=f"{exe} --version")
 
     def invocations(self, ctx: ScanContext, files: Sequence[str],
                     canary_files: Sequence[Path]) -> list[Invocation]:
-        """The processes to start; files are relative to ctx.target."""
-        return []
+        """The processes to start; files are relative to ctx.target (or override ``execute``)."""
+        raise NotImplementedError(f"{self.name}: override invocations() or execute()")
 
+    @abstractmethod
     def parse(self, ctx: ScanContext, results: Sequence[ProcResult]) -> Parsed:
         """Read the processes' output (pure apart from the given results)."""
-        raise NotImplementedError
 
     def execute(self, ctx: ScanContext, files: Sequence[str], canary_files: Sequence[Path],
                 runner: Runner) -> ScanOutput:
-        """Run the scanner. The default starts the invocations and parses their output."""
+        """The default starts the invocations and parses their output."""
         invs = self.invocations(ctx, files, canary_files)
         results = [runner.run(inv) for inv in invs]
         for r in results:
@@ -121,6 +253,10 @@ class Scanner(ABC):
                 return ScanOutput(Parsed(self.name, status=Status.FAILED, reason=r.error),
                                   sum(x.duration_s for x in results), len(results))
         return ScanOutput(self.parse(ctx, results), sum(x.duration_s for x in results), len(results))
+
+
+class InProcessScanner(Scanner):
+    """A scanner that runs in secscan's own process (it may still start a child through the runner)."""
 
 
 def is_canary_finding(f: Finding, canary_paths: Sequence[str]) -> bool:

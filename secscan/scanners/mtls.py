@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -12,7 +13,7 @@ from secscan.analyzers.mtls.tlsio import openssl_version
 from secscan.analyzers.mtls.verdict import Verdict
 from secscan.core.errors import UsageError
 from secscan.core.model import Category, Parsed, Status
-from secscan.scanners.interface import ScanContext, Scanner, ScanOutput
+from secscan.scanners.interface import InProcessScanner, ScanContext, ScannerInfo, ScanOutput
 
 if TYPE_CHECKING:
     from secscan.process.runner import Runner
@@ -35,6 +36,18 @@ def _timeout(ctx: ScanContext) -> float:
         return DEFAULT_TIMEOUT
 
 
+def with_skipped_target(parsed: Parsed, skipped: Any) -> Parsed:
+    """The self-test's result, saying that the target check was skipped and why (``mtls_target_skipped``
+    from the options: --offline, or a target the scanned tree named and the caller did not trust)."""
+    if not isinstance(skipped, dict) or not skipped.get("target"):
+        return parsed
+    check = {"target": str(skipped["target"]), "status": Status.SKIPPED.value,
+             "reason": str(skipped.get("reason") or "")}
+    note = f"target check of {check['target']} skipped: {check['reason']}; the loopback self-test ran"
+    return replace(parsed, reason=f"{note}; {parsed.reason}" if parsed.reason else note,
+                   evidence={**(parsed.evidence or {}), "target_check": check})
+
+
 def run_mtls(ctx: ScanContext) -> Parsed:
     """The self-test, or the target check when ctx.options has mtls_target. Never raises."""
     opts = ctx.options
@@ -46,17 +59,16 @@ def run_mtls(ctx: ScanContext) -> Parsed:
                                     timeout=timeout, pq=bool(opts.get("mtls_pq")),
                                     require_pq=bool(opts.get("mtls_require_pq")))
             return verdict_to_parsed(check_target(spec))
-        return verdict_to_parsed(self_test(timeout))
+        return with_skipped_target(verdict_to_parsed(self_test(timeout)), opts.get("mtls_target_skipped"))
     except UsageError as exc:
         return Parsed(NAME, status=Status.FAILED, reason=f"mTLS check not run: {exc}")
 
 
-class MtlsScanner(Scanner):
+class MtlsScanner(InProcessScanner):
     """Mutual TLS verification with evidence (tls findings)."""
 
-    name = NAME
-    category = Category.TLS
-    needs_network = False  # the self-test is loopback only; a --target is what the user asked for
+    # needs_network is False: the self-test is loopback only; a --target is what the user asked for
+    info = ScannerInfo(NAME, Category.TLS, rule_ids=(r"^mtls\.",))
 
     def applies(self, ctx: ScanContext, files: Sequence[str]) -> str | None:
         """Always applies: without a target the self-test runs."""

@@ -26,7 +26,16 @@ from secscan.core.errors import ParseError
 from secscan.core.model import Category, Finding, Location, Parsed, Status
 from secscan.parsers import npm_audit as npm_parser
 from secscan.process.runner import Invocation, ProcResult
-from secscan.scanners.interface import Canary, ScanContext, Scanner, ScanOutput
+from secscan.scanners.interface import (
+    ADVISORY_IDS,
+    CachePolicy,
+    Canary,
+    ScanContext,
+    ScannerInfo,
+    ScanOutput,
+    Tool,
+    ToolScanner,
+)
 from secscan.scanners.status import combine
 
 if TYPE_CHECKING:
@@ -35,12 +44,15 @@ if TYPE_CHECKING:
 NPM_ENV = {"npm_config_update_notifier": "false", "npm_config_fund": "false", "npm_config_progress": "false"}
 
 
-class NpmAuditScanner(Scanner):
+NPM_TOOL = Tool("npm", install="Node.js ships npm: https://nodejs.org/en/download, or a package manager "
+                               "(apt install npm, brew install node)")
+
+
+class NpmAuditScanner(ToolScanner):
     """``npm audit --json --package-lock-only`` in every folder holding a lockfile."""
 
-    name = "npm-audit"
-    category = Category.DEPENDENCY
-    needs_network = True
+    info = ScannerInfo("npm-audit", Category.DEPENDENCY, NPM_TOOL, config_files=(".npmrc",),
+                       cache=CachePolicy.WHOLE_TREE, needs_network=True, rule_ids=(ADVISORY_IDS,))
 
     def applies(self, ctx: ScanContext, files: Sequence[str]) -> str | None:
         if not npm_lockfile.find_npm_lockfiles(ctx.target, files):
@@ -75,9 +87,6 @@ class NpmAuditScanner(Scanner):
         if finding.package is not None and finding.package.name in npm_canary.CANDIDATE_NAMES:
             keys.add(npm_canary.EXPECTED)
         return keys
-
-    def version_invocation(self, ctx: ScanContext) -> Invocation:
-        return Invocation(("npm", "--version"), ctx.target, 30.0)
 
     def _offline(self, ctx: ScanContext, lockfiles: list[str], canary_files: Sequence[Path]) -> ScanOutput:
         from secscan.analyzers.advisories import osv

@@ -13,7 +13,16 @@ from secscan.analyzers.advisories.versions import PYPI, norm_name
 from secscan.core.model import Category, Finding, Parsed, Status
 from secscan.parsers import pip_audit as pa_parser
 from secscan.process.runner import Invocation, ProcResult
-from secscan.scanners.interface import Canary, ScanContext, Scanner, ScanOutput
+from secscan.scanners.interface import (
+    ADVISORY_IDS,
+    CachePolicy,
+    Canary,
+    ScanContext,
+    ScannerInfo,
+    ScanOutput,
+    Tool,
+    ToolScanner,
+)
 from secscan.scanners.status import combine, parse_tool_output
 
 if TYPE_CHECKING:
@@ -23,12 +32,11 @@ CANARY_PACKAGE = ("pyyaml", "5.3")  # CVE-2020-1747, CVE-2020-14343
 FLAGS = ("-f", "json", "--progress-spinner", "off", "--aliases", "on", "--desc", "on")
 
 
-class PipAuditScanner(Scanner):
+class PipAuditScanner(ToolScanner):
     """Audits requirements files and pyproject projects; offline from OSV records with --osv-db."""
 
-    name = "pip-audit"
-    category = Category.DEPENDENCY
-    needs_network = True
+    info = ScannerInfo("pip-audit", Category.DEPENDENCY, Tool("pip-audit", package="pip-audit"),
+                       cache=CachePolicy.WHOLE_TREE, needs_network=True, rule_ids=(ADVISORY_IDS,))
 
     def __init__(self) -> None:
         self._offline = False
@@ -76,9 +84,6 @@ class PipAuditScanner(Scanner):
             return hit, list(findings)
         return hit, [f for f in findings if not (f.package and f.package.name.lower() == name
                                                  and f.package.version == version)]
-
-    def version_invocation(self, ctx: ScanContext) -> Invocation:
-        return Invocation(("pip-audit", "--version"), ctx.target, 30.0)
 
     def _plan(self, ctx: ScanContext, manifests: Sequence[str],
               canary_files: Sequence[Path], locked: Path | None = None) -> list[Invocation]:

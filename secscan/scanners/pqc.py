@@ -14,7 +14,7 @@ from secscan.analyzers.pqc.selftest import self_test
 from secscan.analyzers.pqc.verify import verify
 from secscan.core.errors import UsageError
 from secscan.core.model import Category, Finding, Parsed, Severity, Status
-from secscan.scanners.interface import ScanContext, Scanner, ScanOutput
+from secscan.scanners.interface import InProcessScanner, ScanContext, ScannerInfo, ScanOutput
 
 if TYPE_CHECKING:
     from secscan.process.runner import Runner
@@ -108,12 +108,10 @@ def run_pqc(ctx: ScanContext, runner: Runner | None = None) -> Parsed:
                   evidence)
 
 
-class PqcScanner(Scanner):
+class PqcScanner(InProcessScanner):
     """Does this environment's liboqs KEM really work (crypto findings)?"""
 
-    name = NAME
-    category = Category.CRYPTO
-    needs_network = False
+    info = ScannerInfo(NAME, Category.CRYPTO, rule_ids=(r"^PQC-",))
 
     def applies(self, ctx: ScanContext, files: Sequence[str]) -> str | None:
         """Always applies: an unavailable liboqs is reported as skipped by execute, with what was searched."""

@@ -1,11 +1,15 @@
-"""Every scanner secscan knows, and which commands run which. Adding a scanner is one line here."""
+"""Every scanner secscan knows, and which commands run which. Adding a scanner is one line here.
+
+Each scanner class declares its own ``ScannerInfo``; ``info()`` and ``infos()`` read those declarations, and
+every table that lists scanners elsewhere (doctor's executables, staleness producers, GitLab report kinds,
+cache policies) is derived from them, so it cannot miss a scanner registered here.
+"""
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
 
-from secscan.scanners.interface import Scanner
+from secscan.scanners.interface import Scanner, ScannerInfo
 
 # name -> "module:Class"; imported lazily so one broken adapter cannot break the others.
 SCANNERS: dict[str, str] = {
@@ -30,8 +34,28 @@ COMMANDS: dict[str, tuple[str, ...]] = {
 }
 
 
+def scanner_class(name: str) -> type[Scanner]:
+    """The adapter class of a registered scanner (its module is imported on first use)."""
+    module, cls = SCANNERS[name].split(":")
+    found = getattr(importlib.import_module(module), cls)
+    if not (isinstance(found, type) and issubclass(found, Scanner)):
+        raise TypeError(f"{SCANNERS[name]} is not a Scanner")
+    return found
+
+
+def info(name: str) -> ScannerInfo:
+    """What a registered scanner declares about itself."""
+    declared = scanner_class(name).info
+    if declared.name != name:
+        raise ValueError(f"{SCANNERS[name]} declares the name {declared.name!r}, registered as {name!r}")
+    return declared
+
+
+def infos() -> dict[str, ScannerInfo]:
+    """Every registered scanner's declaration, in registry order."""
+    return {name: info(name) for name in SCANNERS}
+
+
 def create(name: str) -> Scanner:
     """A new scanner instance by its report name."""
-    module, cls = SCANNERS[name].split(":")
-    factory: Callable[[], Scanner] = getattr(importlib.import_module(module), cls)
-    return factory()
+    return scanner_class(name)()

@@ -10,9 +10,15 @@ from typing import TYPE_CHECKING
 
 from secscan.core.model import Category, Parsed, Status
 from secscan.core.version import __version__
-from secscan.process.runner import ProcResult
 from secscan.scanners import canaries
-from secscan.scanners.interface import Canary, ScanContext, Scanner, ScanOutput
+from secscan.scanners.interface import (
+    CachePolicy,
+    Canary,
+    InProcessScanner,
+    ScanContext,
+    ScannerInfo,
+    ScanOutput,
+)
 
 if TYPE_CHECKING:
     from secscan.process.runner import Runner
@@ -21,12 +27,11 @@ CANARY_FILE = "secscan_canary_credentials.ini"
 CANARY_EXPECTED = frozenset({"secscan.aws-access-key-id"})
 
 
-class SecscanSecretsScanner(Scanner):
+class SecscanSecretsScanner(InProcessScanner):
     """Scans every target file with the bundled secret patterns (rules/secrets/patterns.yaml)."""
 
-    name = "secscan-secrets"
-    category = Category.SECRET
-    per_file = True
+    info = ScannerInfo("secscan-secrets", Category.SECRET, cache=CachePolicy.PER_FILE,
+                       rule_ids=(r"^secscan\.",))
 
     def applies(self, ctx: ScanContext, files: Sequence[str]) -> str | None:
         return None
@@ -46,9 +51,6 @@ class SecscanSecretsScanner(Scanner):
         except OSError as exc:
             return f"unreadable {path}: {exc}"
         return f"{path}\0{hashlib.sha256(content).hexdigest()}\0{opts.backend}"
-
-    def parse(self, ctx: ScanContext, results: Sequence[ProcResult]) -> Parsed:
-        raise NotImplementedError("secscan-secrets runs in process; use execute()")
 
     def execute(self, ctx: ScanContext, files: Sequence[str], canary_files: Sequence[Path],
                 runner: Runner) -> ScanOutput:

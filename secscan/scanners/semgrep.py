@@ -21,7 +21,16 @@ from secscan.core.resources import rules_path, tree_hash
 from secscan.parsers import semgrep as semgrep_parser
 from secscan.process.runner import Invocation, ProcResult
 from secscan.scanners import canaries
-from secscan.scanners.interface import Canary, ScanContext, Scanner, ScanOutput
+from secscan.scanners.interface import (
+    CachePolicy,
+    Canary,
+    CoverageKind,
+    ScanContext,
+    ScannerInfo,
+    ScanOutput,
+    Tool,
+    ToolScanner,
+)
 
 if TYPE_CHECKING:
     from secscan.process.runner import Runner
@@ -78,14 +87,13 @@ def strip_prefix(check_id: str, known: Sequence[str]) -> str:
     return check_id
 
 
-class SemgrepScanner(Scanner):
+class SemgrepScanner(ToolScanner):
     """Runs ``semgrep scan --json`` with the bundled rules on the target's files plus the canary."""
 
-    name = "semgrep"
-    busy = True
-    category = Category.SAST
-    per_file = True
-    file_suffixes = (".py", ".pyw")
+    info = ScannerInfo(
+        "semgrep", Category.SAST, Tool("semgrep", package="semgrep"), config_files=(".semgrepignore",),
+        cache=CachePolicy.PER_FILE, coverage=CoverageKind.FILES_SCANNED, busy=True,
+        file_suffixes=(".py", ".pyw"), rule_ids=(r"^secscan\.",))
 
     def rules(self, ctx: ScanContext) -> Path:
         """The rules folder: ctx.rules_dir, else the ``semgrep_rules`` option, else the bundled one."""
@@ -136,7 +144,8 @@ class SemgrepScanner(Scanner):
         return super().execute(ctx, files, canary_files, runner)
 
     def version_invocation(self, ctx: ScanContext) -> Invocation:
-        return Invocation(("semgrep", "--version", *OFFLINE_FLAGS), ctx.target, 60.0, env=ENV)
+        return Invocation(("semgrep", "--version", *OFFLINE_FLAGS), ctx.target, 60.0, env=ENV,
+                          label="semgrep --version")
 
     def parse(self, ctx: ScanContext, results: Sequence[ProcResult]) -> Parsed:
         (res,) = results

@@ -12,13 +12,26 @@ from secscan.parsers import trivy as trivy_parser
 from secscan.process.runner import Invocation, ProcResult
 from secscan.scanners import canaries
 from secscan.scanners.canaries import CANARY_PREFIX
-from secscan.scanners.interface import Canary, ScanContext, Scanner, ScanOutput
+from secscan.scanners.interface import (
+    ADVISORY_IDS,
+    CachePolicy,
+    Canary,
+    ScanContext,
+    ScannerInfo,
+    ScanOutput,
+    Tool,
+    ToolScanner,
+)
 from secscan.scanners.status import combine, parse_tool_output
 
 if TYPE_CHECKING:
     from secscan.process.runner import Runner
 
 OFFLINE_FLAGS = ("--offline-scan", "--skip-db-update")
+TRIVY = Tool("trivy", install="https://trivy.dev/latest/getting-started/installation/ (brew install trivy, "
+                              "the aquasecurity apt/rpm repository, or the release binary)")
+CONFIG_FILES = ("trivy.yaml", ".trivyignore")  # read from the working directory (the target)
+RULE_IDS = (r"^trivy\.", ADVISORY_IDS)
 
 
 def common_flags(ctx: ScanContext) -> list[str]:
@@ -32,12 +45,14 @@ def _parse_trivy(name: str, res: ProcResult) -> Parsed:
     return parse_tool_output(name, "trivy", trivy_parser.parse, res, accept=lambda rc: rc == 0)
 
 
-class TrivyFsScanner(Scanner):
-    """``trivy fs --format json`` on the target, when trivy is on PATH."""
+class TrivyFsScanner(ToolScanner):
+    """``trivy fs --format json`` on the target (vulnerabilities, secrets, misconfigurations)."""
 
-    name = "trivy"
-    busy = True
-    category = Category.DEPENDENCY
+    info = ScannerInfo("trivy", Category.DEPENDENCY, TRIVY, config_files=CONFIG_FILES,
+                       cache=CachePolicy.WHOLE_TREE_ALWAYS_EXPIRE, busy=True,
+                       categories=frozenset({Category.DEPENDENCY, Category.SECRET,
+                                             Category.MISCONFIGURATION}),
+                       rule_ids=RULE_IDS)
 
     def applies(self, ctx: ScanContext, files: Sequence[str]) -> str | None:
         if not ctx.options.get("trivy_path"):
@@ -64,9 +79,6 @@ class TrivyFsScanner(Scanner):
 
     def canary_keys(self, finding: Finding) -> set[str]:
         return {"aws-access-key-id"} if "aws-access-key-id" in finding.rule_id.lower() else set()
-
-    def version_invocation(self, ctx: ScanContext) -> Invocation:
-        return Invocation(("trivy", "--version"), ctx.target, 30.0)
 
     def invocations(
         self, ctx: ScanContext, files: Sequence[str], canary_files: Sequence[Path]
@@ -96,11 +108,10 @@ class TrivyFsScanner(Scanner):
         )
 
 
-class TrivyImageScanner(Scanner):
+class TrivyImageScanner(ToolScanner):
     """``trivy image --format json NAME`` for each image asked for with --image."""
 
-    name = "trivy-image"
-    category = Category.CONTAINER
+    info = ScannerInfo("trivy-image", Category.CONTAINER, TRIVY, config_files=CONFIG_FILES, rule_ids=RULE_IDS)
 
     def applies(self, ctx: ScanContext, files: Sequence[str]) -> str | None:
         if not ctx.images:
@@ -109,8 +120,9 @@ class TrivyImageScanner(Scanner):
             return "image scanning disabled by --no-containers"
         return None
 
-    def version_invocation(self, ctx: ScanContext) -> Invocation:
-        return Invocation(("trivy", "--version"), ctx.target, 30.0)
+    def parse(self, ctx: ScanContext, results: Sequence[ProcResult]) -> Parsed:
+        (res,) = results
+        return _parse_trivy(self.name, res)
 
     def execute(
         self, ctx: ScanContext, files: Sequence[str], canary_files: Sequence[Path], runner: Runner
@@ -125,7 +137,7 @@ class TrivyImageScanner(Scanner):
             if res.timed_out:
                 parts.append(Parsed(self.name, status=Status.TIMEOUT, reason=f"{image}: timed out"))
                 continue
-            p = _parse_trivy(self.name, res)
+            p = self.parse(ctx, [res])
             reason = f"{image}: {p.reason}" if p.reason else None
             findings = tuple(in_image(f, image) for f in p.findings)
             cov = {**p.coverage, "images": 1}
