@@ -93,7 +93,8 @@ def scan(
     pqc_algs: Sequence[str] | None = None, mtls_target: str | None = None,
     mtls_ca: str | os.PathLike[str] | None = None, mtls_cert: str | os.PathLike[str] | None = None,
     mtls_key: str | os.PathLike[str] | None = None, mtls_server_name: str | None = None,
-    mtls_pq: bool | None = None, mtls_require_pq: bool | None = None,
+    mtls_pq: bool | None = None, mtls_require_pq: bool | None = None, trust_tree_config: bool | None = None,
+    strict: bool | None = None,
 ) -> ScanReport:
     """Scan a folder like ``secscan COMMAND PATH`` (``all`` by default), without writing reports.
 
@@ -101,6 +102,9 @@ def scan(
     arguments win over it like command-line options do (``None``: not given; ``offline=False`` overrides
     ``offline = true`` like ``--no-offline``; ``excludes`` adds to the configuration's ``exclude``).
     Each keyword is an option of the table in ``secscan.config.declare`` (docs/api.md lists them).
+    The scanned tree is untrusted (README "Trust model"): its settings that run a program, open connections
+    or choose the advisories are refused unless ``trust_tree_config=True``; ``strict=True`` ignores the
+    gate-weakening settings a change adds to it. ``report.result.configuration`` describes what applied.
     A wrong value, a missing folder or a bad configuration raises secscan.core.errors.UsageError (the CLI's
     exit 2); ``path`` is always a folder, never an option.
     """

@@ -51,6 +51,8 @@ def comparable(report: dict[str, Any]) -> dict[str, Any]:
         out.pop(key)
     for s in out["scanners"]:
         s.pop("duration_s")
+    for setting in out.get("configuration", {}).get("settings", ()):  # an argument: CLI flag or API keyword
+        setting["source"] = setting["source"].replace("command-line", "api")
     return out
 
 

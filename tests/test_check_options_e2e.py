@@ -48,7 +48,8 @@ def test_mtls_target_from_the_configuration(tmp_path: Path, mtls_pki: MtlsFiles,
         f'mtls_target = "{optional_mtls_server.target}"\nmtls_server_name = "localhost"\n'
         f'mtls_ca = "{rel}/{mtls_pki["ca"][0].name}"\nmtls_cert = "{rel}/{mtls_pki["client"][0].name}"\n'
         f'mtls_key = "{rel}/{mtls_pki["client"][1].name}"\n', "utf-8")
-    code, rep = scan(project, tmp_path / "out", "--scanners", "mtls")
+    # the tree's mTLS settings open connections: they apply only when the caller trusts the tree
+    code, rep = scan(project, tmp_path / "out", "--scanners", "mtls", "--trust-tree-config")
     assert scanner(rep, "mtls")["status"] == "ok" and code == 1
     assert any(f["category"] == "tls" and f["severity"] == "critical" for f in rep["findings"])
 
@@ -70,5 +71,5 @@ def test_pqc_python_checks_the_applications_interpreter(tmp_path: Path) -> None:
     assert s["evidence"]["verdict"] == "stub" and s["evidence"]["python"] == str(app_python)
     assert [f["rule_id"] for f in rep["findings"]] == ["PQC-STUB"] and code == 1
     (tmp_path / "pyproject.toml").write_text('[tool.secscan]\npqc_python = "app-python"\n', "utf-8")
-    code, rep = scan(tmp_path, tmp_path / "out2", "--scanners", "pqc")
+    code, rep = scan(tmp_path, tmp_path / "out2", "--scanners", "pqc", "--trust-tree-config")
     assert scanner(rep, "pqc")["evidence"]["verdict"] == "stub" and code == 1

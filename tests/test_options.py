@@ -29,7 +29,7 @@ VALID: dict[str, str] = {
     "offline": "true", "require_pqc": "true", "osv_db": '"."', "allow_incomplete": "true", "canary": "false",
     "jobs": "2", "pqc_python": '"venv/bin/python"', "pqc_algs": '["ML-KEM-768"]', "mtls_target": '"h:1"',
     "mtls_ca": '"ca.pem"', "mtls_cert": '"c.pem"', "mtls_key": '"c.key"', "mtls_server_name": '"h"',
-    "mtls_pq": "true", "mtls_require_pq": "false",
+    "mtls_pq": "true", "mtls_require_pq": "false", "trust_tree_config": "true", "strict": "true",
 }
 WRONG_TYPE = {bool: '"yes"', str: "1", list: '"x"', dict: '"x"', int: "1.5"}
 
@@ -218,7 +218,7 @@ def test_check_settings_reach_the_scanners_context(tmp_path: Path) -> None:
         (tmp_path / name).write_text("x", "utf-8")
     write_config(tmp_path, 'mtls_target = "h:1"\nmtls_ca = "ca.pem"\nmtls_cert = "c.pem"\n'
                            'mtls_key = "c.key"\npqc_algs = ["ML-KEM-768"]\npqc_python = "venv/bin/python"\n')
-    opts = build_options(tmp_path, mtls_pq=True, semgrep_rules=tmp_path)
+    opts = build_options(tmp_path, mtls_pq=True, semgrep_rules=tmp_path, trust_tree_config=True)
     assert opts.extra == {
         "mtls_target": "h:1", "mtls_ca": str(tmp_path.resolve() / "ca.pem"),
         "mtls_cert": str(tmp_path.resolve() / "c.pem"), "mtls_key": str(tmp_path.resolve() / "c.key"),

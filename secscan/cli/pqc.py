@@ -52,6 +52,8 @@ def run(args: argparse.Namespace) -> int:
     t0 = time.monotonic()
     try:
         opts = options_from(args, "pqc", Path.cwd())  # [tool.secscan] require_pqc applies
+        for note in opts.configuration.notes:  # e.g. pqc_python from ./pyproject.toml, refused
+            print(f"secscan pqc: {note}", file=sys.stderr)
         algs = tuple(opts.extra.get("pqc_algs") or DEFAULT_ALGS)
         result = verify(algs, python=opts.extra.get("pqc_python"), timeout=opts.timeout)
     except UsageError as exc:

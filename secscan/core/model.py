@@ -6,6 +6,7 @@ This module imports nothing from secscan; everything else builds on it.
 from __future__ import annotations
 
 import enum
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -177,6 +178,85 @@ class Action:
     clears: tuple[str, ...]
 
 
+class Trust(enum.StrEnum):
+    """What a setting can do, which decides whether the scanned tree may give it (the trust model)."""
+
+    NEUTRAL = "neutral"
+    WEAKENS_GATE = "weakens-gate"  # exclusions, scanner selection, severity, fail_on, suppressions, ...
+    EXECUTES = "executes"  # starts a program (pqc_python)
+    CONTACTS = "contacts"  # opens connections (mtls_*)
+    CHOOSES_TRUTH = "chooses-truth"  # decides what counts as a vulnerability (osv_db)
+    GRANTS_TRUST = "grants-trust"  # trust_tree_config: never from the tree itself
+
+    @property
+    def dangerous(self) -> bool:
+        """Refused from the scanned tree unless the caller trusts its configuration."""
+        return self in (Trust.EXECUTES, Trust.CONTACTS, Trust.CHOOSES_TRUTH, Trust.GRANTS_TRUST)
+
+
+@dataclass(frozen=True)
+class ConfigSetting:
+    """One setting of the configuration in effect that the report lists: one that weakens the gate, does
+    something dangerous, or was refused or ignored; ``value`` is JSON-ready."""
+
+    name: str  # the [tool.secscan] key (the option's name when it has none)
+    value: Any
+    source: str  # a Source value: default, tree, user-config, config-file, command-line, api
+    trust: Trust
+    status: str = "applied"  # applied | refused (never used) | ignored (--strict: the change's value dropped)
+    reason: str | None = None  # why refused or ignored
+    change: str | None = None  # what the change since the reference adds or loosens ("adds exclude = [..]")
+    file: str | None = None  # the configuration file that gave it (relative to the target when inside)
+    line: int | None = None  # its line there
+
+    @property
+    def applied(self) -> bool:
+        """The value is in effect."""
+        return self.status == "applied"
+
+
+@dataclass(frozen=True)
+class Configuration:
+    """The configuration in effect: the settings worth a reviewer's eye, and how the tree was trusted."""
+
+    settings: tuple[ConfigSetting, ...] = ()
+    trust_tree_config: bool = False
+    strict: bool = False
+    reference: str | None = None  # the git revision the tree's configuration was compared with
+    files: Mapping[str, str] = field(default_factory=dict)  # source -> the configuration file read
+
+    @property
+    def notes(self) -> list[str]:
+        """One line per refused or ignored setting, and per gate-weakening setting the change adds."""
+        return [line for s in self.settings if (line := setting_note(s)) is not None]
+
+
+SOURCE_WORDS = {"tree": "the scanned tree", "user-config": "the user configuration",
+                "config-file": "the --config file", "command-line": "the command line", "api": "the API call",
+                "default": "the defaults"}
+
+
+def setting_source(s: ConfigSetting) -> str:
+    """Where a setting came from, in words: ``the scanned tree (pyproject.toml:3)``."""
+    where = f" ({s.file}{f':{s.line}' if s.line else ''})" if s.file else ""
+    return SOURCE_WORDS.get(s.source, s.source) + where
+
+
+def setting_value(s: ConfigSetting, limit: int = 80) -> str:
+    """The value as one short line of JSON."""
+    text = json.dumps(s.value, ensure_ascii=False, default=str)
+    return text if len(text) <= limit else text[:limit - 1] + "\u2026"
+
+
+def setting_note(s: ConfigSetting) -> str | None:
+    """The report's one line about a setting (None: it applies and nothing about it needs saying)."""
+    if s.status in ("refused", "ignored"):
+        return f"{s.status} {s.name} = {setting_value(s)} from {setting_source(s)}: {s.reason}"
+    if s.change:
+        return f"the change {s.change} ({setting_source(s)}): it weakens the gate"
+    return None
+
+
 @dataclass(frozen=True)
 class Result:
     """A whole scan: what the JSON report serializes."""
@@ -192,6 +272,7 @@ class Result:
     notes: tuple[str, ...] = ()
     stale_suppressions: tuple[Mapping[str, Any], ...] = ()
     run_id: str = ""
+    configuration: Configuration | None = None  # None: not described (imported or older reports)
 
     @property
     def counts(self) -> dict[str, int]:

@@ -12,14 +12,18 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from secscan.core.model import Configuration
+
 DEFAULT_FORMATS = ("json", "md", "html", "sarif")  # the contract's default; gitlab on request
 
 
 class Source(StrEnum):
-    """Where a setting came from (a later trust model refuses dangerous settings from the scanned tree)."""
+    """Where a setting came from. The scanned tree is untrusted (README "Trust model"): settings from it that
+    execute, contact or choose what counts as a vulnerability are refused unless the caller trusts it."""
 
     DEFAULT = "default"
-    TREE = "tree"  # [tool.secscan] in the scanned tree's pyproject.toml
+    TREE = "tree"  # [tool.secscan] in the scanned tree's pyproject.toml (untrusted)
+    USER_CONFIG = "user-config"  # $SECSCAN_CONFIG or ~/.config/secscan/config.toml (the user's own)
     CONFIG_FILE = "config-file"  # --config FILE (config= in the API): chosen by whoever runs secscan
     COMMAND_LINE = "command-line"
     API = "api"  # an argument of secscan.scan() or build_options()
@@ -59,10 +63,14 @@ class ScanOptions:
     ignores: tuple[Mapping[str, Any], ...] = ()
     suppressions: tuple[Mapping[str, Any], ...] = ()
     require_pqc: bool = False
+    trust_tree_config: bool = False  # the tree's dangerous settings apply (--trust-tree-config)
+    strict: bool = False  # gate-weakening settings the change adds to the tree's configuration are ignored
     # scanner-specific settings handed to the scanners as ScanContext.options (pqc_*, mtls_*, semgrep_rules)
     extra: Mapping[str, Any] = field(default_factory=dict)
     # setting name -> every place that gave it, lowest precedence first (missing: the default)
     sources: Mapping[str, tuple[Source, ...]] = field(default_factory=dict, compare=False, repr=False)
+    # the configuration in effect: gate-weakening, refused and ignored settings, for the reports
+    configuration: Configuration = field(default_factory=Configuration, compare=False, repr=False)
 
     def source(self, name: str) -> Source:
         """Where the value of a setting came from (the place that won)."""

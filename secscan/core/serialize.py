@@ -9,6 +9,8 @@ from typing import Any
 from secscan.core.model import (
     Action,
     Category,
+    ConfigSetting,
+    Configuration,
     Finding,
     Gate,
     Location,
@@ -18,6 +20,7 @@ from secscan.core.model import (
     Severity,
     Status,
     Suppression,
+    Trust,
 )
 
 SCHEMA_VERSION = "1"
@@ -98,8 +101,41 @@ def scanner_to_dict(s: ScannerResult) -> dict[str, Any]:
     return out
 
 
+def configuration_to_dict(c: Configuration) -> dict[str, Any]:
+    """The configuration in effect (the report's optional ``configuration``)."""
+    return {
+        "trust_tree_config": c.trust_tree_config,
+        "strict": c.strict,
+        "reference": c.reference,
+        "files": dict(c.files),
+        "settings": [
+            {"name": s.name, "value": s.value, "source": s.source, "trust": s.trust.value, "status": s.status,
+             "reason": s.reason, "change": s.change, "file": s.file, "line": s.line}
+            for s in c.settings
+        ],
+    }
+
+
+def configuration_from_dict(d: Mapping[str, Any]) -> Configuration:
+    """The configuration back from its JSON form."""
+    settings = tuple(
+        ConfigSetting(s["name"], s.get("value"), s["source"], Trust(s["trust"]), s.get("status", "applied"),
+                      s.get("reason"), s.get("change"), s.get("file"), s.get("line"))
+        for s in d.get("settings") or ()
+    )
+    return Configuration(settings, bool(d.get("trust_tree_config")), bool(d.get("strict")),
+                         d.get("reference"), dict(d.get("files") or {}))
+
+
 def to_dict(r: Result) -> dict[str, Any]:
     """The whole report as a JSON-ready dict."""
+    out = _report(r)
+    if r.configuration is not None:
+        out["configuration"] = configuration_to_dict(r.configuration)
+    return out
+
+
+def _report(r: Result) -> dict[str, Any]:
     return {
         "schema_version": SCHEMA_VERSION,
         "secscan_version": r.secscan_version,
@@ -212,4 +248,5 @@ def result_from_dict(data: Mapping[str, Any]) -> Result:
         notes=tuple(data.get("notes") or ()),
         stale_suppressions=tuple(summary.get("stale_suppressions") or ()),
         run_id=data.get("run_id", ""),
+        configuration=configuration_from_dict(data["configuration"]) if data.get("configuration") else None,
     )

@@ -75,13 +75,15 @@ def finish(opts: ScanOptions, findings: Sequence[Finding], scanners: Sequence[Sc
         items = changes_mod.mark(items, changes)
         tnotes.append(changed_note(opts.changed_since, items, changes))
     items = sort_findings(apply_remediation(items))
-    items, scanners, all_notes = final_pass(items, recount(scanners, items), (*notes, *tnotes), values)
+    conf_notes = opts.configuration.notes
+    items, scanners, all_notes = final_pass(items, recount(scanners, items), (*conf_notes, *notes, *tnotes),
+                                            values)
     gate = evaluate(items, scanners, opts.fail_on, opts.allow_incomplete, interrupted)
     return Result(target=str(opts.target), started_at=started_at, duration_s=duration_s,
                   scanners=tuple(scanners), findings=tuple(items), gate=gate,
                   actions=tuple(top_actions(items)),
                   secscan_version=version, notes=tuple(all_notes), stale_suppressions=tuple(stale),
-                  run_id=run_id)
+                  run_id=run_id, configuration=opts.configuration)
 
 
 def partial_run(opts: ScanOptions) -> str | None:

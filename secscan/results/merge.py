@@ -100,4 +100,5 @@ def combine(results: Sequence[Result], fail_on: str | None = None, allow_incompl
         gate=gate, actions=tuple(top_actions(findings)), secscan_version=__version__,
         notes=(*notes, f"merged from {len(results)} result(s) at "
                        f"{datetime.now(UTC).isoformat(timespec='seconds')}"),
-        stale_suppressions=tuple(common), run_id=str(uuid.uuid4()))
+        stale_suppressions=tuple(common), run_id=str(uuid.uuid4()),
+        configuration=next((r.configuration for r in results if r.configuration is not None), None))
