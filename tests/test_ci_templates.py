@@ -21,7 +21,7 @@ SUBCOMMANDS = {"all", "sast", "deps", "secrets", "import", "container", "pqc", "
 OPTIONS = {"--import", "--format", "--output-dir", "--fail-on", "--baseline", "--offline",
            "--allow-incomplete", "--jobs", "--timeout", "--scanners", "--quiet", "--no-canary",
            "--changed-since", "--cache-dir", "--no-cache", "--shard", "--osv-db", "--image",
-           "--no-containers", "--config", "--staged"}
+           "--no-containers", "--config", "--staged", "--strict"}
 FORMATS = {"json", "md", "html", "sarif", "gitlab"}
 FAIL_ON = {"critical", "high", "medium", "low", "info", "never"}
 GITLAB_REPORTS = {
@@ -100,6 +100,14 @@ def test_secscan_commands_follow_the_contract(name: str) -> None:
             assert cmd[cmd.index("--fail-on") + 1] in FAIL_ON, cmd
         assert "--offline" not in cmd, "the templates scan online (advisories)"
     assert (CI / name).read_text(encoding="utf-8").lstrip().startswith("#"), "a template starts with comments"
+
+
+@pytest.mark.parametrize("name", ["github-actions.yml", "github-actions-sharded.yml", "gitlab-ci.yml",
+                                  "gitlab-ci-sharded.yml"])
+def test_scans_in_the_templates_are_strict(name: str) -> None:
+    """A pull request's own [tool.secscan] cannot switch the CI gate off (README "Trust model")."""
+    scans = [c for c in secscan_commands(all_shell_text(name)) if c[1] == "all"]
+    assert scans and all("--strict" in c and "--trust-tree-config" not in c for c in scans), name
 
 
 def test_parser_of_commands() -> None:
@@ -237,6 +245,7 @@ def test_sharded_template_fails_its_merge_job_on_a_critical_finding(
     import random
     import shutil
     import string
+    import subprocess
 
     from secscan.cli.main import main
 
@@ -248,6 +257,12 @@ def test_sharded_template_fails_its_merge_job_on_a_critical_finding(
     for i in range(8):  # spread over the shards; the token is in one of them
         (tree / f"mod{i}.py").write_text(f"VALUE_{i} = {i}\n")
     (tree / "mod3.py").write_text(f'GITHUB_TOKEN = "{token}"\n')
+    # a CI checkout: a git work tree whose [tool.secscan] is committed (--strict compares with it)
+    for name_ in ("GITHUB_BASE_REF", "CI_MERGE_REQUEST_DIFF_BASE_SHA"):
+        monkeypatch.delenv(name_, raising=False)
+    for argv in (["init", "-q"], ["add", "-A"], ["-c", "user.name=ci", "-c", "user.email=ci@example.invalid",
+                                                 "commit", "-q", "-m", "base"]):
+        subprocess.run(["git", *argv], cwd=tree, check=True, capture_output=True)
     commands = secscan_commands(all_shell_text(name))
     shards = [c for c in commands if c[1] == "all"]
     (merge,) = [c for c in commands if c[1] == "merge"]
