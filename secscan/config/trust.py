@@ -108,7 +108,7 @@ def where(conf: Config | None, key: str | None, root: Path) -> tuple[str | None,
     """The configuration file that gave a key (relative to root when inside) and its line."""
     if conf is None or conf.source is None:
         return None, None
-    name = plain(conf.source.resolve() if conf.source.is_absolute() else conf.source, root.resolve())
+    name = plain(conf.source.resolve(), root.resolve())
     return str(name), conf.lines.get(key or "")
 
 

@@ -19,6 +19,7 @@ import jinja2
 from markupsafe import Markup
 
 from secscan.core.model import Finding, Result, Severity, Status
+from secscan.formats import configuration
 from secscan.formats.interface import (
     SEVERITY_ORDER,
     Format,
@@ -162,6 +163,10 @@ def render_html(result: Result) -> str:
             js=Markup(js),  # noqa: S704 (our own static file)
             script_hash=f"sha256-{digest}",
             data_json=script_json(findings_data(result)),
+            config_title=configuration.TITLE,
+            config_headline=configuration.headline(result),
+            config_rows=configuration.rows(result),
+            notes=configuration.other_notes(result),
         )
     )
 

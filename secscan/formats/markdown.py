@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable, Sequence
 
 from secscan.core.model import Finding, Result, ScannerResult, Severity, Status
+from secscan.formats import configuration
 from secscan.formats.interface import (
     SEVERITY_ORDER,
     Format,
@@ -235,6 +236,18 @@ def _suppressed(result: Result) -> list[str]:
     return out
 
 
+def _configuration(result: Result) -> list[str]:
+    """Settings that weaken the gate or act outside the tree, where each came from, what was refused."""
+    out = [f"### {configuration.TITLE}", "", md(configuration.headline(result), 2000), ""]
+    rows = [[md(r.name), md(r.value, 200) or "-", md(r.source),
+             f"**{WARN} {r.status}**" if r.status != "applied" else r.status,
+             (f"{WARN} " if r.warn and r.why else "") + md(r.why, 400)]
+            for r in configuration.rows(result)]
+    if rows:
+        out += [*_table(["setting", "value", "from", "status", "why"], rows), ""]
+    return out
+
+
 def render_markdown(result: Result) -> str:
     """The whole Markdown report."""
     parts = [
@@ -243,11 +256,13 @@ def render_markdown(result: Result) -> str:
         _actions(result),
         _counts(result),
         _scanners(result),
+        _configuration(result),
         _findings(result),
         _suppressed(result),
     ]
-    if result.notes:
-        parts.append(["### Notes", "", *[f"- {md(n)}" for n in result.notes], ""])
+    notes = configuration.other_notes(result)  # the configuration's own notes are in its section
+    if notes:
+        parts.append(["### Notes", "", *[f"- {md(n)}" for n in notes], ""])
     return "\n".join(line for part in parts for line in part).rstrip("\n") + "\n"
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import quote
 
 from secscan.core.model import Finding, Result, ScannerResult, Severity, Status
+from secscan.core.serialize import configuration_to_dict
 from secscan.formats.interface import (
     Format,
     cwe_numbers,
@@ -284,6 +285,8 @@ def to_sarif(result: Result) -> dict[str, Any]:
             ],
         },
     }
+    if result.configuration is not None:  # the configuration in effect (README "Trust model")
+        run["properties"]["configuration"] = configuration_to_dict(result.configuration)
     return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
 
 

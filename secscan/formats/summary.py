@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from secscan.core.model import Finding, Result, Severity, Status, threshold
+from secscan.formats import configuration
 
 _MARK = {
     Status.OK: "ok",
@@ -91,7 +92,8 @@ def render_summary(result: Result, written: Sequence[Path] = (), quiet: bool = F
     expired = sum(1 for f in result.findings if f.suppression is not None and f.suppression.expired)
     if expired:
         lines.append(f"  ({expired} suppression(s) or baseline entries expired: those findings count again)")
-    for note in result.notes:
+    lines += [_clean(line, 240) for line in configuration.summary_lines(result)]
+    for note in configuration.other_notes(result):
         lines.append(f"note: {_clean(note, 200)}")
     for reason in result.gate.reasons:
         lines.append(f"gate: {_clean(reason, 200)}")

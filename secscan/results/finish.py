@@ -8,7 +8,7 @@ from pathlib import Path
 from secscan.core.model import Finding, Result, ScannerResult, Severity
 from secscan.core.options import ScanOptions
 from secscan.results import changes as changes_mod
-from secscan.results import fingerprint, triage
+from secscan.results import fingerprint, triage, weakened
 from secscan.results.dedup import merge, sort_findings
 from secscan.results.enrich import enrich_snippets, redact_findings, secret_line_keys
 from secscan.results.gate import evaluate
@@ -74,6 +74,8 @@ def finish(opts: ScanOptions, findings: Sequence[Finding], scanners: Sequence[Sc
     if changes is not None:
         items = changes_mod.mark(items, changes)
         tnotes.append(changed_note(opts.changed_since, items, changes))
+    if opts.changed_since:  # the change's own loosening of the gate: never suppressed, always counted
+        items += weakened.findings(opts.configuration)
     items = sort_findings(apply_remediation(items))
     conf_notes = opts.configuration.notes
     items, scanners, all_notes = final_pass(items, recount(scanners, items), (*conf_notes, *notes, *tnotes),
