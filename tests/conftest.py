@@ -32,10 +32,12 @@ def samples() -> Path:
 
 @pytest.fixture
 def fake_bin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[str, str], Path]:
-    """Create executables that shadow real tools: fake_bin(name, shell_script_body)."""
+    """Create executables that shadow real tools: fake_bin(name, shell_script_body). The folder comes first
+    on PATH and in $SECSCAN_TOOL_PATH (searched before the tools installed beside secscan)."""
     folder = tmp_path / "fake-bin"
     folder.mkdir()
     monkeypatch.setenv("PATH", f"{folder}{os.pathsep}{os.environ.get('PATH', '')}")
+    monkeypatch.setenv("SECSCAN_TOOL_PATH", str(folder))
 
     def make(name: str, body: str) -> Path:
         path = folder / name

@@ -149,7 +149,7 @@ def test_missing_trivy_with_image_is_incomplete(
     monkeypatch.chdir(tmp_path)
     code, rep = run(["container", "alpine:3.10"], tmp_path / "out")
     s = scanner(rep, "trivy-image")
-    assert s["status"] == "skipped" and "trivy not found" in s["reason"] and s["required"] and s["incomplete"]
+    assert s["status"] == "failed" and "trivy not found" in s["reason"] and s["required"] and s["incomplete"]
     assert code == 3 and any("trivy-image" in r for r in rep["summary"]["gate"]["reasons"])
 
 
@@ -163,7 +163,7 @@ def test_image_asked_for_is_scanned_whatever_scanners_says(
     args = ["all", str(root), "--image", "alpine:3.10", "--scanners", "secscan-secrets"]
     code, rep = run(args, tmp_path / "o")
     s = scanner(rep, "trivy-image")
-    assert s["status"] == "skipped" and "trivy not found" in s["reason"] and s["required"] and code == 3
+    assert s["status"] == "failed" and "trivy not found" in s["reason"] and s["required"] and code == 3
 
 
 def test_image_with_a_shard_runs_in_shard_one_only(fake_trivy: Callable[..., Path], tmp_path: Path) -> None:

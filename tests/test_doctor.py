@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from secscan.cli.main import main
+from secscan.process.runner import Runner
 from secscan.run.doctor import HINT_WIDTH, DoctorReport, DoctorRow, diagnose, one_line, render
 
 EMPTY_BANDIT = ('{"errors": [], "generated_at": "2026-01-01T00:00:00Z", "metrics": {"_totals": {"loc": 0}}, '
@@ -38,7 +39,7 @@ def test_real_tools_are_trustworthy(real_report: DoctorReport) -> None:
     assert {r.scanner for r in real_report.rows} == ALL_SCANNERS
     for name in ("bandit", "semgrep", "detect-secrets"):
         r = row(real_report, name)
-        assert r.found == shutil.which(name) and r.version and r.version[0].isdigit()
+        assert r.found == Runner().which(name) and r.version and r.version[0].isdigit()
         assert r.status == "ok" and r.canary == "detected" and r.trustworthy and r.hint is None, r
         assert r.seconds > 0
     from secscan.analyzers.secrets.patterns import default_patterns_file, load_patterns
@@ -58,7 +59,8 @@ def test_real_table_and_json(real_report: DoctorReport) -> None:
     text = render(real_report)
     lines = text.splitlines()
     assert lines[0].split() == ["scanner", "found", "version", "status", "canary", "time", "ok?", "hint"]
-    assert any(ln.startswith("bandit ") and "detected" in ln and shutil.which("bandit") in ln for ln in lines)
+    bandit = Runner().which("bandit")
+    assert bandit and any(ln.startswith("bandit ") and "detected" in ln and bandit in ln for ln in lines)
     assert text.rstrip().endswith("every scanner that would run is trustworthy (exit 0)")
     doc = json.loads(render(real_report, "json"))
     assert doc["exit_code"] == 0 and doc["trustworthy"] is True
@@ -120,15 +122,17 @@ def test_semgrep_without_rules_hint(tmp_path: Path) -> None:
     assert report.exit_code == 3
 
 
-def test_missing_tool_is_reported_not_found(fake_bin: Callable[[str, str], Path], tmp_path: Path,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    empty = fake_bin("placeholder", "exit 0").parent
-    monkeypatch.setenv("PATH", str(empty))
-    report = diagnose(tmp_path, offline=True, scanners=["bandit", "detect-secrets"])
+def test_missing_tool_is_reported_not_found(tmp_path: Path) -> None:
+    """A tool that ships with secscan and is found neither beside it nor on PATH: failed, reinstall hint."""
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    runner = Runner(env={"PATH": str(empty)}, tool_dirs=[empty])
+    report = diagnose(tmp_path, offline=True, scanners=["bandit", "detect-secrets"], runner=runner)
     for name in ("bandit", "detect-secrets"):
         r = row(report, name)
-        assert r.found is None and r.status == "skipped" and "not found on PATH" in (r.hint or "")
-        assert not r.trustworthy  # named scanners are required: a missing one cannot be trusted
+        assert r.found is None and r.status == "failed" and "not found on PATH" in (r.hint or "")
+        assert "reinstall secscan" in (r.reason or "")
+        assert not r.trustworthy
     assert "NOT FOUND" in render(report) and report.exit_code == 3
 
 

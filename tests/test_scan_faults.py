@@ -81,14 +81,15 @@ def test_bandit_failure_modes(
     assert time.monotonic() - start < 20
 
 
-def test_missing_tool_is_skipped_and_required_when_named(
+def test_missing_tool_is_failed_and_required_when_named(
     fake_bin: Callable[[str, str], Path], insecure_tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fake = fake_bin("placeholder", "exit 0").parent
     monkeypatch.setenv("PATH", str(fake))
+    monkeypatch.setattr("secscan.process.runner.environment_dirs", lambda: ())  # nothing beside secscan
     code, rep = run(["sast", str(insecure_tree), "--scanners", "bandit"], tmp_path / "out")
     s = scanner(rep, "bandit")
-    assert s["status"] == "skipped" and "not found" in s["reason"] and s["required"]
+    assert s["status"] == "failed" and "not found" in s["reason"] and s["required"]
     assert code == 3
 
 

@@ -184,7 +184,7 @@ def test_a_new_scanner_shows_up_everywhere(fake_registered: str) -> None:
 
 
 def test_a_new_scanner_runs_through_the_engine(fake_registered: str, fake_bin, tmp_path: Path) -> None:
-    """Planned, run with its executable found, its findings reported; missing, it is not a pass."""
+    """Planned, run with its executable found and recorded, its findings reported; missing, it fails."""
     from secscan.core.options import ScanOptions
     from secscan.run.engine import scan
 
@@ -196,13 +196,14 @@ def test_a_new_scanner_runs_through_the_engine(fake_registered: str, fake_bin, t
     result = scan(opts)
     (s,) = result.scanners
     assert s.name == fake_registered and s.status is Status.OK, s
+    assert s.executable == str(tmp_path / "fake-bin" / "fake-tool")
     assert s.categories == (Category.SECRET,) and gitlab.scanner_reports(s) == {gitlab.SECRET_DETECTION}
     assert [f.rule_id for f in result.findings] == ["FAKE-001"]
     empty = tmp_path / "empty"
     empty.mkdir()
-    result = scan(opts, runner=Runner(env={"PATH": str(empty)}))
+    result = scan(opts, runner=Runner(env={"PATH": str(empty)}, tool_dirs=[empty]))
     (s,) = result.scanners
-    assert s.status is not Status.OK and s.required and "fake-tool not found" in (s.reason or "")
+    assert s.status is Status.FAILED and s.required and "install fake-tool" in (s.reason or "")
     assert result.gate.exit_code == 3
 
 

@@ -145,6 +145,7 @@ class ScannerResult:
     canary: str | None = None  # "detected", "missing", "disabled", "not-applicable", "cached"
     required: bool = False
     categories: tuple[Category, ...] = ()  # the finding categories the scanner reports (empty: not known)
+    executable: str | None = None  # the path of the tool executable that ran (None: in process, not run)
 
     def with_(self, **changes: Any) -> ScannerResult:
         """A copy with some fields changed."""

@@ -95,6 +95,7 @@ def scanner_to_dict(s: ScannerResult) -> dict[str, Any]:
         "required": s.required,
         "incomplete": s.incomplete,
         "categories": [c.value for c in s.categories],
+        "executable": s.executable,
     }
     if s.evidence is not None:
         out["evidence"] = dict(s.evidence)
@@ -220,6 +221,7 @@ def scanner_from_dict(d: Mapping[str, Any]) -> ScannerResult:
         canary=d.get("canary"),
         required=bool(d.get("required")),
         categories=tuple(Category(c) for c in d.get("categories") or () if c in CATEGORY_VALUES),
+        executable=d.get("executable"),
     )
 
 

@@ -128,9 +128,10 @@ def _scanners(result: Result) -> list[str]:
                 md(s.canary or "-"),
                 md(cov or "-"),
                 reason,
+                md(s.executable or "-"),
             ]
         )
-    head = ["scanner", "status", "version", "time", "findings", "canary", "coverage", "reason"]
+    head = ["scanner", "status", "version", "time", "findings", "canary", "coverage", "reason", "executable"]
     return ["### Scanner health", "", *_table(head, rows), ""]
 
 

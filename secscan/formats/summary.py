@@ -22,14 +22,28 @@ def _clean(text: str, limit: int = 90) -> str:
     return "".join(ch if ch.isprintable() else "?" for ch in one)[:limit]
 
 
+def _shown_path(path: str | None, limit: int = 40) -> str:
+    """An executable's path, its end kept when it is long (the folder that tells which install it is)."""
+    if not path:
+        return "-"
+    home = str(Path.home())
+    if home not in ("", "/") and path.startswith(home + "/"):
+        path = "~" + path[len(home):]
+    text = _clean(path, 10_000)
+    return text if len(text) <= limit else "…" + text[-(limit - 1):]
+
+
 def health_table(result: Result) -> list[str]:
-    """One line per scanner: name, status, version, time, findings, reason."""
-    rows = [f"  {'scanner':<22} {'status':<8} {'version':<10} {'time':>7} {'found':>5}  reason"]
-    for s in result.scanners:
+    """One line per scanner: name, status, version, time, findings, the executable that ran, reason."""
+    exes = [_shown_path(s.executable) for s in result.scanners]
+    width = max([len("executable"), *map(len, exes)])
+    rows = [f"  {'scanner':<22} {'status':<8} {'version':<10} {'time':>7} {'found':>5}  "
+            f"{'executable':<{width}}  reason"]
+    for s, exe in zip(result.scanners, exes, strict=True):
         status = _MARK[s.status] + ("!" if s.incomplete else "")
         rows.append(
             f"  {_clean(s.name, 22):<22} {status:<8} {_clean(s.version or '-', 10):<10} "
-            f"{s.duration_s:6.1f}s {s.findings:>5}  {_clean(s.reason or '')}"
+            f"{s.duration_s:6.1f}s {s.findings:>5}  {exe:<{width}}  {_clean(s.reason or '')}".rstrip()
         )
     return rows
 

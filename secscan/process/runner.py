@@ -6,15 +6,47 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
+import sysconfig
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-pass
-
 _GRACE_S = 2.0
+#: Folders (separated like PATH) searched for tools before secscan's own environment: another install of a
+#: tool, or a test's stand-in, used instead of the one beside secscan.
+TOOL_PATH_VAR = "SECSCAN_TOOL_PATH"
+
+
+def _user_scripts() -> str:
+    """The user scheme's scripts folder when secscan itself is a user install (``pip install --user``)."""
+    scheme = sysconfig.get_preferred_scheme("user")
+    try:
+        site = Path(sysconfig.get_path("purelib", scheme)).resolve()
+        inside = Path(__file__).resolve().is_relative_to(site)
+    except (KeyError, OSError):
+        return ""
+    return sysconfig.get_path("scripts", scheme) if inside else ""
+
+
+def environment_dirs() -> tuple[Path, ...]:
+    """secscan's own environment, where the tools it depends on are installed beside it: the scripts folder
+    of this interpreter's installation scheme (of the user scheme for a user install), then the interpreter's
+    own folder (a venv, a pipx install)."""
+    found: list[Path] = []
+    interpreter = os.path.dirname(sys.executable) if sys.executable else ""
+    for folder in (_user_scripts(), sysconfig.get_path("scripts"), interpreter):
+        if folder and Path(folder) not in found:
+            found.append(Path(folder))
+    return tuple(found)
+
+
+def default_tool_dirs(env: Mapping[str, str]) -> tuple[Path, ...]:
+    """The folders searched before PATH: $SECSCAN_TOOL_PATH, then secscan's own environment."""
+    extra = [Path(p) for p in env.get(TOOL_PATH_VAR, "").split(os.pathsep) if p]
+    return tuple(dict.fromkeys([*extra, *environment_dirs()]))
 
 
 @dataclass(frozen=True)
@@ -50,8 +82,13 @@ class ProcResult:
 class Runner:
     """Starts processes in their own process group so a timeout or Ctrl-C stops the whole tree."""
 
-    def __init__(self, env: Mapping[str, str] | None = None) -> None:
+    def __init__(self, env: Mapping[str, str] | None = None,
+                 tool_dirs: Sequence[str | Path] | None = None) -> None:
+        """env: the processes' environment (default: this one's); tool_dirs: the folders searched before
+        PATH (default: ``default_tool_dirs(env)``, $SECSCAN_TOOL_PATH then secscan's own environment)."""
         self._env = dict(os.environ if env is None else env)
+        dirs = default_tool_dirs(self._env) if tool_dirs is None else tool_dirs
+        self.tool_dirs = tuple(Path(d) for d in dirs)
         self._live: dict[int, subprocess.Popen[bytes]] = {}
         self._lock = threading.Lock()
         self.interrupted = threading.Event()
@@ -61,9 +98,21 @@ class Runner:
         """The PATH processes are started with."""
         return self._env.get("PATH")
 
-    def which(self, name: str) -> str | None:
-        """Where an executable is on this runner's PATH."""
-        return shutil.which(name, path=self._env.get("PATH"))
+    def which(self, name: str, path: str | None = None) -> str | None:
+        """Where an executable is: first in secscan's own environment (``tool_dirs``: a tool installed beside
+        secscan is found without activating its venv), then on PATH (the runner's, or ``path``)."""
+        if os.sep in name:
+            return shutil.which(name)
+        search = path if path is not None else self._env.get("PATH")
+        if search is None:
+            search = os.environ.get("PATH", os.defpath)
+        folders = [str(d) for d in self.tool_dirs] + [p for p in search.split(os.pathsep) if p]
+        return shutil.which(name, path=os.pathsep.join(folders)) if folders else None
+
+    def not_found(self, name: str) -> str:
+        """Where ``which`` looked for a tool it did not find, said in one line."""
+        beside = ", ".join(str(d) for d in self.tool_dirs) or "no folder"
+        return f"{name} not found on PATH nor in secscan's environment ({beside})"
 
     def run(self, inv: Invocation, stdin: bytes | None = None) -> ProcResult:
         """Run one process to completion, its timeout, or an interrupt."""
@@ -71,9 +120,9 @@ class Runner:
         if self.interrupted.is_set():
             return ProcResult(inv, None, b"", b"", 0.0, error="interrupted before it started")
         env = {**self._env, **inv.env}
-        exe = shutil.which(inv.argv[0], path=env.get("PATH")) if "/" not in inv.argv[0] else inv.argv[0]
+        exe = self.which(inv.argv[0], env.get("PATH")) if "/" not in inv.argv[0] else inv.argv[0]
         if exe is None:
-            return ProcResult(inv, None, b"", b"", 0.0, error=f"{inv.argv[0]} not found on PATH")
+            return ProcResult(inv, None, b"", b"", 0.0, error=self.not_found(inv.argv[0]))
         try:
             proc = subprocess.Popen(
                 [exe, *inv.argv[1:]],

@@ -23,7 +23,7 @@ from secscan.core.version import __version__
 from secscan.process.runner import Runner
 from secscan.results.enrich import redact_findings
 from secscan.run.cache import Cache, digest, file_hash
-from secscan.run.execute import ScannerRun, categories, execute
+from secscan.run.execute import ScannerRun, categories, executable_of, execute, missing_tool
 from secscan.scanners.interface import CachePolicy, ScanContext, Scanner, ToolScanner
 
 ONLINE_AUDIT_TTL_S = 6 * 3600
@@ -135,7 +135,7 @@ def _failure_reason(scanner: Scanner, failed: dict[str, str], cached: int) -> st
 
 
 def _from_cache(scanner: Scanner, files: Sequence[str], found: list[Finding], failed: dict[str, str],
-                canary: dict[str, Any], required: bool, canary_used: bool) -> ScannerRun:
+                canary: dict[str, Any], required: bool, canary_used: bool, exe: str | None) -> ScannerRun:
     state = canary.get("canary") if canary_used else "disabled"
     status, reason = Status.OK, None
     if failed:
@@ -148,7 +148,7 @@ def _from_cache(scanner: Scanner, files: Sequence[str], found: list[Finding], fa
         findings=len(found), coverage=cov,
         evidence={"failed_files": failed} if failed else None,
         canary="detected (cached)" if state == "detected" else state,
-        required=required, categories=categories(scanner)), tuple(found), tuple(files))
+        required=required, categories=categories(scanner), executable=exe), tuple(found), tuple(files))
 
 
 def _decode(hits: dict[str, Any], keys: dict[str, str], files: Sequence[str]
@@ -207,7 +207,8 @@ def _per_file(scanner: Scanner, ctx: ScanContext, files: Sequence[str], runner: 
     if not todo and canary_dir is None and canary is None:
         canary = cache.get(scope, digest("canary", True))  # nothing to check: the version is all we need
     if not todo and isinstance(canary, dict):
-        return _from_cache(scanner, files, cached, cached_failed, canary, required, canary_dir is not None)
+        return _from_cache(scanner, files, cached, cached_failed, canary, required, canary_dir is not None,
+                           executable_of(scanner, ctx, runner))
     run = execute(scanner, ctx, todo, runner, canary_dir, required)
     store, failed = _storable(run, todo)
     if store or failed:
@@ -282,7 +283,8 @@ def _whole_tree(scanner: Scanner, ctx: ScanContext, files: Sequence[str], runner
             found = [finding_from_dict(d) for d in hit["findings"]]
             res = ScannerResult(scanner.name, Status.OK, hit.get("version"), 0.0, None, len(found),
                                 {**hit.get("coverage", {}), "from_cache": 1}, hit.get("evidence"),
-                                hit.get("canary"), required, categories(scanner))
+                                hit.get("canary"), required, categories(scanner),
+                                executable_of(scanner, ctx, runner))
             return ScannerRun(res, tuple(found), tuple(files))
         except Exception:  # noqa: S110 - a damaged entry is never trusted: run the audit again
             pass
@@ -299,6 +301,9 @@ def _whole_tree(scanner: Scanner, ctx: ScanContext, files: Sequence[str], runner
 def execute_cached(scanner: Scanner, ctx: ScanContext, files: Sequence[str], runner: Runner,
                    canary_dir: Path | None, required: bool, cache: Cache | None) -> ScannerRun:
     """Like execute(), answering from the cache what has not changed (a cache error means no cache)."""
+    missing = missing_tool(scanner, ctx, runner, required)
+    if missing is not None:  # never answered from the cache: nothing can run
+        return ScannerRun(missing, (), tuple(files))
     try:
         if cache is not None and scanner.info.cache is CachePolicy.PER_FILE:
             return _per_file(scanner, ctx, files, runner, canary_dir, required, cache)

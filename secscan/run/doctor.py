@@ -3,8 +3,9 @@
 The doctor runs every scanner, with its canary, on a small sample tree that carries the target's own tool
 configuration (the files each scanner declares it reads: .bandit, pyproject.toml, .secrets.baseline,
 .semgrepignore...), so a configuration that blinds a scanner shows up here before it shows up as a clean
-report. A scanner is trustworthy when it ran ``ok`` and detected its canary (or has none), or when it would
-not run at all (skipped, not required).
+report. "found" is the executable the scan ran (secscan's own environment first, then PATH). A scanner is
+trustworthy when it ran ``ok`` and detected its canary (or has none), or when it would not run at all
+(skipped, not required).
 """
 
 from __future__ import annotations
@@ -130,9 +131,9 @@ def diagnose(target: Path, offline: bool = False, osv_db: Path | None = None, ti
 
 
 def _found(s: ScannerResult, exe: str | None, runner: Runner) -> str | None:
-    """Where the runner finds the scanner's executable, or "built-in"."""
+    """The executable the scanner ran (else where the runner finds it), or "built-in"."""
     if exe is not None:
-        return runner.which(exe)
+        return s.executable or runner.which(exe)
     engine = (s.evidence or {}).get("engine")
     return f"built-in ({engine} engine)" if isinstance(engine, str) else "built-in"
 

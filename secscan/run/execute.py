@@ -1,4 +1,10 @@
-"""Run one scanner: applicability, canary, version, execution, canary check, coverage sanity."""
+"""Run one scanner: its executable, canary, version, execution, canary check, coverage sanity.
+
+A tool scanner's executable is found by the runner (secscan's own environment first, then PATH) and the path
+used is recorded in the outcome. A missing executable is never a silent pass: a tool that ships with secscan
+(bandit, semgrep, detect-secrets, pip-audit) is failed with the reinstall hint, so is any scanner the run
+requires; an optional external tool (trivy, npm) is skipped with a hint on how to install it.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +18,7 @@ from secscan.core.model import Category, Finding, Location, Parsed, ScannerResul
 from secscan.process.runner import Runner
 from secscan.scanners import registry
 from secscan.scanners.canaries import CANARY_PREFIX
-from secscan.scanners.interface import Canary, CoverageKind, ScanContext, Scanner
+from secscan.scanners.interface import Canary, CoverageKind, ScanContext, Scanner, ToolScanner
 
 _VERSION = re.compile(r"(\d+\.\d+(?:\.\d+)?(?:[.-]?[a-z0-9]+)?)")
 
@@ -52,12 +58,34 @@ class VersionTimeout(Exception):
     """The tool did not even answer --version within the scanner's timeout."""
 
 
+def executable_of(scanner: Scanner, ctx: ScanContext, runner: Runner) -> str | None:
+    """The path of the executable this run of the scanner starts (None: in process, or not needed)."""
+    if isinstance(scanner, ToolScanner) and scanner.needs_executable(ctx):
+        return runner.which(scanner.tool.executable)
+    return None
+
+
+def missing_tool(scanner: Scanner, ctx: ScanContext, runner: Runner, required: bool) -> ScannerResult | None:
+    """The outcome of a tool scanner whose executable is not found (None when it is, or none is needed):
+    failed for a tool that ships with secscan or a required scanner, else skipped; with the hint."""
+    if not isinstance(scanner, ToolScanner) or not scanner.needs_executable(ctx):
+        return None
+    tool = scanner.tool
+    if runner.which(tool.executable) is not None:
+        return None
+    status = Status.FAILED if tool.bundled or required else Status.SKIPPED
+    note = "" if tool.bundled or not required else f" ({scanner.name} is required by this run)"
+    reason = f"{runner.not_found(tool.executable)}: {tool.missing_hint()}{note}"
+    return ScannerResult(scanner.name, status, reason=reason, required=required,
+                         categories=categories(scanner))
+
+
 def read_version(runner: Runner, scanner: Scanner, ctx: ScanContext) -> str | None:
     """The tool's version from its --version output (None when it does not run); the probe is bound by
     the scanner's own timeout too (raises VersionTimeout when it hangs that long)."""
-    inv = scanner.version_invocation(ctx)
-    if inv is None:
+    if not isinstance(scanner, ToolScanner):
         return None
+    inv = scanner.version_command(ctx)
     bound = min(inv.timeout, ctx.timeout)
     res = runner.run(replace(inv, timeout=bound))
     if res.timed_out and bound < inv.timeout:
@@ -141,6 +169,10 @@ def execute(scanner: Scanner, ctx: ScanContext, files: Sequence[str], runner: Ru
     The canary's findings are checked and removed here: they never reach a report, a count or the gate.
     """
     start = time.monotonic()
+    missing = missing_tool(scanner, ctx, runner, required)
+    if missing is not None:
+        return ScannerRun(missing, (), tuple(files))
+    exe = executable_of(scanner, ctx, runner)
     canary = scanner.canary(ctx) if canary_dir is not None else None
     canary_paths = _write_canary(canary, canary_dir, scanner.name, ctx.target) if canary and canary_dir \
         else []
@@ -149,7 +181,8 @@ def execute(scanner: Scanner, ctx: ScanContext, files: Sequence[str], runner: Ru
     except VersionTimeout as exc:
         spent = time.monotonic() - start
         result = ScannerResult(scanner.name, Status.TIMEOUT, None, spent, str(exc), required=required,
-                               canary="missing" if canary else None, categories=categories(scanner))
+                               canary="missing" if canary else None, categories=categories(scanner),
+                               executable=exe)
         return ScannerRun(result, (), tuple(files))
     out = scanner.execute(ctx, files, canary_paths, runner)
     parsed = out.parsed
@@ -170,5 +203,5 @@ def execute(scanner: Scanner, ctx: ScanContext, files: Sequence[str], runner: Ru
         name=scanner.name, status=status, version=parsed.version or version,
         duration_s=time.monotonic() - start, reason=reason, findings=len(real),
         coverage=coverage, evidence=evidence, canary=canary_state, required=required,
-        categories=categories(scanner)),
+        categories=categories(scanner), executable=exe),
         tuple(real), tuple(files))

@@ -57,6 +57,14 @@ class Tool:
         """True when the tool ships with secscan (a dependency): missing means a broken installation."""
         return self.package is not None
 
+    def missing_hint(self) -> str:
+        """What to do when the executable is not found."""
+        if self.package is not None:
+            return (f"{self.executable} ships with secscan (dependency {self.package}): reinstall secscan in "
+                    "its environment (`python -m pip install --force-reinstall secscan`, or "
+                    "`pipx reinstall secscan`)")
+        return f"install {self.executable}: {self.install}" if self.install else f"install {self.executable}"
+
 
 @dataclass(frozen=True)
 class ScannerInfo:
@@ -205,7 +213,8 @@ class Scanner(ABC):
         return "\0".join(parts)
 
     def version_invocation(self, ctx: ScanContext) -> Invocation | None:
-        """A cheap process that prints the tool's version, or None (in process)."""
+        """Kept for callers of the former interface: always None. A tool scanner's executable is found by
+        the runner (``ToolScanner.version_command``), never by a PATH lookup of this."""
         return None
 
     @abstractmethod
@@ -225,7 +234,11 @@ class ToolScanner(Scanner):
             raise TypeError(f"{type(self).__name__} is a ToolScanner without a Tool in its ScannerInfo")
         return tool
 
-    def version_invocation(self, ctx: ScanContext) -> Invocation:
+    def needs_executable(self, ctx: ScanContext) -> bool:
+        """Whether this run starts the tool (dependency audits from an OSV folder do not)."""
+        return True
+
+    def version_command(self, ctx: ScanContext) -> Invocation:
         """A cheap process that prints the tool's version."""
         exe = self.tool.executable
         return Invocation((exe, "--version"), ctx.target, 30.0, label=f"{exe} --version")

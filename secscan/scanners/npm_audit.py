@@ -57,9 +57,11 @@ class NpmAuditScanner(ToolScanner):
     def applies(self, ctx: ScanContext, files: Sequence[str]) -> str | None:
         if not npm_lockfile.find_npm_lockfiles(ctx.target, files):
             return "no package-lock.json in the target"
-        if ctx.osv_db is None and not ctx.options.get("npm_path"):
-            return "npm not found on PATH"
         return None
+
+    def needs_executable(self, ctx: ScanContext) -> bool:
+        """Not with --osv-db: the lockfiles are then audited in process against the OSV records."""
+        return ctx.osv_db is None
 
     def cache_inputs(self, ctx: ScanContext, files: Sequence[str]) -> list[Path]:
         """Each lockfile with the package.json and .npmrc (registry, auth, audit settings) beside it."""

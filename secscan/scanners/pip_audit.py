@@ -85,6 +85,10 @@ class PipAuditScanner(ToolScanner):
         return hit, [f for f in findings if not (f.package and f.package.name.lower() == name
                                                  and f.package.version == version)]
 
+    def needs_executable(self, ctx: ScanContext) -> bool:
+        """Not with --osv-db: the audit then runs in process against the OSV records."""
+        return ctx.osv_db is None
+
     def _plan(self, ctx: ScanContext, manifests: Sequence[str],
               canary_files: Sequence[Path], locked: Path | None = None) -> list[Invocation]:
         """One requirements invocation (requirements files, lock files' pins written to ``locked``, the

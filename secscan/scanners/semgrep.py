@@ -143,7 +143,7 @@ class SemgrepScanner(ToolScanner):
                                      coverage={"rules_bundled": 0, "rule_files": folder.files}))
         return super().execute(ctx, files, canary_files, runner)
 
-    def version_invocation(self, ctx: ScanContext) -> Invocation:
+    def version_command(self, ctx: ScanContext) -> Invocation:
         return Invocation(("semgrep", "--version", *OFFLINE_FLAGS), ctx.target, 60.0, env=ENV,
                           label="semgrep --version")
 

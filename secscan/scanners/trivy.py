@@ -55,8 +55,6 @@ class TrivyFsScanner(ToolScanner):
                        rule_ids=RULE_IDS)
 
     def applies(self, ctx: ScanContext, files: Sequence[str]) -> str | None:
-        if not ctx.options.get("trivy_path"):
-            return "trivy not found on PATH"
         return None
 
     def cache_inputs(self, ctx: ScanContext, files: Sequence[str]) -> list[Path]:
