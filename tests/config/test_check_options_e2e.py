@@ -11,18 +11,14 @@ from pathlib import Path
 import pytest
 from conftest import MtlsFiles, scanner
 from pqc_fakes import FAKES, fake_env
+from run_cli import run_cli
 
 from secscan.analyzers.mtls.server import LoopbackServer
 from secscan.cli.main import main
-from secscan.formats.json_report import validate
 
 
 def scan(root: Path, out: Path, *extra: str) -> tuple[int, dict]:
-    code = main(["all", str(root), "--no-cache", "--quiet", "--format", "json,sarif",
-                 "--output-dir", str(out), *extra])
-    report: dict = json.loads((out / "secscan.json").read_text("utf-8"))
-    validate(report)
-    return code, report
+    return run_cli("all", root, out, "--quiet", "--format", "json,sarif", *extra)
 
 
 def test_mtls_target_from_the_command_line(tmp_path: Path, mtls_pki: MtlsFiles,

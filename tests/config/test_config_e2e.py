@@ -3,16 +3,15 @@ command line wins where both set something, and a wrong key or value is exit 2 w
 
 from __future__ import annotations
 
-import json
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from run_cli import run_cli
 
 import secscan.run.engine
 from secscan.cli.main import main
-from secscan.formats.json_report import validate
 
 OSV = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "osv"
 SHELL = "import subprocess\n\n\ndef run(cmd):\n    subprocess.call(cmd, shell=True)\n"  # B602 high, line 5
@@ -34,10 +33,7 @@ def configure(root: Path, text: str) -> None:
 
 
 def scan(root: Path, out: Path, *extra: str, command: str = "sast") -> tuple[int, dict]:
-    code = main([command, str(root), "--no-cache", "--quiet", "--output-dir", str(out), *extra])
-    report = json.loads((out / "secscan.json").read_text("utf-8"))
-    validate(report)
-    return code, report
+    return run_cli(command, root, out, "--quiet", *extra)
 
 
 def places(report: dict) -> set[tuple[str, str]]:

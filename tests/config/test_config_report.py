@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 from conftest import scanner
+from run_cli import run_cli
 
 from secscan.cli.main import main
 from secscan.config import changed
 from secscan.core.serialize import result_from_dict, to_dict
-from secscan.formats.json_report import validate
 
 GIT = ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", "-c", "commit.gpgsign=false"]
 SHELL = "import subprocess\n\n\ndef run(cmd):\n    return subprocess.call(cmd, shell=True)\n"
@@ -49,10 +49,7 @@ def hermetic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def run(root: Path, out: Path, *extra: str) -> tuple[int, dict]:
-    code = main(["all", str(root), "--no-cache", "--output-dir", str(out), *extra])
-    report: dict = json.loads((out / "secscan.json").read_text("utf-8"))
-    validate(report)
-    return code, report
+    return run_cli("all", root, out, *extra)
 
 
 def git(root: Path, *args: str) -> str:

@@ -15,12 +15,11 @@ from pathlib import Path
 
 import pytest
 from conftest import MtlsFiles, scanner
+from run_cli import run_cli
 
-from secscan.cli.main import main
 from secscan.config.build import build_options
 from secscan.core.errors import UsageError
 from secscan.core.options import Source
-from secscan.formats.json_report import validate
 
 ROOT = Path(__file__).resolve().parents[2]
 OSV = ROOT / "tests" / "fixtures" / "osv"
@@ -34,11 +33,7 @@ def no_user_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def scan(root: Path, out: Path, *extra: str) -> tuple[int, dict]:
-    code = main(["all", str(root), "--no-cache", "--quiet", "--format", "json,md", "--output-dir", str(out),
-                 *extra])
-    report: dict = json.loads((out / "secscan.json").read_text("utf-8"))
-    validate(report)
-    return code, report
+    return run_cli("all", root, out, "--quiet", "--format", "json,md", *extra)
 
 
 class AcceptCounter:

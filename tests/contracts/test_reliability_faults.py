@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from run_cli import run_cli
 
 from secscan.cli.main import main
 from secscan.core import atomic
@@ -48,10 +49,7 @@ GOOD_BANDIT = {
 
 
 def run_all(tree: Path, out: Path, *extra: str) -> tuple[int, dict]:
-    code = main(["sast", str(tree), "--output-dir", str(out), "--no-cache", "--quiet", *extra])
-    report = json.loads((out / "secscan.json").read_text("utf-8"))
-    validate(report)
-    return code, report
+    return run_cli("sast", tree, out, "--quiet", *extra)
 
 
 def kill_when_started(pidfile: Path, sig: int) -> threading.Thread:

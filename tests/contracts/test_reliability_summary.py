@@ -1,7 +1,7 @@
 """docs/reliability.md is generated from the reliability tests: counts of bad inputs, faults and leak probes.
 
-Regenerate with ``python tests/contracts/test_reliability_summary.py > docs/reliability.md``; the test fails when the
-file and the tests disagree.
+Regenerate with ``python tests/contracts/test_reliability_summary.py > docs/reliability.md``; the test fails
+when the file and the tests disagree.
 """
 
 from __future__ import annotations
@@ -94,7 +94,8 @@ def test_doc_matches_the_tests() -> None:
         pytest.skip("[shared] ../shared/samples not present beside the project (the counts include them)")
     assert DOC.is_file(), "run: python tests/contracts/test_reliability_summary.py > docs/reliability.md"
     assert DOC.read_text("utf-8") == summary_markdown(), (
-        "docs/reliability.md is out of date: python tests/contracts/test_reliability_summary.py > docs/reliability.md"
+        "docs/reliability.md is out of date: "
+        "python tests/contracts/test_reliability_summary.py > docs/reliability.md"
     )
 
 

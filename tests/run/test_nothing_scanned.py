@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
-
-from secscan.cli.main import main
+from run_cli import run_cli
 
 
 def _run(target: Path, out: Path, *extra: str) -> tuple[int, dict[str, object]]:
-    code = main(["secrets", str(target), "--scanners", "secscan-secrets", "--offline", "--no-cache", "-q",
-                 "--format", "json", "--output-dir", str(out), *extra])
-    return code, json.loads((out / "secscan.json").read_text())
+    return run_cli("secrets", target, out, "--scanners", "secscan-secrets", "--offline", "-q",
+                   "--format", "json", *extra)
 
 
 def _walk(doc: dict[str, object]) -> dict[str, object]:

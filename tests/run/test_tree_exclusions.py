@@ -4,7 +4,6 @@ left out is named by reason; a tracked folder that looks like secscan's canary i
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -12,8 +11,8 @@ import time
 from pathlib import Path
 
 import pytest
+from run_cli import run_cli
 
-from secscan.cli.main import main
 from secscan.run.files import tracked_dirs, walk
 
 EVAL = "def f(x):\n    return eval(x)\n"
@@ -27,9 +26,8 @@ def _git(repo: Path, *args: str) -> None:
 
 
 def _scan(target: Path, out: Path) -> dict[str, object]:
-    code = main(["sast", str(target), "--scanners", "bandit", "--offline", "--no-cache", "--quiet",
-                 "--format", "json", "--output-dir", str(out), "--fail-on", "medium"])
-    doc: dict[str, object] = json.loads((out / "secscan.json").read_text())
+    code, doc = run_cli("sast", target, out, "--scanners", "bandit", "--offline", "--quiet",
+                        "--format", "json", "--fail-on", "medium")
     doc["exit_code"] = code
     return doc
 

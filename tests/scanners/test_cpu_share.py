@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from run_cli import run_cli
 
-from secscan.cli.main import main
 from secscan.run.engine import cpu_share
 
 
@@ -31,10 +30,9 @@ SEMGREP = shutil.which("semgrep")
 
 
 def _scan(tree: Path, out: Path, scanners: str) -> dict:
-    rc = main(["sast", str(tree), "--offline", "--quiet", "--no-cache", "--format", "json",
-               "--output-dir", str(out), "--scanners", scanners])
+    rc, report = run_cli("sast", tree, out, "--offline", "--quiet", "--format", "json",
+                         "--scanners", scanners)
     assert rc in (0, 1), rc
-    report: dict = json.loads((out / "secscan.json").read_text("utf-8"))
     return report
 
 
