@@ -9,9 +9,10 @@ from dataclasses import replace
 from pathlib import Path
 
 from secscan.cli.options import add_arguments, options_from
-from secscan.core.errors import UsageError
+from secscan.core.errors import SecscanError, UsageError
 from secscan.core.model import Result
 from secscan.core.options import ScanOptions
+from secscan.formats.write import check_destination
 
 
 def add_scan_arguments(p: argparse.ArgumentParser, command: str) -> None:
@@ -46,7 +47,7 @@ def with_report_dir(opts: ScanOptions) -> ScanOptions:
         from secscan.run.staged import staged_report_dir
 
         return replace(opts, output_dir=staged_report_dir(opts.target).resolve())
-    return replace(opts, output_dir=Path("reports").resolve())
+    return replace(opts, output_dir=Path("reports").absolute())
 
 
 def scan_options(args: argparse.Namespace, command: str, scan_command: str | None = None) -> ScanOptions:
@@ -57,8 +58,14 @@ def scan_options(args: argparse.Namespace, command: str, scan_command: str | Non
     return with_report_dir(opts)
 
 
-def check_output_dir(folder: Path) -> None:
-    """Fail before scanning when the report folder cannot be created or written."""
+def check_output_dir(folder: Path, target: Path | None = None) -> None:
+    """Fail before scanning when the report folder cannot be created or written, or is a symbolic link that
+    leads out of the scanned tree."""
+    if target is not None:
+        try:
+            check_destination(folder, target)
+        except SecscanError as exc:
+            raise UsageError(str(exc)) from None
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -74,7 +81,7 @@ def run_scan(args: argparse.Namespace) -> int:
 
     opts = scan_options(args, args.command)
     out = opts.output_dir or Path("reports")
-    check_output_dir(out)
+    check_output_dir(out, opts.target)
     progress = Progress(quiet=bool(args.quiet))
     try:
         result = api.run(opts, progress=progress)

@@ -108,7 +108,7 @@ OPTIONS: tuple[Option, ...] = (
     # what the commands that write reports take
     Option("formats", "comma list of json,md,html,sarif,gitlab (default: json,md,html,sarif)", v.formats,
            ("--format",), metavar="FORMATS", default=DEFAULT_FORMATS, commands=REPORTING, api=False),
-    Option("output_dir", "where reports go (default: reports/)", v.absolute, ("--output-dir",),
+    Option("output_dir", "where reports go (default: reports/)", v.unresolved, ("--output-dir",),
            metavar="DIR", commands=REPORTING, api=False),
     Option("fail_on", f"gate threshold: {LEVELS} (default: critical)", v.choice(*FAIL_ON_CHOICES),
            ("--fail-on",), metavar="LEVEL", key="fail_on", default="critical", commands=REPORTING,

@@ -141,6 +141,12 @@ def absolute(value: Any, given: Given) -> Path:
     return path(value, given).resolve()
 
 
+def unresolved(value: Any, given: Given) -> Path:
+    """A path made absolute without resolving symbolic links (the report folder: a link there must be
+    seen, to refuse writing through one that leaves the scanned tree)."""
+    return path(value, given).absolute()
+
+
 def resolved(value: Any, given: Given) -> str:
     """A path handed to a scanner: absolute, as text."""
     return str(absolute(value, given))
