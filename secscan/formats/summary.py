@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from secscan.core.model import Finding, Result, Severity, Status, threshold
+from secscan.core.model import Finding, Result, ScannerResult, Severity, Status, threshold
 from secscan.formats import configuration
 
 _MARK = {
@@ -33,17 +33,34 @@ def _shown_path(path: str | None, limit: int = 40) -> str:
     return text if len(text) <= limit else "…" + text[-(limit - 1):]
 
 
+def from_cache(s: ScannerResult) -> bool:
+    """The outcome was answered from the incremental cache (no tool process ran for it)."""
+    return "cached" in (s.canary or "") or (bool(s.coverage.get("files_from_cache")) and s.duration_s == 0.0)
+
+
+def note_of(s: ScannerResult) -> str:
+    """What the reason column shows: the reason, or what a check actually checked."""
+    if s.reason:
+        return s.reason
+    if s.name == "mtls" and (s.evidence or {}).get("mode") == "self-test":
+        return "self-test of the local TLS stack (not of the application: --mtls-target checks a server)"
+    return ""
+
+
 def health_table(result: Result) -> list[str]:
-    """One line per scanner: name, status, version, time, findings, the executable that ran, reason."""
+    """One line per scanner: name, status, full version, time (or "cached"), findings, the executable that
+    ran, reason."""
     exes = [_shown_path(s.executable) for s in result.scanners]
-    width = max([len("executable"), *map(len, exes)])
-    rows = [f"  {'scanner':<22} {'status':<8} {'version':<10} {'time':>7} {'found':>5}  "
+    versions = [_clean(s.version or "-", 40) for s in result.scanners]
+    width, vwidth = max([len("executable"), *map(len, exes)]), max([len("version"), *map(len, versions)])
+    rows = [f"  {'scanner':<22} {'status':<8} {'version':<{vwidth}} {'time':>7} {'found':>5}  "
             f"{'executable':<{width}}  reason"]
-    for s, exe in zip(result.scanners, exes, strict=True):
+    for s, exe, version in zip(result.scanners, exes, versions, strict=True):
         status = _MARK[s.status] + ("!" if s.incomplete else "")
+        took = " cached" if from_cache(s) else f"{s.duration_s:6.1f}s"
         rows.append(
-            f"  {_clean(s.name, 22):<22} {status:<8} {_clean(s.version or '-', 10):<10} "
-            f"{s.duration_s:6.1f}s {s.findings:>5}  {exe:<{width}}  {_clean(s.reason or '')}".rstrip()
+            f"  {_clean(s.name, 22):<22} {status:<8} {version:<{vwidth}} "
+            f"{took:>7} {s.findings:>5}  {exe:<{width}}  {_clean(note_of(s))}".rstrip()
         )
     return rows
 

@@ -380,8 +380,10 @@ def _coverage_notes(fs: FileSet, opts: ScanOptions) -> list[str]:
             + ", ".join(fs.special[:5])
         )
     if fs.git_ignored:
-        notes.append(f"{fs.git_ignored} path(s) git ignores were not scanned (--no-git-ignore scans them: "
-                     "local files such as .env may hold real secrets)")
+        shown = ", ".join(fs.ignored_paths[:SHOWN_PATHS])
+        more = f" (+{fs.git_ignored - SHOWN_PATHS} more)" if fs.git_ignored > SHOWN_PATHS else ""
+        notes.append(f"{fs.git_ignored} path(s) git ignores were not scanned: {shown}{more} (--no-git-ignore "
+                     "scans them: local files such as .env may hold real secrets)")
     if fs.links_skipped:
         notes.append(f"{fs.links_skipped} symbolic link(s) not followed")
     if fs.too_deep:

@@ -41,6 +41,7 @@ class FileSet:
     excluded: int = 0
     excluded_by: dict[str, list[str]] = field(default_factory=dict)  # reason -> paths (folders end with /)
     git_ignored: int = 0  # files and folders left out because git ignores them
+    ignored_paths: list[str] = field(default_factory=list)  # those paths (folders end with /)
     selected: list[str] = field(default_factory=list)  # the part per-file scanners get (shard, --staged)
 
     def with_suffix(self, suffixes: Sequence[str]) -> list[str]:
@@ -115,6 +116,7 @@ def _visit(fs: FileSet, entry: os.DirEntry[str], rel: str, depth: int, excludes:
         reason = _dir_reason(entry, rel, excludes, skip_real, tracked)
         if rel + "/" in ignored:
             fs.git_ignored += 1
+            fs.ignored_paths.append(rel + "/")
         elif reason is not None:
             _exclude(fs, reason, rel + "/")
         elif depth + 1 > MAX_DEPTH:
@@ -124,6 +126,7 @@ def _visit(fs: FileSet, entry: os.DirEntry[str], rel: str, depth: int, excludes:
     elif stat.S_ISREG(st.st_mode):
         if rel in ignored:
             fs.git_ignored += 1
+            fs.ignored_paths.append(rel)
         elif _excluded(rel, entry.name, excludes):
             _exclude(fs, CONFIG, rel)
         elif not readable(entry.path):
