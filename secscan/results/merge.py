@@ -32,7 +32,9 @@ def combine_scanners(entries: Sequence[ScannerResult]) -> ScannerResult:
         duration_s=max(e.duration_s for e in ran), reason="; ".join(dict.fromkeys(reasons)) or None,
         findings=sum(e.findings for e in ran), coverage=coverage,
         evidence=next((e.evidence for e in ran if e.evidence), None), canary=canary,
-        required=any(e.required for e in entries))
+        required=any(e.required for e in entries),
+        categories=tuple(sorted({c for e in entries for c in e.categories})),
+        executable=next((e.executable for e in ran if e.executable), None))
 
 
 SHARDS = "shards"

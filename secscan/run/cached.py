@@ -33,7 +33,7 @@ WHOLE_TREE = frozenset({CachePolicy.WHOLE_TREE, CachePolicy.WHOLE_TREE_ALWAYS_EX
 SCOPE_VERSION = "v2"
 # Context options that cannot change a per-file scanner's findings (anything else is part of the key).
 IRRELEVANT_OPTIONS = frozenset({
-    "require_pqc", "no_containers", "trivy_path", "npm_path", "pqc_algs", "pqc_python", "mtls_target",
+    "require_pqc", "no_containers", "pqc_algs", "pqc_python", "mtls_target",
     "mtls_ca", "mtls_cert", "mtls_key", "mtls_server_name", "mtls_pq", "mtls_require_pq", "mtls_timeout",
     "output_dir"})
 

@@ -25,7 +25,7 @@ from secscan.results.enrich import redact_outcomes
 from secscan.results.finish import finish
 from secscan.run.cache import Cache, default_dir
 from secscan.run.cached import execute_cached
-from secscan.run.execute import ScannerRun
+from secscan.run.execute import ScannerRun, categories
 from secscan.run.files import CANARY_MARKER, SHOWN_PATHS, FileSet, tracked_dirs, walk
 from secscan.run.imports import run_imports, within_target
 from secscan.scanners import registry
@@ -63,8 +63,6 @@ def make_context(opts: ScanOptions, runner: Runner) -> ScanContext:
     """The context scanners see."""
     options = dict(opts.extra)
     options.update(
-        trivy_path=runner.which("trivy"),
-        npm_path=runner.which("npm"),
         require_pqc=opts.require_pqc,
         no_containers=opts.no_containers,
         PATH=runner.env_path,
@@ -122,8 +120,9 @@ def _canary_dir(target: Path) -> Path:
     return Path(tempfile.mkdtemp(prefix=CANARY_PREFIX))
 
 
-def _skip(name: str, reason: str, required: bool) -> ScannerRun:
-    return ScannerRun(ScannerResult(name, Status.SKIPPED, reason=reason, required=required), ())
+def _skip(scanner: Scanner, reason: str, required: bool) -> ScannerRun:
+    return ScannerRun(ScannerResult(scanner.name, Status.SKIPPED, reason=reason, required=required,
+                                    categories=categories(scanner)), ())
 
 
 def _prepare(
@@ -142,12 +141,7 @@ def _prepare(
             return files, f"{SHARD_ONE_ONLY}{opts.shard[1]} only (not a per-file scanner)"
     if opts.offline and scanner.needs_network and opts.osv_db is None:
         return files, "offline"
-    reason = scanner.applies(ctx, files)
-    if reason is None and not (opts.osv_db is not None and scanner.needs_network):
-        inv = scanner.version_invocation(ctx)
-        if inv is not None and shutil.which(inv.argv[0], path=ctx.options.get("PATH")) is None:
-            return files, f"{inv.argv[0]} not found on PATH (not installed)"
-    return files, reason
+    return files, scanner.applies(ctx, files)
 
 
 def open_cache(opts: ScanOptions, notes: list[str]) -> Cache | None:
@@ -178,7 +172,7 @@ def _split_planned(names: Sequence[str], ctx: ScanContext, fs: FileSet, opts: Sc
         # the user's own choice, or the plan: shard 1 runs it (a required scanner is not missing from shard 2)
         chosen = skip == "offline" or skip.startswith(SHARD_ONE_ONLY) or (
             name == "trivy-image" and opts.no_containers)
-        runs[name] = _skip(name, skip, name in required and not chosen)
+        runs[name] = _skip(scanner, skip, name in required and not chosen)
         progress(name, "done:skipped", 0.0)
     return runs, todo
 
@@ -235,6 +229,7 @@ def run_scanners(
                     Status.FAILED,
                     reason="interrupted (Ctrl-C) before it finished",
                     required=scanner.name in required,
+                    categories=categories(scanner),
                 ),
                 (),
             )

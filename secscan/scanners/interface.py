@@ -212,11 +212,6 @@ class Scanner(ABC):
             parts.append(path.read_text("utf-8", "replace") if path.is_file() else "")
         return "\0".join(parts)
 
-    def version_invocation(self, ctx: ScanContext) -> Invocation | None:
-        """Kept for callers of the former interface: always None. A tool scanner's executable is found by
-        the runner (``ToolScanner.version_command``), never by a PATH lookup of this."""
-        return None
-
     @abstractmethod
     def execute(self, ctx: ScanContext, files: Sequence[str], canary_files: Sequence[Path],
                 runner: Runner) -> ScanOutput:

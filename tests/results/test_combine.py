@@ -59,3 +59,18 @@ def test_shard_check() -> None:
                        ([part(1, 2), build([], []), part(2, 2)], "1 input(s) are not shards")):
         bad = shard_check(parts)  # type: ignore[arg-type]
         assert bad is not None and bad.status is Status.FAILED and why in (bad.reason or ""), (why, bad)
+
+
+def test_a_combined_entry_keeps_categories_and_executable() -> None:
+    from secscan.core.model import Category
+
+    one = replace(ok("trivy", 3), categories=(Category.DEPENDENCY, Category.SECRET),
+                  executable="/usr/bin/trivy")
+    skipped = ScannerResult("trivy", Status.SKIPPED, None, 0.0, "runs in shard 1/2 only", 0, {},
+                            categories=(Category.DEPENDENCY, Category.SECRET))
+    for entries in ([one, skipped], [skipped, one], [one, replace(one, executable=None)]):
+        s = combine_scanners(entries)
+        assert s.categories == (Category.DEPENDENCY, Category.SECRET) and s.executable == "/usr/bin/trivy"
+    merged = combine([build([], [one]), build([], [skipped])])
+    (entry,) = merged.scanners
+    assert entry.categories == one.categories and entry.executable == "/usr/bin/trivy"
