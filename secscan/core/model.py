@@ -274,6 +274,7 @@ class Result:
     stale_suppressions: tuple[Mapping[str, Any], ...] = ()
     run_id: str = ""
     configuration: Configuration | None = None  # None: not described (imported or older reports)
+    not_audited: int = 0  # pinned dependencies present but audited by nothing (offline, no --osv-db)
 
     @property
     def counts(self) -> dict[str, int]:

@@ -161,6 +161,7 @@ def _report(r: Result) -> dict[str, Any]:
                 for a in r.actions
             ],
             "stale_suppressions": [dict(s) for s in r.stale_suppressions],
+            "not_audited": r.not_audited,
         },
         "notes": list(r.notes),
     }
@@ -249,6 +250,7 @@ def result_from_dict(data: Mapping[str, Any]) -> Result:
         secscan_version=data.get("secscan_version", ""),
         notes=tuple(data.get("notes") or ()),
         stale_suppressions=tuple(summary.get("stale_suppressions") or ()),
+        not_audited=int(summary.get("not_audited") or 0),
         run_id=data.get("run_id", ""),
         configuration=configuration_from_dict(data["configuration"]) if data.get("configuration") else None,
     )

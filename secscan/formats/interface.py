@@ -73,7 +73,14 @@ def verdict(result: Result) -> Verdict:
         word, head = "failed", f"FAILED (exit code {gate.exit_code})"
     if word == "failed" and incomplete:
         head += "; the scan was also INCOMPLETE"
+    if result.not_audited:
+        head += f" — {not_audited_text(result.not_audited)}"
     return Verdict(word, head, reasons, incomplete)
+
+
+def not_audited_text(n: int) -> str:
+    """The coverage gap an offline run leaves, said where the verdict is."""
+    return f"{n} pinned dependencies NOT audited (offline; use --osv-db or `secscan db`)"
 
 
 def scanner_problem(s: ScannerResult) -> str | None:

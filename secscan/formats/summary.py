@@ -7,6 +7,7 @@ from pathlib import Path
 
 from secscan.core.model import Finding, Result, ScannerResult, Severity, Status, threshold
 from secscan.formats import configuration
+from secscan.formats.interface import not_audited_text
 
 _MARK = {
     Status.OK: "ok",
@@ -70,7 +71,8 @@ def verdict_line(result: Result) -> str:
     g = result.gate
     if g.exit_code == 0:
         extra = " (incomplete scan allowed)" if g.incomplete else ""
-        return f"secscan: PASSED (fail-on {g.fail_on}){extra}"
+        gap = f" — {not_audited_text(result.not_audited)}" if result.not_audited else ""
+        return f"secscan: PASSED (fail-on {g.fail_on}){extra}{gap}"
     if g.exit_code == 1:
         return f"secscan: FAILED on findings at or above {g.fail_on}"
     return "secscan: INCOMPLETE: a scanner or check did not really run (exit 3)"

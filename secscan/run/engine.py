@@ -23,6 +23,7 @@ from secscan.process.runner import Runner
 from secscan.results.changes import collect as collect_changes
 from secscan.results.enrich import redact_outcomes
 from secscan.results.finish import finish
+from secscan.results.not_audited import count_not_audited
 from secscan.run.cache import Cache, default_dir
 from secscan.run.cached import execute_cached
 from secscan.run.execute import ScannerRun, categories
@@ -260,7 +261,7 @@ def scan(opts: ScanOptions, progress: Progress | None = None, runner: Runner | N
     gaps = walk_gaps(fs, opts) or nothing_scanned(fs, opts)
     results = [r.result for r in (*runs, *import_runs)] + ([gaps] if gaps is not None else [])
     scanners, notes = redact_outcomes(results, notes)
-    return finish(
+    result = finish(
         opts,
         findings,
         scanners,
@@ -272,6 +273,8 @@ def scan(opts: ScanOptions, progress: Progress | None = None, runner: Runner | N
         version=__version__,
         changes=changes,
     )
+    gap = count_not_audited(opts.target, fs.files, result.scanners, opts.offline, opts.osv_db)
+    return replace(result, not_audited=gap) if gap else result
 
 
 WALK = "file-walk"
