@@ -15,10 +15,8 @@ from pathlib import Path
 
 from secscan.core.model import Finding, Result, ScannerResult, Status
 from secscan.core.options import ScanOptions
-from secscan.core.shard import select_shard, shard_note
+from secscan.core.shard import select_shard
 from secscan.core.version import __version__
-from secscan.formats.interface import REPORT_FILES
-from secscan.process.git import is_available, run_git
 from secscan.process.runner import Runner
 from secscan.results.changes import collect as collect_changes
 from secscan.results.enrich import redact_outcomes
@@ -26,9 +24,17 @@ from secscan.results.finish import finish
 from secscan.results.not_audited import count_not_audited
 from secscan.run.cache import Cache, default_dir
 from secscan.run.cached import execute_cached
-from secscan.run.execute import ScannerRun, categories
-from secscan.run.files import CANARY_MARKER, SHOWN_PATHS, FileSet, tracked_dirs, walk
+from secscan.run.execute import ScannerRun, canary_root, categories
+from secscan.run.files import CANARY, CANARY_MARKER, FileSet, tracked_dirs, walk
 from secscan.run.imports import run_imports, within_target
+from secscan.run.walked import (
+    coverage_notes,
+    git_ignored,
+    git_tracked,
+    nothing_scanned,
+    own_reports,
+    walk_gaps,
+)
 from secscan.scanners import registry
 from secscan.scanners.canaries import CANARY_PREFIX
 from secscan.scanners.interface import ScanContext, Scanner
@@ -95,13 +101,15 @@ def cpu_share(jobs: int, busy: int, cpus: int | None = None) -> int:
 STALE_CANARY_S = 6 * 3600
 
 
-def _remove_stale_canaries(target: Path) -> None:
-    """Remove canary folders left behind by a run that was killed (SIGKILL gives no chance to clean up)."""
+def _remove_stale_canaries(target: Path, left_out: Sequence[str]) -> None:
+    """Remove canary folders left behind by a run that was killed (SIGKILL gives no chance to clean up):
+    only top-level ones the walk left out as secscan's own (marked, nothing tracked in them)."""
     now = time.time()
-    for entry in target.glob(CANARY_PREFIX + "*"):
+    for rel in left_out:
+        entry = target / rel
         try:
-            if entry.is_dir() and not entry.is_symlink() and (entry / CANARY_MARKER).is_file() \
-                    and now - entry.stat().st_mtime > STALE_CANARY_S:  # only secscan's own, marked folders
+            if "/" not in rel and entry.is_dir() and not entry.is_symlink() \
+                    and (entry / CANARY_MARKER).is_file() and now - entry.stat().st_mtime > STALE_CANARY_S:
                 shutil.rmtree(entry, ignore_errors=True)
         except OSError:
             continue
@@ -111,7 +119,6 @@ def _canary_dir(target: Path) -> Path:
     """A private folder for canary inputs: inside the target when writable (detect-secrets and Trivy only
     see files under the folder they scan), else in the temporary folder."""
     if target.is_dir() and os.access(target, os.W_OK):
-        _remove_stale_canaries(target)
         try:
             folder = Path(tempfile.mkdtemp(prefix=CANARY_PREFIX, dir=target))
             (folder / CANARY_MARKER).write_text("secscan canary folder, removed after the run\n", "utf-8")
@@ -187,12 +194,17 @@ def run_scanners(
     images = {"trivy-image"} if opts.images and not opts.no_containers else set()
     required = set(opts.required) | set(opts.scanners or ()) | images
     runs, todo = _split_planned(names, ctx, fs, opts, required, progress)
+    left_out = [p.rstrip("/") for p in fs.excluded_by.get(CANARY, [])]  # secscan's own, marked folders
+    if opts.canary and opts.target.is_dir() and os.access(opts.target, os.W_OK):
+        _remove_stale_canaries(opts.target, left_out)
     canary_dir = _canary_dir(opts.target) if opts.canary else None
+    mine = [canary_root(canary_dir, opts.target)] if canary_dir is not None else []
     interrupted = False
     # Scanners mostly wait on their own processes (semgrep and bandit use the cores themselves): by default
     # they all start at once; --jobs N caps how many run together.
     jobs = opts.jobs if opts.jobs > 0 else max(1, len(todo))
-    ctx = replace(ctx, cpu_share=cpu_share(jobs, sum(1 for s, _f in todo if s.busy)))
+    ctx = replace(ctx, cpu_share=cpu_share(jobs, sum(1 for s, _f in todo if s.busy)),
+                  canary_dirs=(*mine, *left_out))
     pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="secscan")
     futures: dict[Future[ScannerRun], str] = {}
     try:
@@ -253,7 +265,7 @@ def scan(opts: ScanOptions, progress: Progress | None = None, runner: Runner | N
     if opts.shard is not None:
         fs.selected = select_shard(fs.selected, fs.sizes, *opts.shard)
     changes = collect_changes(opts.target, opts.changed_since, runner) if opts.changed_since else None
-    notes = _coverage_notes(fs, opts)
+    notes = coverage_notes(fs, opts)
     cache = open_cache(opts, notes)
     runs, interrupted = run_scanners(opts, fs, runner, progress or _noop, cache)
     import_runs = within_target(run_imports(opts.imports), opts.target)
@@ -275,124 +287,6 @@ def scan(opts: ScanOptions, progress: Progress | None = None, runner: Runner | N
     )
     gap = count_not_audited(opts.target, fs.files, result.scanners, opts.offline, opts.osv_db)
     return replace(result, not_audited=gap) if gap else result
-
-
-WALK = "file-walk"
-FILELESS = frozenset({"pqc", "mtls", "trivy-image"})  # checks that read no file of the tree
-
-
-def walk_gaps(fs: FileSet, opts: ScanOptions) -> ScannerResult | None:
-    """A ``file-walk`` entry when files of the target could not be read or folders were too deep to walk:
-    no scanner saw them, so the scan is incomplete (exit 3), whatever the scanners found elsewhere."""
-    if opts.shard is not None and opts.shard[0] != 1:
-        return None  # shard 1 reports the walk (every shard walks the same tree)
-
-    def concerns(gap: str) -> bool:  # a given path is the gap or lies under it
-        return not opts.paths or gap == "." or any(p == gap or p.startswith(gap.rstrip("/") + "/")
-                                                   for p in opts.paths)
-
-    unreadable = [u for u in fs.unreadable if concerns(u)]
-    too_deep = [d for d in fs.too_deep if concerns(d)]
-    if not unreadable and not too_deep:
-        return None
-    parts = []
-    if unreadable:
-        parts.append(f"{len(unreadable)} path(s) could not be read: {', '.join(unreadable[:5])}")
-    if too_deep:
-        parts.append(f"{len(too_deep)} folder(s) deeper than the walk limit: {', '.join(too_deep[:5])}")
-    return ScannerResult(WALK, Status.PARTIAL, None, 0.0, "; ".join(parts) + " (no scanner saw them)", 0,
-                         {"files_walked": len(fs.files), "paths_unreadable": len(unreadable),
-                          "folders_too_deep": len(too_deep)}, canary="not-applicable", required=True)
-
-
-def nothing_scanned(fs: FileSet, opts: ScanOptions) -> ScannerResult | None:
-    """A failed ``file-walk`` entry when the scan read no file at all (an empty folder, everything excluded
-    or ignored by git): zero files scanned is never a clean result. Not for --staged (a commit may stage no
-    file), given files (each is checked), image scans, runs that only import results or only run checks that
-    read no file (pqc, mtls)."""
-    only_checks = opts.scanners is not None and set(opts.scanners) <= FILELESS
-    if fs.files or opts.staged or opts.paths or opts.command == "container" or opts.imports or opts.images \
-            or only_checks or (opts.shard is not None and opts.shard[0] != 1):
-        return None
-    why = [f"{len(paths)} {reason}" for reason, paths in sorted(fs.excluded_by.items())]
-    if fs.git_ignored:
-        why.append(f"{fs.git_ignored} ignored by git (--no-git-ignore scans them)")
-    detail = "; ".join(why) if why else "the folder holds no file"
-    return ScannerResult(WALK, Status.FAILED, None, 0.0, f"nothing was scanned: {detail}", 0,
-                         {"files_walked": 0, "paths_left_out": fs.excluded + fs.git_ignored},
-                         canary="not-applicable", required=True)
-
-
-def git_ignored(target: Path, runner: Runner) -> frozenset[str]:
-    """Paths git ignores under target (folders end with "/"); empty outside a git work tree."""
-    if not target.is_dir() or not is_available(runner):
-        return frozenset()
-    res = run_git(runner, target, "ls-files", "--others", "--ignored", "--exclude-standard", "--directory",
-                  "-z", "--", ".", timeout=60.0)
-    if res.error or res.returncode != 0:
-        return frozenset()
-    return frozenset(p for p in res.stdout.decode("utf-8", "surrogateescape").split("\0") if p)
-
-
-def own_reports(opts: ScanOptions, tracked: frozenset[str] | None) -> frozenset[str]:
-    """secscan's own report files in the output folder, when it lies inside the target (relative paths):
-    left out of the scan unless git tracks them. The rest of that folder is scanned like any other."""
-    if opts.output_dir is None or not opts.target.is_dir():
-        return frozenset()
-    try:
-        rel = opts.output_dir.resolve().relative_to(opts.target.resolve()).as_posix()
-    except ValueError:
-        return frozenset()
-    names = {f"{rel}/{n}" if rel != "." else n for n in REPORT_FILES}
-    return frozenset(names - (tracked or frozenset()))
-
-
-def git_tracked(target: Path, runner: Runner) -> frozenset[str] | None:
-    """The files under target that git tracks, relative to target (None outside a git work tree)."""
-    if not target.is_dir() or not is_available(runner):
-        return None
-    res = run_git(runner, target, "ls-files", "-z", "--cached", "--", ".", timeout=120.0)
-    if res.error or res.returncode != 0:
-        return None
-    return frozenset(n for n in res.stdout.decode("utf-8", "surrogateescape").split("\0") if n)
-
-
-def _excluded_notes(fs: FileSet) -> list[str]:
-    """Every path left out, counted by reason, the first few named."""
-    out = []
-    for reason, paths in sorted(fs.excluded_by.items()):
-        more = f" (+{len(paths) - SHOWN_PATHS} more)" if len(paths) > SHOWN_PATHS else ""
-        out.append(f"left out, {reason}: {len(paths)} path(s): {', '.join(paths[:SHOWN_PATHS])}{more}")
-    return out
-
-
-def _coverage_notes(fs: FileSet, opts: ScanOptions) -> list[str]:
-    notes = _excluded_notes(fs)
-    if fs.unreadable:
-        notes.append(
-            f"{len(fs.unreadable)} path(s) could not be read (coverage gap): " + ", ".join(fs.unreadable[:5])
-        )
-    if fs.special:
-        notes.append(
-            f"{len(fs.special)} special file(s) (FIFO, socket, device) not scanned: "
-            + ", ".join(fs.special[:5])
-        )
-    if fs.git_ignored:
-        shown = ", ".join(fs.ignored_paths[:SHOWN_PATHS])
-        more = f" (+{fs.git_ignored - SHOWN_PATHS} more)" if fs.git_ignored > SHOWN_PATHS else ""
-        notes.append(f"{fs.git_ignored} path(s) git ignores were not scanned: {shown}{more} (--no-git-ignore "
-                     "scans them: local files such as .env may hold real secrets)")
-    if fs.links_skipped:
-        notes.append(f"{fs.links_skipped} symbolic link(s) not followed")
-    if fs.too_deep:
-        notes.append(f"{len(fs.too_deep)} folder(s) deeper than the walk limit not scanned")
-    if not opts.canary:
-        notes.append(
-            "canary checks disabled (--no-canary): a scanner that cannot detect anything reads as ok"
-        )
-    if opts.shard is not None:
-        notes.append(shard_note(*opts.shard, len(fs.selected), len(fs.files)))
-    return notes
 
 
 def scanner_names(names: Sequence[str]) -> list[str]:

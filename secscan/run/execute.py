@@ -17,8 +17,14 @@ from pathlib import Path
 from secscan.core.model import Category, Finding, Location, Parsed, ScannerResult, Status
 from secscan.process.runner import Runner
 from secscan.scanners import registry
-from secscan.scanners.canaries import CANARY_PREFIX
-from secscan.scanners.interface import Canary, CoverageKind, ScanContext, Scanner, ToolScanner
+from secscan.scanners.interface import (
+    Canary,
+    CoverageKind,
+    ScanContext,
+    Scanner,
+    ToolScanner,
+    in_canary_dir,
+)
 
 _VERSION = re.compile(r"(\d+\.\d+(?:\.\d+)?(?:[.-]?[a-z0-9]+)?)")
 
@@ -41,6 +47,11 @@ def relativize(path: str, target: Path) -> str:
     while p.startswith("./"):
         p = p[2:]
     return p
+
+
+def canary_root(canary_dir: Path, target: Path) -> str:
+    """This run's canary folder as findings name it: relative to the target when inside it, else absolute."""
+    return canary_dir.relative_to(target).as_posix() if canary_dir.is_relative_to(target) else str(canary_dir)
 
 
 def _write_canary(canary: Canary, canary_dir: Path, scanner: str, target: Path) -> list[Path]:
@@ -190,8 +201,11 @@ def execute(scanner: Scanner, ctx: ScanContext, files: Sequence[str], runner: Ru
                                           f.location.end_line, f.location.image, f.location.layer))
                 if f.location else f for f in parsed.findings]
     canary_found, real = scanner.split_canary(findings, [str(p) for p in canary_paths])
-    canary_found += [f for f in real if f.location and CANARY_PREFIX in f.location.path]
-    real = [f for f in real if not (f.location and CANARY_PREFIX in f.location.path)]
+    # another scanner's canary file in this run's folder (trivy reads the whole tree): only secscan's own
+    # canary folders count, never a folder of the tree that merely has a canary-like name
+    dirs = (*ctx.canary_dirs, *([canary_root(canary_dir, ctx.target)] if canary_dir is not None else []))
+    canary_found += [f for f in real if f.location and in_canary_dir(f.location.path, dirs)]
+    real = [f for f in real if not (f.location and in_canary_dir(f.location.path, dirs))]
     status, reason = coverage_sanity(scanner.name, parsed, files, len(canary_paths))
     status, reason, canary_state = _judge_canary(scanner, ctx, canary, canary_found, status, reason, parsed,
                                                  canary_dir is not None)

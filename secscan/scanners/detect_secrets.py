@@ -36,7 +36,6 @@ from secscan.core.model import Category, Finding, Location, Parsed, Status
 from secscan.parsers import detect_secrets as ds_parser
 from secscan.process.runner import Invocation, ProcResult
 from secscan.scanners import canaries
-from secscan.scanners.canaries import CANARY_PREFIX
 from secscan.scanners.interface import (
     CachePolicy,
     Canary,
@@ -45,6 +44,7 @@ from secscan.scanners.interface import (
     ScanOutput,
     Tool,
     ToolScanner,
+    in_canary_dir,
 )
 from secscan.scanners.status import parse_tool_output
 
@@ -88,15 +88,11 @@ def read_log(stderr: bytes) -> ScanLog:
     return log
 
 
-def _is_canary(name: str) -> bool:
-    return CANARY_PREFIX in name
-
-
-def log_coverage(log: ScanLog, given: int) -> dict[str, int]:
-    """Coverage counts of the real (non-canary) files from the log."""
-    checked = {f for f in log.checked if not _is_canary(f)}
-    skipped = {f: why for f, why in log.skipped.items() if not _is_canary(f)}
-    unopened = {f for f in log.unopened if not _is_canary(f)}
+def log_coverage(log: ScanLog, given: int, canary_dirs: Sequence[str] = ()) -> dict[str, int]:
+    """Coverage counts of the real files from the log (not those in secscan's canary folders)."""
+    checked = {f for f in log.checked if not in_canary_dir(f, canary_dirs)}
+    skipped = {f: why for f, why in log.skipped.items() if not in_canary_dir(f, canary_dirs)}
+    unopened = {f for f in log.unopened if not in_canary_dir(f, canary_dirs)}
     cov = {"files_given": given, "files_scanned": len(checked), "files_skipped_by_filters": len(skipped),
            "files_unreadable": len(unopened)}
     cov["files_unaccounted"] = max(0, given - len(checked) - len(skipped) - len(unopened))
@@ -135,13 +131,13 @@ def baseline_plugins(target: Path) -> list[str] | None:
     return [str(p.get("name")) for p in plugins if isinstance(p, dict)]
 
 
-def _canary_note(log: ScanLog, target: Path) -> str | None:
+def _canary_note(log: ScanLog, target: Path, canary_dirs: Sequence[str]) -> str | None:
     notes = []
     plugins = baseline_plugins(target)
     if plugins is not None and CANARY_PLUGIN not in plugins:
         notes.append(f"{BASELINE} plugins_used ({len(plugins)} plugin(s)) has no {CANARY_PLUGIN}")
     for name, why in log.skipped.items():
-        if _is_canary(name):
+        if in_canary_dir(name, canary_dirs):
             notes.append(f"detect-secrets skipped the canary file due to {why}")
     if log.errors:
         notes.append("detect-secrets: " + "; ".join(dict.fromkeys(log.errors)))
@@ -201,10 +197,11 @@ class DetectSecretsScanner(ToolScanner):
             if res.error:
                 failed = Parsed(self.name, status=Status.FAILED, reason=res.error)
                 return ScanOutput(failed, spent, len(results))
-        return ScanOutput(self._combine(ctx, files, results, outside), spent, len(results))
+        dirs = (*ctx.canary_dirs, *dict.fromkeys(str(p.parent) for p in canary_files))
+        return ScanOutput(self._combine(ctx, files, results, outside, dirs), spent, len(results))
 
     def _combine(self, ctx: ScanContext, files: Sequence[str], results: Sequence[ProcResult],
-                 outside: Sequence[Path]) -> Parsed:
+                 outside: Sequence[Path], canary_dirs: Sequence[str]) -> Parsed:
         parsed = self.parse(ctx, results[:1])
         findings = list(parsed.findings)
         log = read_log(results[0].stderr)
@@ -220,14 +217,14 @@ class DetectSecretsScanner(ToolScanner):
         if parsed.status is not Status.OK:
             return Parsed(self.name, (), parsed.status, parsed.reason, parsed.coverage, parsed.version,
                           evidence or None)
-        cov = {**parsed.coverage, **log_coverage(log, len(files))}
+        cov = {**parsed.coverage, **log_coverage(log, len(files), canary_dirs)}
         if (ctx.target / BASELINE).is_file():
             cov["baseline_settings"] = 1
         status, reason = coverage_verdict(cov, log)
-        skipped = Counter(why for f, why in log.skipped.items() if not _is_canary(f))
+        skipped = Counter(why for f, why in log.skipped.items() if not in_canary_dir(f, canary_dirs))
         if skipped:
             evidence["skipped_by_filter"] = dict(skipped)
-        note = _canary_note(log, ctx.target)
+        note = _canary_note(log, ctx.target, canary_dirs)
         if note:
             evidence["canary_note"] = note
         return Parsed(self.name, tuple(findings), status, reason, cov, parsed.version, evidence or None)

@@ -129,6 +129,10 @@ class ScanContext:
     # Cores one scanner may use while the others run beside it (0: the tool's own default). It never
     # changes results, so it is not part of a cache key.
     cpu_share: int = 0
+    # secscan's own canary folders (relative to the target when inside it, else absolute): this run's, and
+    # the marked folders nothing is tracked in that the walk left out. A folder merely named like one is
+    # not among them: findings are canary findings only inside these.
+    canary_dirs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -265,6 +269,11 @@ class ToolScanner(Scanner):
 
 class InProcessScanner(Scanner):
     """A scanner that runs in secscan's own process (it may still start a child through the runner)."""
+
+
+def in_canary_dir(path: str, canary_dirs: Sequence[str]) -> bool:
+    """True when path (relative to the target, or absolute) lies inside one of secscan's canary folders."""
+    return any(path == d or path.startswith(d.rstrip("/") + "/") for d in canary_dirs if d)
 
 
 def is_canary_finding(f: Finding, canary_paths: Sequence[str]) -> bool:

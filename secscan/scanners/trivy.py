@@ -11,7 +11,6 @@ from secscan.core.model import Category, Finding, Location, Parsed, Status
 from secscan.parsers import trivy as trivy_parser
 from secscan.process.runner import Invocation, ProcResult
 from secscan.scanners import canaries
-from secscan.scanners.canaries import CANARY_PREFIX
 from secscan.scanners.interface import (
     ADVISORY_IDS,
     CachePolicy,
@@ -59,12 +58,14 @@ class TrivyFsScanner(ToolScanner):
 
     def cache_inputs(self, ctx: ScanContext, files: Sequence[str]) -> list[Path]:
         """trivy fs reads the whole folder, git-ignored and excluded files included: every file under it
-        is part of the cache key (but secscan's own canary folders and report folder)."""
+        is part of the cache key (but secscan's own canary folders and report folder; a folder of the tree
+        merely named like a canary folder counts)."""
         skip = {os.path.realpath(ctx.options["output_dir"])} if ctx.options.get("output_dir") else set()
+        skip |= {os.path.realpath(ctx.target / d) for d in ctx.canary_dirs}
         out: list[Path] = []
         for folder, dirs, names in os.walk(ctx.target):
-            dirs[:] = [d for d in dirs if not d.startswith(CANARY_PREFIX) and d != ".git"
-                       and os.path.realpath(os.path.join(folder, d)) not in skip]
+            dirs[:] = [d for d in dirs
+                       if d != ".git" and os.path.realpath(os.path.join(folder, d)) not in skip]
             out += [Path(folder, n) for n in names]
         return out
 

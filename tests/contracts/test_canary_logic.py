@@ -163,7 +163,7 @@ def test_read_log_and_coverage() -> None:
     assert log.checked == {"a.py", "sub dir/b.ini", ".secscan-canary-x/detect-secrets/canary_credentials.ini"}
     assert log.skipped == {"img.png": "is_non_text_file"} and log.unopened == {"locked.txt"}
     assert log.errors == ["No plugins to scan with!"]
-    cov = log_coverage(log, 6)
+    cov = log_coverage(log, 6, (".secscan-canary-x",))
     assert cov == {"files_given": 6, "files_scanned": 2, "files_skipped_by_filters": 1, "files_unreadable": 1,
                    "files_unaccounted": 2}
     status, reason = coverage_verdict(cov, log)
