@@ -12,6 +12,7 @@ reasons), or FAILED when nothing at all was audited (every dependency skipped, o
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from packaging.version import InvalidVersion, Version
@@ -30,6 +31,11 @@ SEVERITY_SOURCE = "default"
 
 MAX_MESSAGE = 1000
 REASON_ITEMS = 3
+MAX_ERROR = 500
+#: pip-audit logs through logging.basicConfig: "ERROR:pip_audit._cli:package pyyaml has duplicate ...".
+_LOGGED_ERROR = re.compile(r"^(?:ERROR|CRITICAL):[\w.]+:\s*(?P<msg>\S.*)$")
+_USAGE_ERROR = re.compile(r"^[\w.-]+: error: (?P<msg>\S.*)$")  # argparse: "pip-audit: error: ..."
+_PIP_ERROR = re.compile(r"^ERROR: (?P<msg>\S.*)$")  # pip's own messages, relayed
 
 
 def _strs(value: Any) -> tuple[str, ...]:
@@ -147,3 +153,25 @@ def parse(text: str | bytes, source: str = "<input>") -> Parsed:
         "vulnerabilities": len(findings),
     }
     return Parsed(TOOL, tuple(findings), status, reason, coverage, None)
+
+
+def error_line(stderr: str | bytes) -> str | None:
+    """The tool's own error message in pip-audit's stderr, whatever pip printed before it: the ERROR lines
+    pip-audit logged (joined), else argparse's usage error, else the last line of a traceback, else pip's last
+    ``ERROR:`` line; None when there is none."""
+    text = stderr.decode("utf-8", "replace") if isinstance(stderr, bytes) else stderr
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    logged = [m["msg"] for m in map(_LOGGED_ERROR.match, lines) if m]
+    usage = [m["msg"] for m in map(_USAGE_ERROR.match, lines) if m]
+    pip = [m["msg"] for m in map(_PIP_ERROR.match, lines) if m]
+    if logged:
+        found = "; ".join(dict.fromkeys(logged))
+    elif usage:
+        found = usage[-1]
+    elif any(ln.startswith("Traceback (most recent call last)") for ln in lines):
+        found = lines[-1]
+    elif pip:
+        found = pip[-1]
+    else:
+        return None
+    return found if len(found) <= MAX_ERROR else found[: MAX_ERROR - 3] + "..."

@@ -1,18 +1,26 @@
-"""pip-audit on the Python dependency files of the target (or the offline OSV folder with --osv-db)."""
+"""pip-audit on the Python dependency files of the target (or the offline OSV folder with --osv-db).
+
+Online, the requirements and lock files are audited in as few processes as pip-audit accepts (files that
+pin one package differently go to separate processes), each carrying the canary: a long-known vulnerable
+package version the target does not name (``scanners/pip_audit_plan.py``). The evidence says, per file,
+which process audited it and how that went; a failure's reason is pip-audit's own error line.
+"""
 
 from __future__ import annotations
 
 import tempfile
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from secscan.analyzers.advisories import python_deps
+from secscan.analyzers.advisories import pypi_canary, python_deps
 from secscan.analyzers.advisories.canary import audit_canaries, manifest_for, pick_canary
+from secscan.analyzers.advisories.deps import Dep
 from secscan.analyzers.advisories.versions import PYPI, norm_name
-from secscan.core.model import Category, Finding, Parsed, Status
+from secscan.core.model import Category, Finding, Location, Parsed, Status
 from secscan.parsers import pip_audit as pa_parser
-from secscan.process.runner import Invocation, ProcResult
+from secscan.process.runner import ProcResult
 from secscan.scanners.interface import (
     ADVISORY_IDS,
     CachePolicy,
@@ -23,13 +31,13 @@ from secscan.scanners.interface import (
     Tool,
     ToolScanner,
 )
+from secscan.scanners.pip_audit_plan import Audit, plan
 from secscan.scanners.status import combine, parse_tool_output
 
 if TYPE_CHECKING:
     from secscan.process.runner import Runner
 
-CANARY_PACKAGE = ("pyyaml", "5.3")  # CVE-2020-1747, CVE-2020-14343
-FLAGS = ("-f", "json", "--progress-spinner", "off", "--aliases", "on", "--desc", "on")
+CANARY_NOTE = "pip-audit-canary.txt"
 
 
 class PipAuditScanner(ToolScanner):
@@ -37,10 +45,6 @@ class PipAuditScanner(ToolScanner):
 
     info = ScannerInfo("pip-audit", Category.DEPENDENCY, Tool("pip-audit", package="pip-audit"),
                        cache=CachePolicy.WHOLE_TREE, needs_network=True, rule_ids=(ADVISORY_IDS,))
-
-    def __init__(self) -> None:
-        self._offline = False
-        self._user_pins_canary = False
 
     def manifests(self, ctx: ScanContext, files: Sequence[str]) -> list[str]:
         """The dependency files found in the target."""
@@ -62,106 +66,90 @@ class PipAuditScanner(ToolScanner):
                 return None
             file_name, content = manifest_for(pick)
             return Canary({file_name: content}, frozenset({pick.key}))
-        name, version = CANARY_PACKAGE
-        return Canary({"canary-requirements.txt": f"{name}=={version}\n"}, frozenset({f"{name}=={version}"}),
-                      require_all=False)
+        # online: the canary requirement is chosen per target and rides in every requirements process
+        names = ", ".join(c.key for c in pypi_canary.CANDIDATES)
+        text = f"pip-audit canary: the first of {names} that the target does not name\n"
+        return Canary({CANARY_NOTE: text}, frozenset({pypi_canary.EXPECTED}))
 
     def canary_keys(self, finding: Finding) -> set[str]:
         p = finding.package
-        return {f"{p.name.lower()}=={p.version}"} if p else set()
-
-    def split_canary(self, findings: Sequence[Finding], canary_paths: Sequence[str]
-                     ) -> tuple[list[Finding], list[Finding]]:
-        """Offline: by location (the canary manifest). pip-audit's JSON does not say which -r file a
-        dependency came from: the canary package's findings are the canary's, and also real ones when the
-        target itself pins that version."""
-        if self._offline:
-            return super().split_canary(findings, canary_paths)
-        name, version = CANARY_PACKAGE
-        hit = [f for f in findings if f.package and f.package.name.lower() == name
-               and f.package.version == version]
-        if self._user_pins_canary:
-            return hit, list(findings)
-        return hit, [f for f in findings if not (f.package and f.package.name.lower() == name
-                                                 and f.package.version == version)]
+        if p is None:
+            return set()
+        key = f"{norm_name(PYPI, p.name)}=={p.version}"
+        return {key, pypi_canary.EXPECTED} if key in pypi_canary.CANDIDATE_KEYS else {key}
 
     def needs_executable(self, ctx: ScanContext) -> bool:
         """Not with --osv-db: the audit then runs in process against the OSV records."""
         return ctx.osv_db is None
 
-    def _plan(self, ctx: ScanContext, manifests: Sequence[str],
-              canary_files: Sequence[Path], locked: Path | None = None) -> list[Invocation]:
-        """One requirements invocation (requirements files, lock files' pins written to ``locked``, the
-        canary) and one per pyproject.toml project."""
-        reqs = [m for m in manifests if not m.endswith("pyproject.toml") and not is_lock(m)]
-        projects = sorted({str(Path(m).parent) for m in manifests if m.endswith("pyproject.toml")})
-        invs: list[Invocation] = []
-        extra = [str(locked)] if locked is not None else []
-        if reqs or canary_files or extra:
-            pinned = all(not python_deps.read_python_deps(ctx.target, m)[1] for m in reqs)
-            argv = ["pip-audit", *FLAGS]
-            if pinned:
-                argv += ["--no-deps", "--disable-pip"]
-            for m in [*reqs, *extra, *map(str, canary_files)]:
-                argv += ["-r", m]
-            invs.append(Invocation(tuple(argv), ctx.target, ctx.timeout, label="pip-audit requirements"))
-        for proj in projects:
-            label = f"pip-audit {proj}"
-            invs.append(Invocation(("pip-audit", *FLAGS, proj), ctx.target, ctx.timeout, label=label))
-        return invs
-
     def execute(self, ctx: ScanContext, files: Sequence[str], canary_files: Sequence[Path],
                 runner: Runner) -> ScanOutput:
         manifests = self.manifests(ctx, files)
-        self._offline = ctx.osv_db is not None
-        if ctx.osv_db is not None:
-            from secscan.analyzers.advisories import osv
+        if ctx.osv_db is None:
+            return self._online(ctx, manifests, canary_files, runner)
+        from secscan.analyzers.advisories import osv
 
-            db = osv.load_db(ctx.osv_db)
-            parsed = python_deps.audit_python(ctx.target, manifests, db)
-            canary = audit_canaries(python_deps.audit_python, db, canary_files, ctx.target) \
-                if canary_files else ()
-            return ScanOutput(Parsed(self.name, (*parsed.findings, *canary), parsed.status, parsed.reason,
-                                     {**parsed.coverage, "manifests": len(manifests)}, "osv-db",
-                                     {"advisory_source": f"osv-db {ctx.osv_db}"}))
-        self._user_pins_canary = _pins(ctx.target, manifests, CANARY_PACKAGE)
-        parts: list[Parsed] = []
+        db = osv.load_db(ctx.osv_db)
+        parsed = python_deps.audit_python(ctx.target, manifests, db)
+        canary = audit_canaries(python_deps.audit_python, db, canary_files, ctx.target) \
+            if canary_files else ()
+        return ScanOutput(Parsed(self.name, (*parsed.findings, *canary), parsed.status, parsed.reason,
+                                 {**parsed.coverage, "manifests": len(manifests)}, "osv-db",
+                                 {"advisory_source": f"osv-db {ctx.osv_db}"}))
+
+    def _online(self, ctx: ScanContext, manifests: Sequence[str], canary_files: Sequence[Path],
+                runner: Runner) -> ScanOutput:
+        specs = {m: python_deps.requirement_specs(ctx.target, m) for m in manifests}
+        pins = {m: python_deps.read_python_deps(ctx.target, m)[0] for m in manifests}
+        done: list[tuple[Audit, Parsed, list[Finding]]] = []
         total = 0.0
         with tempfile.TemporaryDirectory(prefix="secscan-pip-audit-") as tmp:
-            locked = write_locked(ctx.target, manifests, Path(tmp))
-            for inv in self._plan(ctx, manifests, canary_files, locked):
-                res = runner.run(inv)
+            for audit in plan(ctx, manifests, specs, Path(tmp), bool(canary_files)):
+                res = runner.run(audit.invocation)
                 total += res.duration_s
                 if res.timed_out:
-                    why = f"timed out after {inv.timeout:.0f}s"
+                    why = f"timed out after {audit.invocation.timeout:.0f}s"
                     return ScanOutput(Parsed(self.name, status=Status.TIMEOUT, reason=why), total)
-                parts.append(with_manifests(ctx.target, self.parse(ctx, [res]), inv, manifests))
-        out = combine(self.name, parts, {"manifests": len(manifests)},
-                      {"advisory_source": "pip-audit (PyPI/OSV online)"})
+                done.append(self._read(ctx, audit, res, pins))
+        missed = [a for a, p, found in done
+                  if a.canary and not found and p.status in (Status.OK, Status.PARTIAL)]
+        here = Location(str(canary_files[0]), 1, 1) if canary_files else None
+        parts = [replace(p, findings=p.findings if missed or here is None
+                         else (*p.findings, *(f.with_(location=here) for f in found)))
+                 for _a, p, found in done]
+        evidence: dict[str, Any] = {"advisory_source": "pip-audit (PyPI/OSV online)", **_coverage(done, pins)}
+        if missed:  # the engine then reports the canary missing, naming the processes
+            evidence["canary_note"] = "not reported by the process auditing " + "; ".join(
+                f"{a.label} (canary {a.canary.key if a.canary else '-'})" for a in missed)
+        out = combine(self.name, parts, {"manifests": len(manifests)}, evidence)
         return ScanOutput(out, total, len(parts))
+
+    def _read(self, ctx: ScanContext, audit: Audit, res: ProcResult, pins: dict[str, list[Dep]]
+              ) -> tuple[Audit, Parsed, list[Finding]]:
+        """One process's outcome (reason prefixed with the files it audited) and the canary's findings."""
+        parsed = with_manifests(self.parse(ctx, [res]), audit.files, pins)
+        found, real = pypi_canary.split(parsed.findings, audit.canary)
+        status, reason = parsed.status, parsed.reason
+        if audit.unplaced and status is Status.OK:  # nothing in this process proves it could see anything
+            status, reason = Status.PARTIAL, f"audited without its canary: {audit.unplaced}"
+        if reason and audit.files:
+            reason = f"{audit.label}: {reason}"
+        return audit, replace(parsed, findings=tuple(real), status=status, reason=reason), found
 
     def parse(self, ctx: ScanContext, results: Sequence[ProcResult]) -> Parsed:
         (res,) = results
-        return parse_tool_output(self.name, "pip-audit", pa_parser.parse, res, accept=lambda rc: rc in (0, 1))
+        return parse_tool_output(self.name, "pip-audit", pa_parser.parse, res, accept=lambda rc: rc in (0, 1),
+                                 why=pa_parser.error_line(res.stderr))
 
 
-def with_manifests(target: Path, parsed: Parsed, inv: Invocation, manifests: Sequence[str]) -> Parsed:
-    """Name the manifest of each finding (pip-audit's JSON does not): the file that pins the package version
-    (the only requirements file, when just one was audited), or the project's pyproject.toml."""
-    from dataclasses import replace
-
-    from secscan.analyzers.advisories.versions import PYPI, norm_name
-
-    reqs = [m for m in manifests if ("-r", m) in zip(inv.argv, inv.argv[1:], strict=False)]
-    if any(a.endswith(LOCKED_NAME) for a in inv.argv):  # the lock files' pins rode in this invocation
-        reqs += [m for m in manifests if is_lock(m)]
-    project = None if reqs else next((m for m in manifests if m.endswith("pyproject.toml")
-                                      and str(Path(m).parent) == inv.argv[-1]), None)
+def with_manifests(parsed: Parsed, files: Sequence[str], pins: dict[str, list[Dep]]) -> Parsed:
+    """Name the manifest of each finding (pip-audit's JSON does not): the file of the process that pins the
+    package version, else the only file the process audited."""
     pinned: dict[tuple[str, str], str] = {}
-    for m in reqs:
-        for dep in python_deps.read_python_deps(target, m)[0]:
+    for m in files:
+        for dep in pins.get(m, ()):
             pinned.setdefault((norm_name(PYPI, dep.name), dep.version), m)
-    fallback = project or (reqs[0] if len(reqs) == 1 else None)
+    fallback = files[0] if len(files) == 1 else None
     findings = []
     for f in parsed.findings:
         p = f.package
@@ -172,34 +160,17 @@ def with_manifests(target: Path, parsed: Parsed, inv: Invocation, manifests: Seq
     return replace(parsed, findings=tuple(findings))
 
 
-LOCKED_NAME = "secscan-locked-requirements.txt"
-
-
-def is_lock(manifest: str) -> bool:
-    """poetry.lock, uv.lock, Pipfile.lock, pylock*.toml: pip-audit cannot read them itself."""
-    from secscan.analyzers.advisories.python_locks import reader_for
-
-    return reader_for(Path(manifest).name) is not None
-
-
-def write_locked(target: Path, manifests: Sequence[str], folder: Path) -> Path | None:
-    """The pins of every lock file as one requirements file for pip-audit (None: no lock file)."""
-    locks = [m for m in manifests if is_lock(m)]
-    if not locks:
-        return None
-    lines = [f"# pins read by secscan from {', '.join(locks)}"]
-    for m in locks:
-        lines += [f"{d.name}=={d.version}" for d in python_deps.read_python_deps(target, m)[0]]
-    path = folder / LOCKED_NAME
-    path.write_text("\n".join(dict.fromkeys(lines)) + "\n", "utf-8")
-    return path
-
-
-def _pins(root: Path, manifests: Sequence[str], package: tuple[str, str]) -> bool:
-    """True when one of the target's manifests pins exactly this package version."""
-    name, version = norm_name(PYPI, package[0]), package[1]
-    for m in manifests:
-        deps, _skipped = python_deps.read_python_deps(root, m)
-        if any(norm_name(PYPI, d.name) == name and d.version == version for d in deps):
-            return True
-    return False
+def _coverage(done: Sequence[tuple[Audit, Parsed, list[Finding]]], pins: dict[str, list[Dep]]
+              ) -> dict[str, Any]:
+    """Per process and per file: what was audited, by which process, and how that went."""
+    processes: list[dict[str, Any]] = []
+    files: list[dict[str, Any]] = []
+    for n, (audit, p, _found) in enumerate(done, 1):
+        processes.append({"process": n, "files": list(audit.files),
+                          "canary": audit.canary.key if audit.canary else None,
+                          "status": p.status.value, "reason": p.reason, **p.coverage})
+        for m in audit.files:
+            vulns = sum(1 for f in p.findings if f.package is not None and f.package.manifest == m)
+            files.append({"file": m, "process": n, "status": p.status.value, "pinned": len(pins.get(m, ())),
+                          "vulnerabilities": vulns})
+    return {"processes": processes, "files": sorted(files, key=lambda r: r["file"])}

@@ -167,7 +167,7 @@ def test_pypi_advisory_merged_across_pip_audit_osv_and_trivy(tmp_path: Path) -> 
 
 def _fake_pip_audit(fake_bin: Callable[[str, str], Path], tmp_path: Path, report_canary: bool) -> Path:
     """A fake pip-audit: requires the canary file with -r in the same invocation as requirements.txt, and
-    reports pyyaml 5.3 (when report_canary) and requests 2.19.1 from what it was given."""
+    reports pyyaml 5.3 and urllib3 1.24.1 (when report_canary) and requests 2.19.1 from what it was given."""
     log = tmp_path / "pip-audit-calls.jsonl"
     script = tmp_path / "fake_pip_audit.py"
     script.write_text(
@@ -188,6 +188,9 @@ def _fake_pip_audit(fake_bin: Callable[[str, str], Path], tmp_path: Path, report
             vulns = []
             if (name.lower(), version) == ("pyyaml", "5.3") and {report_canary!r}:
                 vulns = [{{"id": "PYSEC-2020-96", "fix_versions": ["5.3.1"], "aliases": ["CVE-2020-1747"]}}]
+            if (name.lower(), version) == ("urllib3", "1.24.1") and {report_canary!r}:
+                vulns = [{{"id": "PYSEC-2019-133", "fix_versions": ["1.24.2"],
+                          "aliases": ["CVE-2019-11324"]}}]
             if (name.lower(), version) == ("requests", "2.19.1"):
                 vulns = [{{"id": "PYSEC-2018-28", "fix_versions": ["2.20.0"], "aliases": ["CVE-2018-18074"]}}]
             deps.append({{"name": name, "version": version, "vulns": vulns}})
@@ -225,11 +228,16 @@ def test_pip_audit_canary_missing_fails(fake_bin: Callable[[str, str], Path], tm
 def test_a_project_pinning_the_canary_package_keeps_its_finding(
     fake_bin: Callable[[str, str], Path], tmp_path: Path
 ) -> None:
+    """The canary is then another candidate (urllib3 1.24.1): pyyaml 5.3 is the project's own finding."""
     root = tree(tmp_path, "requests==2.19.1\nPyYAML==5.3\n")
-    _fake_pip_audit(fake_bin, tmp_path, report_canary=True)
+    log = _fake_pip_audit(fake_bin, tmp_path, report_canary=True)
     code, rep = run(["deps", str(root), "--scanners", "pip-audit"], tmp_path / "out")
     assert scanner(rep, "pip-audit")["canary"] == "detected" and code == 0
     assert {f["package"]["name"].lower() for f in rep["findings"]} == {"requests", "pyyaml"}
+    (argv,) = [json.loads(x) for x in log.read_text("utf-8").splitlines()]
+    assert argv.count("-r") == 2 and argv[-1].endswith("canary-requirements.txt")
+    (process,) = scanner(rep, "pip-audit")["evidence"]["processes"]
+    assert process["files"] == ["requirements.txt"] and process["canary"] == "urllib3==1.24.1"
 
 
 def test_offline_canary_is_taken_from_the_osv_folder(tmp_path: Path) -> None:

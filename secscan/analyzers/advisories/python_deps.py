@@ -154,7 +154,7 @@ def referenced_files(root: Path, manifests: Sequence[str]) -> list[Path]:
 
 
 def _include(root: Path, here: Path, target: str, seen: set[Path], depth: int,
-             deps: list[Dep], skipped: list[Skipped]) -> None:
+             deps: list[Dep], skipped: list[Skipped], specs: dict[str, str] | None) -> None:
     if "://" in target:
         skipped.append(Skipped(target, "remote include not followed (offline)"))
         return
@@ -168,11 +168,11 @@ def _include(root: Path, here: Path, target: str, seen: set[Path], depth: int,
         skipped.append(Skipped(target, "included file not found"))
         return
     if path not in seen:
-        _read_requirements(root, path, seen, depth + 1, deps, skipped)
+        _read_requirements(root, path, seen, depth + 1, deps, skipped, specs)
 
 
 def _read_requirements(root: Path, path: Path, seen: set[Path], depth: int,
-                       deps: list[Dep], skipped: list[Skipped]) -> None:
+                       deps: list[Dep], skipped: list[Skipped], specs: dict[str, str] | None = None) -> None:
     seen.add(path)
     manifest = _rel(root, path)
     if depth > MAX_INCLUDE_DEPTH:
@@ -188,17 +188,50 @@ def _read_requirements(root: Path, path: Path, seen: set[Path], depth: int,
             continue
         inc, edit = _INCLUDE.match(line), _EDITABLE.match(line)
         if inc:
-            _include(root, path, inc["path"], seen, depth, deps, skipped)
+            _include(root, path, inc["path"], seen, depth, deps, skipped, specs)
         elif edit:
             skipped.append(Skipped(edit["target"].strip()[:80], "editable install, not from a package index"))
         elif line.startswith("-"):
             continue  # -c constraints, -i/--index-url, --hash-only lines, --pre, ...: not dependencies
         else:
-            item = requirement_dep(_TRAILING_OPTIONS.sub("", line).strip(), manifest, lineno)
+            text = _TRAILING_OPTIONS.sub("", line).strip()
+            if specs is not None:
+                _note_spec(specs, text)
+            item = requirement_dep(text, manifest, lineno)
             if isinstance(item, Dep):
                 deps.append(item)
             elif item is not None:
                 skipped.append(item)
+
+
+def _note_spec(specs: dict[str, str], text: str) -> None:
+    """Record what one requirement line asks for its package (the first line naming it wins)."""
+    try:
+        req = Requirement(text)
+    except InvalidRequirement:
+        return
+    spec = str(req.specifier) + (f" @ {req.url}" if req.url else "")
+    spec += f"; {req.marker}" if req.marker else ""
+    specs.setdefault(norm_name(PYPI, req.name), spec)
+
+
+def requirement_specs(root: str | Path, manifest: str) -> dict[str, str]:
+    """What a requirements file (with the files it includes) or a lock file asks for each package it names:
+    normalised name -> specifier text ("==1.2", ">=2", "" for any version, with its URL and marker); the
+    names a pyproject.toml's dependencies pin or name. Two files that ask one package differently cannot be
+    given to one pip-audit process ("duplicate requirements")."""
+    name = Path(manifest).name
+    if name == "pyproject.toml" or reader_for(name) is not None:
+        deps, skipped = read_python_deps(root, manifest)
+        return {**{norm_name(PYPI, s.name): "?" for s in skipped},
+                **{norm_name(PYPI, d.name): f"=={d.version}" for d in deps}}
+    base = Path(root).resolve()
+    specs: dict[str, str] = {}
+    try:
+        _read_requirements(base, (base / manifest).resolve(), set(), 0, [], [], specs)
+    except (OSError, ValueError):
+        pass
+    return specs
 
 
 def _line_of(lines: list[str], needle: str) -> int | None:
