@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from secscan.core.model import Category, Parsed, Status
 from secscan.core.version import __version__
@@ -69,9 +70,28 @@ class SecscanSecretsScanner(InProcessScanner):
         canary = engine.scan_paths(ctx.target, [str(ctx.target / p) for p in canary_files], opts)
         cov = dict(real.coverage)
         cov["patterns"] = len(engine.patterns)
-        status, why = Status.OK, None
-        if cov["files_unreadable"]:
-            status, why = Status.PARTIAL, f"{cov['files_unreadable']} file(s) could not be read"
+        evidence: dict[str, Any] = {"engine": engine.prefilter.name}
+        status, why = Status.OK, uncovered_reason(real.uncovered)
+        if why is not None:  # the engine's per-file failures: the cache keeps them, so they stay reported
+            status, evidence["failed_files"] = Status.PARTIAL, dict(real.uncovered)
         parsed = Parsed(self.name, tuple(real.findings + canary.findings), status, why, cov, __version__,
-                        evidence={"engine": engine.prefilter.name})
+                        evidence=evidence)
         return ScanOutput(parsed, time.monotonic() - started)
+
+
+SHOWN = 5
+_WHY = {"unreadable": "could not be read", "skipped large": "were skipped as too large (max_stream_size)",
+        "undecodable": "could not be decoded"}
+
+
+def uncovered_reason(uncovered: Mapping[str, str]) -> str | None:
+    """Why the run is partial: the files the engine could not cover, counted by why, the first few named
+    (None when it covered every file)."""
+    if not uncovered:
+        return None
+    kinds = Counter(uncovered.values())
+    parts = [f"{n} {_WHY.get(kind, kind)}" for kind, n in sorted(kinds.items())]
+    names = sorted(uncovered)
+    shown = ", ".join(f"{name} ({uncovered[name]})" for name in names[:SHOWN])
+    more = f" (+{len(names) - SHOWN} more)" if len(names) > SHOWN else ""
+    return f"{len(names)} file(s) not covered: {'; '.join(parts)}: {shown}{more}"

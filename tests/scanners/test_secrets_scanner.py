@@ -86,3 +86,49 @@ def test_broken_patterns_fail_with_a_reason(tmp_path: Path, content: str) -> Non
     ctx = ScanContext(tmp_path, options={"secret_patterns": str(bad)})
     parsed = SecscanSecretsScanner().execute(ctx, [], [], runner=None).parsed  # type: ignore[arg-type]
     assert parsed.status is Status.FAILED and "secret patterns" in (parsed.reason or "")
+
+
+def _uncovered_tree(tmp_path: Path) -> Path:
+    (tmp_path / "big.env").write_text(GH.line + "\n" + "x = 1\n" * 100)
+    (tmp_path / "u16.txt").write_bytes(b"\xff\xfe" + "abc".encode("utf-16-le") + b"\x00")  # truncated UTF-16
+    (tmp_path / "ok.env").write_text(f"{GH.line}\n")
+    return tmp_path
+
+
+def test_every_uncovered_file_makes_the_run_partial_and_is_named(tmp_path: Path) -> None:
+    ctx = ScanContext(_uncovered_tree(tmp_path), options={"max_file_size": 100, "max_stream_size": 200})
+    parsed = SecscanSecretsScanner().execute(ctx, ["big.env", "u16.txt", "ok.env"], [],
+                                             runner=None).parsed  # type: ignore[arg-type]
+    assert parsed.status is Status.PARTIAL
+    assert parsed.reason == ("2 file(s) not covered: 1 were skipped as too large (max_stream_size); "
+                             "1 could not be decoded: big.env (skipped large), u16.txt (undecodable)")
+    assert parsed.evidence and parsed.evidence["failed_files"] == {"big.env": "skipped large",
+                                                                   "u16.txt": "undecodable"}
+    assert [f.location.path for f in parsed.findings if f.location] == ["ok.env"]
+
+
+def test_uncovered_files_are_counted_past_the_first_few(tmp_path: Path) -> None:
+    names = [f"gone{i}.txt" for i in range(7)]
+    parsed = SecscanSecretsScanner().execute(ScanContext(tmp_path), names, [],
+                                             runner=None).parsed  # type: ignore[arg-type]
+    assert parsed.status is Status.PARTIAL and parsed.reason is not None
+    assert parsed.reason.startswith("7 file(s) not covered: 7 could not be read: gone0.txt (unreadable)")
+    assert parsed.reason.endswith("gone4.txt (unreadable) (+2 more)")
+
+
+def test_uncovered_files_stay_partial_when_answered_from_the_cache(tmp_path: Path) -> None:
+    from secscan.core.options import ScanOptions
+    from secscan.run.engine import scan
+
+    target = tmp_path / "t"
+    target.mkdir()
+    _uncovered_tree(target)
+    opts = ScanOptions(target=target, scanners=("secscan-secrets",), cache_dir=tmp_path / "cache",
+                       extra={"max_file_size": 100, "max_stream_size": 200})
+    for run in ("first", "cached"):
+        result = scan(opts)
+        (s,) = result.scanners
+        assert s.status is Status.PARTIAL and s.reason is not None, (run, s)
+        assert "big.env (skipped large)" in s.reason and "u16.txt (undecodable)" in s.reason, (run, s)
+        assert result.gate.incomplete
+    assert s.coverage["files_from_cache"] == 3
