@@ -15,88 +15,19 @@ from collections.abc import Iterable, Sequence
 
 from secscan.analyzers.advisories.versions import key_for_all, norm_ecosystem, norm_name
 from secscan.core.model import Action, Category, Finding
+from secscan.core.resources import rules_path
 
 SECRET_REMEDIATION = "rotate the credential, remove it from the code and purge it from git history"  # noqa: S105
 
-#: bandit test id -> (short name used in actions, one-line fix).
-BANDIT_FIXES: dict[str, tuple[str, str]] = {
-    "B101": ("assert used", "do not rely on assert for checks (removed under python -O); raise an exception"),
-    "B102": ("exec used", "remove exec(); call the code directly or use a dispatch table"),
-    "B103": ("permissive file permissions", "use restrictive modes (0o600/0o750), never world-writable"),
-    "B104": ("binding to all interfaces", "bind to one interface (127.0.0.1) unless exposure is intended"),
-    "B105": ("hardcoded password string", "read the password from the environment or a secrets manager"),
-    "B106": ("hardcoded password argument", "pass the password from the environment or a secrets manager"),
-    "B107": ("hardcoded password default", "do not default a password argument; require it from config"),
-    "B108": ("insecure temp file", "use tempfile.mkstemp() / TemporaryDirectory(), not fixed /tmp paths"),
-    "B110": ("try/except/pass", "handle or log the exception instead of silently passing"),
-    "B112": ("try/except/continue", "handle or log the exception instead of silently continuing"),
-    "B113": ("request without timeout", "pass timeout= to every requests call"),
-    "B201": ("Flask debug mode", "never run Flask with debug=True in production; read it from configuration"),
-    "B202": ("tarfile.extractall", "validate members or use extractall(filter='data') (Python 3.12+)"),
-    "B301": ("pickle", "never unpickle untrusted data; use json or a schema-validated format"),
-    "B302": ("marshal", "never unmarshal untrusted data; use json"),
-    "B303": ("insecure hash (md5/sha1)", "use hashlib.sha256 (usedforsecurity=False for non-security uses)"),
-    "B304": ("insecure cipher", "use AES-GCM or ChaCha20-Poly1305 from the cryptography package"),
-    "B305": ("insecure cipher mode", "use an authenticated mode (GCM) instead of ECB/CBC without MAC"),
-    "B306": ("mktemp", "use tempfile.mkstemp() or NamedTemporaryFile() instead of mktemp()"),
-    "B307": ("eval", "use ast.literal_eval() for literals, or parse the input explicitly"),
-    "B308": ("mark_safe", "escape user input; avoid mark_safe on data that is not fully trusted"),
-    "B310": ("urlopen scheme", "validate the URL scheme (http/https only) before urllib.request.urlopen"),
-    "B311": ("non-cryptographic random", "use the secrets module for tokens, keys and passwords"),
-    "B312": ("telnetlib", "use SSH (e.g. paramiko) instead of telnet"),
-    "B313": ("XML parsing (xml.etree)", "parse untrusted XML with defusedxml"),
-    "B314": ("XML parsing (ElementTree)", "parse untrusted XML with defusedxml"),
-    "B318": ("XML parsing (minidom)", "parse untrusted XML with defusedxml"),
-    "B320": ("XML parsing (lxml)", "parse untrusted XML with defusedxml or a hardened lxml parser"),
-    "B321": ("FTP", "use SFTP/FTPS instead of plain FTP"),
-    "B323": ("unverified SSL context", "use ssl.create_default_context() (certificate verification on)"),
-    "B324": ("insecure hash (md5/sha1)", "use hashlib.sha256 (usedforsecurity=False for non-security uses)"),
-    "B403": ("pickle import", "avoid pickle for untrusted data; prefer json"),
-    "B404": ("subprocess import", "make sure every subprocess call uses a fixed argument list"),
-    "B413": ("pycrypto import", "replace pycrypto (unmaintained) with the cryptography package"),
-    "B501": ("verify=False", "keep TLS certificate verification on (remove verify=False; pass a CA bundle)"),
-    "B502": ("insecure SSL/TLS version", "use TLS 1.2+ (ssl.PROTOCOL_TLS_CLIENT with a minimum_version)"),
-    "B503": ("insecure SSL/TLS default", "use TLS 1.2+ (ssl.PROTOCOL_TLS_CLIENT with a minimum_version)"),
-    "B504": ("SSL without version", "create the context with ssl.create_default_context()"),
-    "B505": ("weak cryptographic key", "use RSA/DSA keys of at least 2048 bits and EC curves of 224+ bits"),
-    "B506": ("yaml.load", "use yaml.safe_load() (or Loader=yaml.SafeLoader)"),
-    "B507": ("SSH host key not verified", "use paramiko.RejectPolicy and known_hosts, not AutoAddPolicy"),
-    "B601": ("paramiko exec_command", "do not build remote commands from input; quote with shlex.quote"),
-    "B602": ("subprocess with shell=True", "pass an argument list, without shell=True (shlex.split)"),
-    "B603": ("subprocess without shell", "make sure the argument list holds no untrusted input"),
-    "B604": ("call with shell=True", "pass an argument list without shell=True"),
-    "B605": ("process started with a shell", "use subprocess.run([...]) without a shell, not os.system"),
-    "B606": ("process started without a shell", "make sure the arguments hold no untrusted input"),
-    "B607": ("partial executable path", "call executables by their full path (shutil.which at startup)"),
-    "B608": ("SQL built from strings", "use parameterized queries: cursor.execute(sql, params)"),
-    "B609": ("wildcard injection", "do not pass * wildcards to shell commands; list the files explicitly"),
-    "B610": ("Django extra()", "use the ORM or parameterized raw() instead of extra() with input"),
-    "B611": ("Django RawSQL", "pass parameters to RawSQL instead of formatting them into the SQL"),
-    "B612": ("logging.config.listen", "do not use logging.config.listen with untrusted peers"),
-    "B701": ("jinja2 autoescape off", "create the Environment with autoescape=select_autoescape()"),
-    "B702": ("Mako templates", "use default_filters=['h'] to escape Mako output"),
-    "B703": ("Django mark_safe", "escape user input; avoid mark_safe on data that is not fully trusted"),
-    "B704": ("markupsafe.Markup", "escape input before wrapping it in Markup()"),
-    "B315": ("XML parsing (expatreader)", "parse untrusted XML with defusedxml.expatreader"),
-    "B316": ("XML parsing (expatbuilder)", "parse untrusted XML with defusedxml.expatbuilder"),
-    "B317": ("XML parsing (sax)", "parse untrusted XML with defusedxml.sax"),
-    "B319": ("XML parsing (pulldom)", "parse untrusted XML with defusedxml.pulldom"),
-    "B401": ("telnetlib import", "use SSH (paramiko): telnet sends credentials in clear text"),
-    "B402": ("ftplib import", "use SFTP or FTPS instead of plain FTP"),
-    "B405": ("xml.etree import", "import defusedxml.ElementTree for untrusted XML"),
-    "B406": ("xml.sax import", "import defusedxml.sax for untrusted XML"),
-    "B407": ("xml.dom.expatbuilder import", "import defusedxml.expatbuilder for untrusted XML"),
-    "B408": ("xml.dom.minidom import", "import defusedxml.minidom for untrusted XML"),
-    "B409": ("xml.dom.pulldom import", "import defusedxml.pulldom for untrusted XML"),
-    "B411": ("xmlrpc import", "call defusedxml.xmlrpc.monkey_patch() before xmlrpc with untrusted peers"),
-    "B412": ("httpoxy-prone import", "do not run wsgiref.handlers.CGIHandler/twisted CGIScript behind CGI"),
-    "B415": ("pyghmi import", "IPMI is insecure: use a modern, encrypted management protocol"),
-    "B508": ("SNMP without encryption", "use SNMPv3 with authPriv (UsmUserData with auth and priv keys)"),
-    "B509": ("weak SNMP crypto", "use SNMPv3 with authentication and privacy (auth and priv protocols set)"),
-    "B613": ("trojan source (bidi characters)", "remove the bidirectional control characters"),
-    "B614": ("torch.load", "load models with torch.load(..., weights_only=True) or from safetensors"),
-    "B615": ("Hugging Face download without revision", "pin from_pretrained(..., revision=<commit hash>)"),
-}
+def _load_bandit_fixes() -> dict[str, tuple[str, str]]:
+    """bandit test id -> (short name used in actions, one-line fix), from rules/remediation/bandit.yaml."""
+    import yaml
+
+    data = yaml.safe_load(rules_path("remediation", "bandit.yaml").read_text("utf-8")) or {}
+    return {str(k): (str(v[0]), str(v[1])) for k, v in (data.get("bandit") or {}).items()}
+
+
+BANDIT_FIXES: dict[str, tuple[str, str]] = _load_bandit_fixes()
 
 _BANDIT_ID = re.compile(r"^B\d{3}$")
 MAX_TEXT = 300
