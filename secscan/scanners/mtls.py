@@ -29,11 +29,13 @@ def verdict_to_parsed(verdict: Verdict) -> Parsed:
 
 
 def _timeout(ctx: ScanContext) -> float:
+    """The probes' timeout: mtls_timeout, bounded by the scanner's (a probe cut short is a time-out)."""
     value: Any = ctx.options.get("mtls_timeout", DEFAULT_TIMEOUT)
     try:
-        return max(0.1, min(float(value), ctx.timeout))
+        seconds = min(float(value), ctx.timeout)
     except (TypeError, ValueError):
         return DEFAULT_TIMEOUT
+    return seconds if seconds > 0 else DEFAULT_TIMEOUT
 
 
 def with_skipped_target(parsed: Parsed, skipped: Any) -> Parsed:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from secscan.analyzers.pqc.reference import DEFAULT_ALGS
-from secscan.analyzers.pqc.result import PqcResult, Verdict
+from secscan.analyzers.pqc.result import ChildStatus, PqcResult, Verdict
 from secscan.analyzers.pqc.selftest import self_test
 from secscan.analyzers.pqc.verify import verify
 from secscan.core.errors import UsageError
@@ -63,6 +63,8 @@ def result_to_parsed(result: PqcResult, require: bool) -> Parsed:
     def out(status: Status, findings: tuple[Finding, ...] = (), reason: str | None = None) -> Parsed:
         return Parsed(NAME, findings, status, reason, coverage, version, ev)
 
+    if result.evidence.child_status is ChildStatus.TIMEOUT:  # the check did not finish: no verdict on liboqs
+        return out(Status.TIMEOUT, (), _reasons(result, 3))
     v = result.verdict
     if v is Verdict.REAL:
         return out(Status.OK)

@@ -130,7 +130,9 @@ def observe_self_test(timeout: float = DEFAULT_TIMEOUT, read_wait: float = DEFAU
         with tempfile.TemporaryDirectory(prefix="secscan-mtls-") as tmp:
             files = pki.write(Path(tmp))
             server_files = ServerFiles(*files["server"], client_ca=files["ca"][0])
-            with LoopbackServer(server_files, server_mode, timeout=timeout) as server:
+            # the server is ours: its own timeout never cuts a case short (a connection it dropped would
+            # read as a rejection); the probes' timeout bounds the self-test
+            with LoopbackServer(server_files, server_mode, timeout=max(timeout, DEFAULT_TIMEOUT)) as server:
                 host, port = server.address
                 base = ClientSpec(host, port, ca=files["ca"][0], server_name="localhost", timeout=timeout,
                                   read_wait=read_wait)

@@ -158,23 +158,29 @@ def _tls(label: str, spec: ClientSpec, ctx: SSL.Context, sock: socket.socket, t0
     handshake_ms = _ms(t1)
     chain = conn.get_peer_cert_chain(as_cryptography=True) or []
     version, cipher, group = conn.get_protocol_version_name(), conn.get_cipher_name(), conn.get_group_name()
-    outcome, how, error = _first_read(sock, conn, min(deadline, time.monotonic() + spec.read_wait),
-                                      spec.read_wait)
+    outcome, how, error = _first_read(sock, conn, deadline, spec.read_wait)
     with contextlib.suppress(SSL.Error, OSError, Deadline):
         if outcome is Outcome.ACCEPTED:
             io_retry(sock, conn.shutdown, min(deadline, time.monotonic() + 0.2))
     return ProbeResult(label, outcome, how, "read", version, cipher, group, connect_ms=connect_ms,
                        handshake_ms=handshake_ms, total_ms=_ms(t0), error=error,
+                       timed_out=outcome is Outcome.ERROR and how.startswith("timed out"),
                        verify_errors=tuple(verify_errors),
                        peer_chain_der=tuple(c.public_bytes(Encoding.DER) for c in chain))
 
 
 def _first_read(sock: socket.socket, conn: SSL.Connection, deadline: float,
                 wait: float) -> tuple[Outcome, str, str | None]:
-    """Read once after the handshake: data or silence is acceptance, an alert/EOF/reset is rejection."""
+    """Read once after the handshake: data or silence for ``wait`` seconds is acceptance, an alert/EOF/reset
+    is rejection. Silence cut short by the probe's deadline tells nothing: a time-out (ERROR), never an
+    acceptance (a TLS 1.3 server rejects a client certificate after the handshake)."""
+    until = time.monotonic() + wait
     try:
-        data = io_retry(sock, lambda: conn.recv(4096), deadline)
+        data = io_retry(sock, lambda: conn.recv(4096), min(deadline, until))
     except Deadline:
+        if deadline < until:
+            return Outcome.ERROR, f"timed out in the read (the {wait:g}s wait for a rejection did not fit " \
+                                  "in the timeout)", None
         return Outcome.ACCEPTED, f"no rejection within {wait:g}s", None
     except (SSL.Error, OSError) as exc:
         outcome, how, _ = _classify(exc, "read")

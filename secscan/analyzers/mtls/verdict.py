@@ -197,7 +197,8 @@ def target_evidence(obs: TargetObservation) -> dict[str, Any]:
 
 
 def self_test_verdict(obs: SelfTestObservation) -> Verdict:
-    """Status failed (with a finding) when any self-test case did not behave as required."""
+    """Status failed (with a finding) when any self-test case did not behave as required; a case the
+    timeout cut short is a time-out (status timeout, no finding) unless another case really failed."""
     cases = [{"case": c.name, "expected": c.expect.value, "observed": c.probe.outcome.value,
               "how": c.probe.how, "passed": c.passed, "version": c.probe.version, "cipher": c.probe.cipher,
               "group": c.probe.group, "server_verified": not c.probe.verify_errors,
@@ -211,15 +212,19 @@ def self_test_verdict(obs: SelfTestObservation) -> Verdict:
         "cases": cases, "passed": sum(c.passed for c in obs.cases), "total": len(obs.cases)}
     if obs.error:
         return Verdict((), Status.FAILED, f"the mTLS self-test could not run: {obs.error}", evidence)
-    failed = [c for c in obs.cases if not c.passed]
     if not obs.cases:
         return Verdict((), Status.FAILED, "the mTLS self-test ran no case", evidence)
-    if not failed:
-        return Verdict((), Status.OK, None, evidence)
+    failed = [c for c in obs.cases if not c.passed and not c.probe.timed_out]
+    timed_out = [c for c in obs.cases if not c.passed and c.probe.timed_out]
+    late = (f"{len(timed_out)} of {len(obs.cases)} self-test cases timed out: "
+            + "; ".join(f"{c.name}: {c.probe.how}" for c in timed_out)) if timed_out else None
+    if not failed:  # a case cut short by the timeout says nothing about the TLS stack: no finding
+        return Verdict((), Status.TIMEOUT if timed_out else Status.OK, late, evidence)
     text = "; ".join(f"{c.name}: expected {c.expect.value}"
                      + (f" over {c.require_version}" if c.require_version else "")
                      + f", observed {c.probe.outcome.value} ({c.probe.how}, {c.probe.version})"
                      for c in failed)
     bad = finding("mtls.self-test-failed", text, None, cases=[c.name for c in failed])
-    return Verdict((bad,), Status.FAILED, f"{len(failed)} of {len(obs.cases)} self-test cases failed: {text}",
-                   evidence)
+    reason = f"{len(failed)} of {len(obs.cases)} self-test cases failed: {text}"
+    reason += f"; {late}" if late else ""
+    return Verdict((bad,), Status.FAILED, reason, evidence)

@@ -48,7 +48,7 @@ def run_child(runner: Runner, python: str, request: Mapping[str, Any], timeout: 
                          env={**SAFE_ENV, **(env or {})}, label="pqc")
         res = runner.run(inv, stdin=json.dumps(request).encode())
     if res.timed_out:
-        return ChildStatus.TIMEOUT, {}, f"no answer after {timeout:.0f}s"
+        return ChildStatus.TIMEOUT, {}, f"no answer after {timeout:g}s"
     if res.error:
         return ChildStatus.NOT_STARTED, {}, res.error
     lines = [ln for ln in res.stdout.decode("utf-8", "replace").splitlines() if ln.startswith(child.MARKER)]
@@ -68,9 +68,13 @@ def run_child(runner: Runner, python: str, request: Mapping[str, Any], timeout: 
     return status, doc, doc.get("error")
 
 
+Phase2 = dict[str, dict[str, Any]]  # algorithm -> the second pass's answer for it
+
+
 def _second_pass(runner: Runner, python: str, doc: Mapping[str, Any], tasks: Mapping[str, Task],
-                 timeout: float, env: Mapping[str, str] | None) -> dict[str, dict[str, Any]]:
-    """Without seeded keygen: the reference encapsulates to oqs's key, and oqs decapsulates."""
+                 timeout: float, env: Mapping[str, str] | None) -> tuple[Phase2, str | None]:
+    """Without seeded keygen: the reference encapsulates to oqs's key, and oqs decapsulates. Returns the
+    answers, and why the second child timed out (None when it did not)."""
     wanted: dict[str, bytes] = {}
     refused: dict[str, dict[str, Any]] = {}
     decaps = []
@@ -89,11 +93,13 @@ def _second_pass(runner: Runner, python: str, doc: Mapping[str, Any], tasks: Map
         wanted[alg] = ss
         decaps.append({"id": alg, "alg": alg, "sk": kp["value"][1], "ct": ct.hex()})
     if not decaps:
-        return refused
+        return refused, None
     status, doc2, err = run_child(runner, python, {"algs": [], "decaps": decaps}, timeout, env)
+    if status is ChildStatus.TIMEOUT:
+        return refused, f"the second pass (oqs decapsulating the reference's ciphertexts): {err}"
     answers = {d.get("id"): d for d in doc2.get("decaps") or []} if status is ChildStatus.OK else {}
     return {**refused, **{alg: {**answers.get(alg, {"error": err or "no answer"}), "want": ss}
-                          for alg, ss in wanted.items()}}
+                          for alg, ss in wanted.items()}}, None
 
 
 def _algorithms(doc: Mapping[str, Any], tasks: Mapping[str, Task],
@@ -141,7 +147,12 @@ def verify(algs: Sequence[str] = DEFAULT_ALGS, python: str | None = None, timeou
     tasks = {a: plan(a) for a in algs}
     request = {"algs": list(algs), "tasks": {a: t.request() for a, t in tasks.items()}}
     status, doc, err = run_child(runner, exe, request, timeout, env)
-    phase2 = _second_pass(runner, exe, doc, tasks, timeout, env) if status is ChildStatus.OK else {}
+    phase2: Phase2 = {}
+    late = None
+    if status is ChildStatus.OK:
+        phase2, late = _second_pass(runner, exe, doc, tasks, timeout, env)
+    if late is not None:  # a timed-out second pass is a time-out of the check, not a failed comparison
+        status, err = ChildStatus.TIMEOUT, late
     algorithms = _algorithms(doc, tasks, phase2) if status is ChildStatus.OK else ()
     ev = _evidence(exe, probe, algs, status, doc, err, algorithms)
     verdict, reasons = decide(ev)
