@@ -49,15 +49,31 @@ def default_tool_dirs(env: Mapping[str, str]) -> tuple[Path, ...]:
     return tuple(dict.fromkeys([*extra, *environment_dirs()]))
 
 
+#: What a process started with ``inherit_env=False`` keeps of the runner's environment: where programs,
+#: libraries, Python and temporary files are, the locale and time zone; never credentials or tokens.
+MINIMAL_ENV = frozenset({"PATH", "HOME", "LANG", "TZ", "TMPDIR", "TEMP", "TMP", "SYSTEMROOT",
+                         "OQS_INSTALL_PATH", "LD_LIBRARY_PATH", "DYLD_LIBRARY_PATH", "PYTHONPATH",
+                         "PYTHONHOME", "VIRTUAL_ENV"})
+MINIMAL_ENV_PREFIXES = ("LC_",)
+
+
+def minimal_env(env: Mapping[str, str]) -> dict[str, str]:
+    """The part of env in the allow-list (``MINIMAL_ENV``, ``LC_*``)."""
+    return {k: v for k, v in env.items() if k in MINIMAL_ENV or k.startswith(MINIMAL_ENV_PREFIXES)}
+
+
 @dataclass(frozen=True)
 class Invocation:
-    """One process to start."""
+    """One process to start. ``env`` is added to the runner's environment; with ``inherit_env=False`` the
+    process gets only the allow-listed part of it (:func:`minimal_env`) plus ``env``: for a child that may
+    run someone else's code (an application's interpreter), which must never see the caller's secrets."""
 
     argv: tuple[str, ...]
     cwd: Path
     timeout: float
     env: Mapping[str, str] = field(default_factory=dict)
     label: str = ""
+    inherit_env: bool = True
 
 
 @dataclass(frozen=True)
@@ -119,7 +135,7 @@ class Runner:
         start = time.monotonic()
         if self.interrupted.is_set():
             return ProcResult(inv, None, b"", b"", 0.0, error="interrupted before it started")
-        env = {**self._env, **inv.env}
+        env = {**(self._env if inv.inherit_env else minimal_env(self._env)), **inv.env}
         exe = self.which(inv.argv[0], env.get("PATH")) if "/" not in inv.argv[0] else inv.argv[0]
         if exe is None:
             return ProcResult(inv, None, b"", b"", 0.0, error=self.not_found(inv.argv[0]))

@@ -42,10 +42,11 @@ def run_child(runner: Runner, python: str, request: Mapping[str, Any], timeout: 
               env: Mapping[str, str] | None = None) -> tuple[ChildStatus, dict[str, Any], str | None]:
     """Start the child under `python`, send the request, read the marker line. The child runs in a private,
     empty temporary folder: never inside secscan's package (an application interpreter must not be able to
-    patch secscan) nor the scanned tree (no `oqs` there is imported by accident)."""
+    patch secscan) nor the scanned tree (no `oqs` there is imported by accident), with a minimal environment
+    (where programs, libraries and Python are, the locale: never the caller's tokens) plus `env`."""
     with tempfile.TemporaryDirectory(prefix="secscan-pqc-") as cwd:
         inv = Invocation(argv=(python, "-c", child_source()), cwd=Path(cwd), timeout=timeout,
-                         env={**SAFE_ENV, **(env or {})}, label="pqc")
+                         env={**SAFE_ENV, **(env or {})}, label="pqc", inherit_env=False)
         res = runner.run(inv, stdin=json.dumps(request).encode())
     if res.timed_out:
         return ChildStatus.TIMEOUT, {}, f"no answer after {timeout:g}s"
