@@ -92,18 +92,20 @@ def _load(path: Path) -> Any:
 
 
 def run_report(args: argparse.Namespace) -> int:
-    """secscan report RESULT.json: render again (the gate is re-evaluated only with --fail-on)."""
+    """secscan report RESULT.json: render again; with --fail-on the gate is re-evaluated and decides the exit
+    code (without it, rendering exits 0)."""
     from secscan.formats.write import write_reports
 
     opts = with_report_dir(options_from(args, "report"))
     result = _load(args.result)
     fail_on = _fail_on(opts)
     if fail_on:
-        result = replace(result, gate=evaluate(result.findings, result.scanners, fail_on))
+        gate = evaluate(result.findings, result.scanners, fail_on, opts.allow_incomplete)
+        result = replace(result, gate=gate)
     written = write_reports(result, opts.formats, opts.output_dir or Path("reports"))
     if not args.quiet:
         print("Reports: " + ", ".join(map(str, written)))
-    return EXIT_OK
+    return result.gate.exit_code if fail_on else EXIT_OK  # --fail-on re-gates: its verdict is the exit code
 
 
 def run_merge(args: argparse.Namespace) -> int:
