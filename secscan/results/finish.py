@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from secscan.core.model import Finding, Result, ScannerResult, Severity
@@ -12,7 +12,7 @@ from secscan.results import fingerprint, triage, weakened
 from secscan.results.dedup import merge, sort_findings
 from secscan.results.enrich import enrich_snippets, redact_findings, secret_line_keys
 from secscan.results.gate import evaluate
-from secscan.results.redact import final_pass, secret_values
+from secscan.results.redact import Redactor, final_pass, secret_values
 
 
 def apply_overrides(findings: Sequence[Finding], overrides: Mapping[str, str]) -> list[Finding]:
@@ -52,14 +52,17 @@ def triage_rules(opts: ScanOptions) -> list[triage.Rule]:
 
 def finish(opts: ScanOptions, findings: Sequence[Finding], scanners: Sequence[ScannerResult], started_at: str,
            duration_s: float, interrupted: bool, notes: Sequence[str], run_id: str, version: str,
-           changes: changes_mod.Changes | None = None) -> Result:
-    """Everything after the scanners ran."""
+           changes: changes_mod.Changes | None = None, values: Iterable[str] | None = None) -> Result:
+    """Everything after the scanners ran. ``values``: the run's secret values (``secret_values``; computed
+    here when not given), masked in every text before fingerprints are taken (so a finding answered from the
+    cache, stored masked, keeps its fingerprint) and again by the last pass."""
     from secscan.results.remediation import apply_remediation, top_actions
 
-    target = opts.target if opts.target.is_dir() else opts.target.parent
+    target = target_root(opts.target)
     secret_lines = secret_line_keys(findings, target)
-    values = secret_values(findings, target)  # in memory only: for the last redaction pass below
-    items = redact_findings(enrich_snippets(findings, target))
+    values = frozenset(values) if values is not None else secret_values(findings, target)  # in memory only
+    early = Redactor(values)
+    items = [early.finding(f) for f in redact_findings(enrich_snippets(findings, target))]
     if opts.command != "import":  # imported npm audit output: installed versions from the target's lockfile
         from secscan.analyzers.advisories.npm_resolve import resolve_imported
 

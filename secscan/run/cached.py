@@ -18,12 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from secscan.core.model import Finding, ScannerResult, Status
-from secscan.core.serialize import finding_from_dict, finding_to_dict
+from secscan.core.serialize import finding_from_dict
 from secscan.core.version import __version__
 from secscan.process.runner import Runner
-from secscan.results.enrich import redact_findings
-from secscan.run.cache import Cache, digest, file_hash
+from secscan.run.cache import digest, file_hash
 from secscan.run.execute import ScannerRun, categories, executable_of, execute, missing_tool
+from secscan.run.pending import RunCache
 from secscan.scanners.interface import CachePolicy, ScanContext, Scanner, ToolScanner
 
 ONLINE_AUDIT_TTL_S = 6 * 3600
@@ -35,7 +35,7 @@ SCOPE_VERSION = "v2"
 IRRELEVANT_OPTIONS = frozenset({
     "require_pqc", "no_containers", "pqc_algs", "pqc_python", "mtls_target",
     "mtls_ca", "mtls_cert", "mtls_key", "mtls_server_name", "mtls_pq", "mtls_require_pq", "mtls_timeout",
-    "output_dir"})
+    "mtls_target_skipped", "output_dir"})
 
 
 def _tree_stats(root: Path) -> list[tuple[str, int, int]]:
@@ -196,7 +196,7 @@ def _storable(run: ScannerRun, todo: Sequence[str]) -> tuple[list[str], dict[str
 
 
 def _per_file(scanner: Scanner, ctx: ScanContext, files: Sequence[str], runner: Runner,
-              canary_dir: Path | None, required: bool, cache: Cache) -> ScannerRun:
+              canary_dir: Path | None, required: bool, cache: RunCache) -> ScannerRun:
     scope = scope_of(scanner, ctx, runner)
     keys = {f: digest(f, _RUN_HASHES.get(ctx, f)) for f in files}
     hits = cache.get_many(scope, list(keys.values()))
@@ -211,13 +211,15 @@ def _per_file(scanner: Scanner, ctx: ScanContext, files: Sequence[str], runner: 
                            executable_of(scanner, ctx, runner))
     run = execute(scanner, ctx, todo, runner, canary_dir, required)
     store, failed = _storable(run, todo)
-    if store or failed:
-        by_file: dict[str, Any] = {f: [] for f in store}
+    if store or failed:  # held until the run's secret values are known (RunCache.flush)
+        by_file: dict[str, list[Finding]] = {f: [] for f in store}
         for f in run.findings:
             if f.location and f.location.path in by_file:
-                by_file[f.location.path].append(finding_to_dict(redact_findings([f])[0]))  # no raw secret
-        by_file.update({f: {"failed": why} for f, why in failed.items()})
-        cache.put_many(scope, [(keys[f], v) for f, v in by_file.items()])
+                by_file[f.location.path].append(f)
+        for name, found in by_file.items():
+            cache.put_findings(scope, keys[name], found)
+        for name, why in failed.items():
+            cache.put(scope, keys[name], {"failed": why})
         cache.put(scope, canary_key, {"version": run.result.version, "canary": run.result.canary})
     return _combine(scanner, run, files, todo, cached, cached_failed)
 
@@ -269,7 +271,7 @@ def _input_hash(ctx: ScanContext, path: Path, walked: set[str]) -> str | None:
 
 
 def _whole_tree(scanner: Scanner, ctx: ScanContext, files: Sequence[str], runner: Runner,
-                  canary_dir: Path | None, required: bool, cache: Cache) -> ScannerRun:
+                  canary_dir: Path | None, required: bool, cache: RunCache) -> ScannerRun:
     inputs = sorted({str(p) for p in scanner.cache_inputs(ctx, files)})
     walked = set(files)
     source = f"osv-db:{_db_identity(ctx.osv_db)}" if ctx.osv_db is not None else "online"
@@ -289,17 +291,16 @@ def _whole_tree(scanner: Scanner, ctx: ScanContext, files: Sequence[str], runner
         except Exception:  # noqa: S110 - a damaged entry is never trusted: run the audit again
             pass
     run = execute(scanner, ctx, files, runner, canary_dir, required)
-    if run.result.status is Status.OK:
+    if run.result.status is Status.OK:  # held until the run's secret values are known (RunCache.flush)
         res = run.result
-        stored = [finding_to_dict(f) for f in redact_findings(run.findings)]  # no raw secret on disk
-        cache.put("dependencies", key, {"findings": stored,
-                                        "version": res.version, "coverage": dict(res.coverage),
-                                        "evidence": dict(res.evidence or {}), "canary": res.canary})
+        cache.put("dependencies", key, {"version": res.version, "coverage": dict(res.coverage),
+                                        "evidence": dict(res.evidence or {}), "canary": res.canary},
+                  run.findings)
     return run
 
 
 def execute_cached(scanner: Scanner, ctx: ScanContext, files: Sequence[str], runner: Runner,
-                   canary_dir: Path | None, required: bool, cache: Cache | None) -> ScannerRun:
+                   canary_dir: Path | None, required: bool, cache: RunCache | None) -> ScannerRun:
     """Like execute(), answering from the cache what has not changed (a cache error means no cache)."""
     missing = missing_tool(scanner, ctx, runner, required)
     if missing is not None:  # never answered from the cache: nothing can run

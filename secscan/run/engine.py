@@ -20,13 +20,15 @@ from secscan.core.version import __version__
 from secscan.process.runner import Runner
 from secscan.results.changes import collect as collect_changes
 from secscan.results.enrich import redact_outcomes
-from secscan.results.finish import finish
+from secscan.results.finish import finish, target_root
 from secscan.results.not_audited import count_not_audited
+from secscan.results.redact import secret_values
 from secscan.run.cache import Cache, default_dir
 from secscan.run.cached import execute_cached
 from secscan.run.execute import ScannerRun, canary_root, categories
 from secscan.run.files import CANARY, CANARY_MARKER, FileSet, tracked_dirs, walk
 from secscan.run.imports import run_imports, within_target
+from secscan.run.pending import RunCache
 from secscan.run.walked import (
     coverage_notes,
     git_ignored,
@@ -152,8 +154,9 @@ def _prepare(
     return files, scanner.applies(ctx, files)
 
 
-def open_cache(opts: ScanOptions, notes: list[str]) -> Cache | None:
-    """The incremental cache, or None with --no-cache (or when it cannot be opened: a note says so)."""
+def open_cache(opts: ScanOptions, notes: list[str]) -> RunCache | None:
+    """The incremental cache, or None with --no-cache (or when it cannot be opened: a note says so). Its
+    writes wait for the end of the run (``RunCache.flush``), when the run's secret values are known."""
     if not opts.use_cache:
         return None
     folder = opts.cache_dir or default_dir(opts.target)
@@ -163,7 +166,7 @@ def open_cache(opts: ScanOptions, notes: list[str]) -> Cache | None:
         notes.append(f"cache {folder} not used: {exc}")
         return None
     notes.extend(cache.warnings)
-    return cache
+    return RunCache(cache)
 
 
 def _split_planned(names: Sequence[str], ctx: ScanContext, fs: FileSet, opts: ScanOptions, required: set[str],
@@ -186,7 +189,7 @@ def _split_planned(names: Sequence[str], ctx: ScanContext, fs: FileSet, opts: Sc
 
 
 def run_scanners(
-    opts: ScanOptions, fs: FileSet, runner: Runner, progress: Progress, cache: Cache | None = None
+    opts: ScanOptions, fs: FileSet, runner: Runner, progress: Progress, cache: RunCache | None = None
 ) -> tuple[list[ScannerRun], bool]:
     """Run every planned scanner concurrently; returns the runs and whether Ctrl-C interrupted them."""
     ctx = make_context(opts, runner)
@@ -273,6 +276,7 @@ def scan(opts: ScanOptions, progress: Progress | None = None, runner: Runner | N
     gaps = walk_gaps(fs, opts) or nothing_scanned(fs, opts)
     results = [r.result for r in (*runs, *import_runs)] + ([gaps] if gaps is not None else [])
     scanners, notes = redact_outcomes(results, notes)
+    values = secret_values(findings, target_root(opts.target))  # in memory only: redaction, cache writes
     result = finish(
         opts,
         findings,
@@ -284,7 +288,11 @@ def scan(opts: ScanOptions, progress: Progress | None = None, runner: Runner | N
         run_id=str(uuid.uuid4()),
         version=__version__,
         changes=changes,
+        values=values,
     )
+    unwritten = cache.flush(values) if cache is not None else None  # every text cleaned of the values
+    if unwritten:
+        result = replace(result, notes=(*result.notes, unwritten))
     gap = count_not_audited(opts.target, fs.files, result.scanners, opts.offline, opts.osv_db)
     return replace(result, not_audited=gap) if gap else result
 

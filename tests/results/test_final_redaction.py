@@ -100,3 +100,56 @@ def test_a_secret_on_a_sast_line_leaks_through_no_report(tmp_path: Path) -> None
     for path in out.rglob("*"):
         if path.is_file():
             assert value not in path.read_text("utf-8", "replace"), path  # ...but never the secret
+
+
+def _fix_tree(tmp_path: Path, value: str) -> tuple[Path, Path]:
+    app, rules = tmp_path / "app", tmp_path / "rules"
+    app.mkdir()
+    rules.mkdir()
+    (rules / "fix.yaml").write_text(FIX_RULE + CANARY_RULE)
+    (app / "client.py").write_text(
+        "import requests\n\n\ndef fetch(url):\n"
+        f'    return requests.get(url, verify=False, headers={{"X-Api-Key": "{value}"}})\n')
+    return app, rules
+
+
+CANARY_RULE = """\
+- id: test.pickle-loads
+  languages: [python]
+  severity: WARNING
+  message: pickle.loads on untrusted data (the canary's line 11)
+  pattern: pickle.loads(...)
+"""
+
+
+@pytest.mark.slow
+def test_no_raw_secret_reaches_the_cache(tmp_path: Path) -> None:
+    """semgrep's fix text holds a token only detect-secrets knows as a secret: the cache is written after
+    the run's secret values are known, cleaned like the reports; a run answered from it is the same."""
+    missing = [t for t in TOOLS if shutil.which(t) is None]
+    if missing:
+        pytest.skip(f"not installed: {', '.join(missing)}")
+    value = _value(3)
+    app, rules = _fix_tree(tmp_path, value)
+    with (app / "client.py").open("a") as fh:  # bandit's own snippet of this line holds the value
+        fh.write(f'\n\ndef post(url):\n    return requests.post(url, verify=False, data="{value}")\n')
+    cache = tmp_path / "cache"
+    docs = []
+    for run in ("fresh", "cached"):
+        out = tmp_path / run
+        code = main(["all", str(app), "--offline", "--scanners", ",".join(TOOLS), "--cache-dir",
+                     str(cache), "--semgrep-rules", str(rules), "--quiet", "--format", "json",
+                     "--output-dir", str(out), "--fail-on", "never"])
+        assert code == 0
+        docs.append(json.loads((out / "secscan.json").read_text()))
+        files = [p for p in cache.rglob("*") if p.is_file()]
+        assert files and not [p for p in files if value.encode() in p.read_bytes()], run
+    fresh, cached = docs
+    fix = next(f for f in fresh["findings"] if f["rule_id"] == "test.verify-false")
+    assert "verify=True" in fix["properties"]["fix"] and "********" in fix["properties"]["fix"]
+    assert all(s["coverage"].get("files_from_cache") == 1 for s in cached["scanners"]), cached["scanners"]
+    def ids(doc: dict) -> list[tuple[str, int, str, str | None]]:  # a cached run keeps every fingerprint
+        return sorted((f["rule_id"], f["location"]["start_line"], f["fingerprint"], f["snippet"])
+                      for f in doc["findings"])
+
+    assert ids(cached) == ids(fresh) and any(i[0] == "B501" and i[1] == 9 for i in ids(fresh))
