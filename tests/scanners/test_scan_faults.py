@@ -148,7 +148,9 @@ def test_pip_audit_offline_machine_is_failed_not_clean(tmp_path: Path) -> None:
 def test_ctrl_c_writes_incomplete_report(
     fake_bin: Callable[[str, str], Path], insecure_tree: Path, tmp_path: Path
 ) -> None:
-    fake_bin("bandit", 'case "$1" in --version) echo "bandit 9.9.9"; exit 0;; esac\nsleep 60\n')
+    started = tmp_path / "bandit-started"  # the readiness signal: the scan's bandit process is running
+    fake_bin("bandit", f'case "$1" in --version) echo "bandit 9.9.9"; exit 0;; esac\n'
+                       f'touch "{started}"\nsleep 60\n')
     out = tmp_path / "out"
     proc = subprocess.Popen(
         [
@@ -167,7 +169,11 @@ def test_ctrl_c_writes_incomplete_report(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
-    time.sleep(3)
+    deadline = time.monotonic() + 60
+    while not started.exists():
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "the fake bandit never started"
+        time.sleep(0.05)
     proc.send_signal(signal.SIGINT)
     _out, err = proc.communicate(timeout=30)
     assert proc.returncode == 3, err
