@@ -197,17 +197,13 @@ def run_scanners(
     images = {"trivy-image"} if opts.images and not opts.no_containers else set()
     required = set(opts.required) | set(opts.scanners or ()) | images
     runs, todo = _split_planned(names, ctx, fs, opts, required, progress)
-    left_out = [p.rstrip("/") for p in fs.excluded_by.get(CANARY, [])]  # secscan's own, marked folders
-    if opts.canary and opts.target.is_dir() and os.access(opts.target, os.W_OK):
-        _remove_stale_canaries(opts.target, left_out)
-    canary_dir = _canary_dir(opts.target) if opts.canary else None
-    mine = [canary_root(canary_dir, opts.target)] if canary_dir is not None else []
+    canary_dir, canary_dirs = _canaries(opts, fs)
     interrupted = False
     # Scanners mostly wait on their own processes (semgrep and bandit use the cores themselves): by default
     # they all start at once; --jobs N caps how many run together.
     jobs = opts.jobs if opts.jobs > 0 else max(1, len(todo))
     ctx = replace(ctx, cpu_share=cpu_share(jobs, sum(1 for s, _f in todo if s.busy)),
-                  canary_dirs=(*mine, *left_out))
+                  canary_dirs=canary_dirs)
     pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="secscan")
     futures: dict[Future[ScannerRun], str] = {}
     try:
@@ -239,17 +235,26 @@ def run_scanners(
             shutil.rmtree(canary_dir, ignore_errors=True)
     for scanner, _files in todo:
         if scanner.name not in runs:
-            runs[scanner.name] = ScannerRun(
-                ScannerResult(
-                    scanner.name,
-                    Status.FAILED,
-                    reason="interrupted (Ctrl-C) before it finished",
-                    required=scanner.name in required,
-                    categories=categories(scanner),
-                ),
-                (),
-            )
+            runs[scanner.name] = _unfinished(scanner, scanner.name in required)
     return [runs[n] for n in names if n in runs], interrupted
+
+
+def _unfinished(scanner: Scanner, required: bool) -> ScannerRun:
+    """The outcome of a scanner Ctrl-C stopped before it finished."""
+    return ScannerRun(ScannerResult(scanner.name, Status.FAILED, required=required,
+                                    reason="interrupted (Ctrl-C) before it finished",
+                                    categories=categories(scanner)), ())
+
+
+def _canaries(opts: ScanOptions, fs: FileSet) -> tuple[Path | None, tuple[str, ...]]:
+    """This run's canary folder (None with --no-canary) and every folder of secscan's own canaries: this
+    run's, and the marked, untracked ones the walk left out (stale ones are removed first)."""
+    left_out = [p.rstrip("/") for p in fs.excluded_by.get(CANARY, [])]
+    if opts.canary and opts.target.is_dir() and os.access(opts.target, os.W_OK):
+        _remove_stale_canaries(opts.target, left_out)
+    canary_dir = _canary_dir(opts.target) if opts.canary else None
+    mine = [canary_root(canary_dir, opts.target)] if canary_dir is not None else []
+    return canary_dir, (*mine, *left_out)
 
 
 def scan(opts: ScanOptions, progress: Progress | None = None, runner: Runner | None = None) -> Result:
