@@ -14,6 +14,7 @@ from typing import Any
 from secscan.config import changed, trust
 from secscan.config.declare import BY_KEY, BY_NAME, COMMANDS, SCANNING, Option
 from secscan.config.load import Config, load, load_user
+from secscan.config.tools import tool_settings
 from secscan.config.values import Given
 from secscan.core.errors import UsageError
 from secscan.core.model import Trust
@@ -92,9 +93,13 @@ def build_options(target: str | os.PathLike[str] = ".", *, command: str = "all",
                                 review.left_out, review.changes, review.trusted, review.strict,
                                 review.reference)
     sources["target"] = (origin,)
+    configuration = trust.describe(described, root)
+    if command in SCANNING:
+        own = tool_settings(root, command, fields.get("scanners"))
+        configuration = replace(configuration, settings=(*configuration.settings, *own))
     return ScanOptions(target=root.resolve() if command in SCANNING else root, command=command,
-                       paths=tuple(paths), extra=extra, sources=sources,
-                       configuration=trust.describe(described, root), **fields)
+                       paths=tuple(paths), extra=extra, sources=sources, configuration=configuration,
+                       **fields)
 
 
 def _applicable(command: str, overrides: dict[str, Any]) -> list[Option]:

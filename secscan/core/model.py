@@ -94,6 +94,7 @@ class Suppression:
     owner: str | None = None
     expires: str | None = None
     expired: bool = False
+    source: str | None = None  # a tool's own inline marker: where it is and what it says (app.py:4 # nosec)
 
 
 @dataclass(frozen=True)

@@ -71,6 +71,7 @@ def finding_to_dict(f: Finding) -> dict[str, Any]:
             "owner": f.suppression.owner,
             "expires": f.suppression.expires,
             "expired": f.suppression.expired,
+            **({"source": f.suppression.source} if f.suppression.source else {}),
         },
         "snippet": f.snippet,
         "secret": None
@@ -162,6 +163,11 @@ def _report(r: Result) -> dict[str, Any]:
             ],
             "stale_suppressions": [dict(s) for s in r.stale_suppressions],
             "not_audited": r.not_audited,
+            "suppressed": {
+                "total": sum(1 for f in r.findings if f.suppressed),
+                "inline_marker_without_reason": sum(1 for f in r.findings if f.suppressed and f.suppression
+                                                    and f.suppression.source),
+            },
         },
         "notes": list(r.notes),
     }
@@ -199,7 +205,8 @@ def finding_from_dict(d: Mapping[str, Any]) -> Finding:
         suppression=None
         if not sup
         else Suppression(
-            sup["kind"], sup["reason"], sup.get("owner"), sup.get("expires"), bool(sup.get("expired"))
+            sup["kind"], sup["reason"], sup.get("owner"), sup.get("expires"), bool(sup.get("expired")),
+            sup.get("source")
         ),
         remediation=d.get("remediation"),
         snippet=d.get("snippet"),

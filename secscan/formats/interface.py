@@ -151,6 +151,8 @@ def suppression_text(f: Finding) -> str:
     if s is None:
         return "suppressed"
     parts = [f"{s.kind}: {s.reason}"]
+    if s.source:
+        parts.append(f"at {s.source}")
     if s.owner:
         parts.append(f"owner {s.owner}")
     if s.expires:

@@ -7,6 +7,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from secscan.core.errors import UsageError
 from secscan.core.model import Category, Finding
@@ -191,3 +192,36 @@ def _submodules(raw: str) -> set[str]:
 def mark(findings: Sequence[Finding], changes: Changes) -> list[Finding]:
     """Findings outside the change are pre-existing: reported, but they do not count for the gate."""
     return [f if changes.touches(f) else f.with_(pre_existing=True) for f in findings]
+
+
+def _line_changed(changes: Changes, path: str, line: Any) -> bool:
+    if changes._in_tree(path):
+        return True
+    if path not in changes.lines:
+        return False
+    changed = changes.lines[path]
+    return changed is None or (isinstance(line, int) and line in changed)
+
+
+def unhonoured_markers(findings: Sequence[Finding], changes: Changes) -> tuple[list[Finding], list[str]]:
+    """A tool's inline marker without a reason (``# nosec``, ``# nosemgrep``) on a line the change adds or
+    edits is not honoured: the finding is neither suppressed nor pre-existing, and counts for the gate."""
+    from secscan.results.triage import NATIVE_REASON, native_markers
+
+    out: list[Finding] = []
+    dropped: list[str] = []
+    for f in findings:
+        sup, path = f.suppression, f.location.path if f.location else None
+        marks = native_markers(f) if sup is not None and sup.reason.startswith(NATIVE_REASON) else None
+        if not marks or path is None or not any(_line_changed(changes, path, m.get("line")) for m in marks):
+            out.append(f)
+            continue
+        where = sup.source if sup is not None and sup.source else path
+        props = {**f.properties, "native_marker_not_honoured": f"the change adds {where} without a reason"}
+        out.append(f.with_(suppressed=False, suppression=None, pre_existing=False, properties=props))
+        dropped.append(where)
+    if not dropped:
+        return out, []
+    shown = "; ".join(dropped[:5]) + (f" (+{len(dropped) - 5} more)" if len(dropped) > 5 else "")
+    return out, [f"{len(dropped)} inline marker(s) without a reason on changed lines were not honoured: "
+                 f"{shown}; those findings count. Give a reason with `# secscan: ignore[RULE] reason`"]

@@ -212,7 +212,9 @@ def _combine(group: Sequence[Finding]) -> Finding:
         )
     props = dict(best.properties)
     props["merged_from"] = [
-        {"source": ",".join(f.sources), "rule_id": f.rule_id, "raw_severity": f.raw_severity} for f in group
+        {"source": ",".join(f.sources), "rule_id": f.rule_id, "raw_severity": f.raw_severity,
+         **({"native_marker": f.properties["native_marker"]} if f.properties.get("native_marker") else {})}
+        for f in group
     ]
     return best.with_(
         sources=sources,

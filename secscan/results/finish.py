@@ -76,7 +76,10 @@ def finish(opts: ScanOptions, findings: Sequence[Finding], scanners: Sequence[Sc
         changes = changes_mod.collect(target, opts.changed_since)
     if changes is not None:
         items = changes_mod.mark(items, changes)
+        items, more = changes_mod.unhonoured_markers(items, changes)
+        tnotes += more
         tnotes.append(changed_note(opts.changed_since, items, changes))
+    tnotes += triage.marker_note(items)
     if opts.changed_since:  # the change's own loosening of the gate: never suppressed, always counted
         items += weakened.findings(opts.configuration)
     items = sort_findings(apply_remediation(items))

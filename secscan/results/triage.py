@@ -2,6 +2,10 @@
 
 A suppressed finding stays in every report, marked with its reason and owner, and does not count for the gate.
 From its expiry day it counts again and says the suppression expired. Entries that matched nothing are stale.
+A tool's own inline marker (``# nosec``, ``# nosemgrep``: bandit and semgrep report such findings anyway,
+``scanners/native_markers.py``) suppresses the finding its tool's hit is merged into, as "inline marker
+without reason (# nosec)" with the marker's place and text as its source, counted in a note; secscan's own
+entries (with a reason) win over it.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ INLINE = re.compile(r"secscan:\s*ignore\[(?P<rules>[^\]]+)\]\s*(?P<reason>.*)$")
 ALLOW_SAME_LINE = re.compile(r"pragma: allowlist secret|secscan:\s?ignore(?![\[-])")
 ALLOW_NEXT_LINE = re.compile(r"pragma: allowlist nextline secret|secscan:\s?ignore-next-line")
 ALLOW_REASON = "allow-list comment on the line"
+NATIVE_REASON = "inline marker without reason"
 NOT_JUDGED = "not judged stale"  # in the notes of a run that could not tell (secscan merge drops them)
 BASELINE_NAME = ".secscan-baseline.json"
 SUPPRESSION_KEYS = frozenset({"rule", "fingerprint", "path", "reason", "owner", "expires"})
@@ -48,6 +53,7 @@ class Rule:
     owner: str | None = None
     expires: date | None = None
     hint: str | None = None  # the rule id a baseline entry was made for (which scanners can report it)
+    source: str | None = None  # a tool's own inline marker: where it is and what it says
 
     def matches(self, f: Finding) -> bool:
         """Whether this entry covers the finding."""
@@ -147,6 +153,46 @@ def _inline(f: Finding, lines: Mapping[str, list[str]]) -> tuple[Rule | None, st
     return Rule("inline", reason, f.rule_id), None
 
 
+def native_markers(f: Finding) -> list[Mapping[str, Any]] | None:
+    """The tool markers (``# nosec``, ``# nosemgrep``) that apply to this finding (None: none). Like
+    ``# secscan: ignore[B307]``, which covers a finding when it names any rule merged into it, a tool's
+    marker covers the finding when that tool's hit is merged into it (semgrep's duplicate of a bandit
+    finding on a ``# nosec`` line included)."""
+    merged = f.properties.get("merged_from")
+    hits = [m.get("native_marker") for m in merged if isinstance(m, Mapping)] \
+        if isinstance(merged, list) and merged else [f.properties.get("native_marker")]
+    marks = [h for h in hits if isinstance(h, Mapping)]
+    return marks or None
+
+
+def _native(f: Finding) -> Rule | None:
+    """A suppression from the tools' own markers, without a reason (it says so, and where they are)."""
+    marks = native_markers(f)
+    if marks is None:
+        return None
+    kinds = ", ".join(dict.fromkeys(str(m.get("marker")) for m in marks))
+    path = f.location.path if f.location else "?"
+    source = "; ".join(dict.fromkeys(f"{path}:{m.get('line')} {m.get('comment') or m.get('marker')}"
+                                     for m in marks))
+    return Rule("inline", f"{NATIVE_REASON} ({kinds})", f.rule_id, source=source)
+
+
+def marker_note(findings: Sequence[Finding]) -> list[str]:
+    """One note counting the findings suppressed by a tool's marker without a reason (by marker)."""
+    by: dict[str, int] = {}
+    for f in findings:
+        if f.suppressed and f.suppression is not None and f.suppression.reason.startswith(NATIVE_REASON):
+            for m in dict.fromkeys(str(m.get("marker")) for m in native_markers(f) or ()):
+                by[m] = by.get(m, 0) + 1
+    total = sum(1 for f in findings if f.suppressed and f.suppression is not None
+                and f.suppression.reason.startswith(NATIVE_REASON))
+    if not total:
+        return []
+    what = ", ".join(f"{m}: {n}" for m, n in sorted(by.items()))
+    return [f"{total} finding(s) suppressed by a tool's inline marker without a reason ({what}); they do not "
+            "count. Give each a reason with `# secscan: ignore[RULE] reason` on its line"]
+
+
 def _read_lines(target: Path, findings: Sequence[Finding]) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for f in findings:
@@ -200,14 +246,17 @@ def apply(findings: Sequence[Finding], rules: Sequence[Rule], target: Path, toda
         inline, note = _inline(f, lines)
         if note:
             notes.append(note)
-        if inline is not None and (match is None or (match.expires is not None and today >= match.expires)):
+        lapsed = match is None or (match.expires is not None and today >= match.expires)
+        if inline is not None and lapsed:
             match = inline
+        elif lapsed and (native := _native(f)) is not None:
+            match = native
         if match is None:
             out.append(f)
             continue
         expired = match.expires is not None and today >= match.expires
         sup = Suppression(match.kind, match.reason, match.owner,
-                          match.expires.isoformat() if match.expires else None, expired)
+                          match.expires.isoformat() if match.expires else None, expired, match.source)
         if expired:
             notes.append(f"{match.kind} suppression of {f.rule_id} at {_where(f)} expired on "
                          f"{match.expires}: the finding counts again")

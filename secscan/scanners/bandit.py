@@ -1,5 +1,8 @@
 """bandit: Python SAST. Honours the target's own bandit configuration (.bandit, pyproject.toml).
 
+bandit runs with ``--ignore-nosec``: a finding on a ``# nosec`` line is reported, marked with the marker
+(``scanners/native_markers.py``), and suppressed by secscan as "inline marker without reason", visibly.
+
 The canary expects the canary tests (canaries.BANDIT_EXPECTED) that this configuration leaves enabled
 (``skips``, a ``tests`` allow-list, legacy B001), read the way bandit reads them. Severity or confidence
 thresholds in the configuration are not modelled: they make the canary fail, which says so loudly.
@@ -8,14 +11,16 @@ thresholds in the configuration are not modelled: they make the canary fail, whi
 from __future__ import annotations
 
 import configparser
+import re
 import tomllib
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from secscan.core.model import Category, Parsed
 from secscan.parsers import bandit as bandit_parser
 from secscan.process.runner import Invocation, ProcResult
-from secscan.scanners import canaries
+from secscan.scanners import canaries, native_markers
 from secscan.scanners.interface import (
     CachePolicy,
     Canary,
@@ -31,6 +36,7 @@ FATAL_EXIT_CODES = frozenset({2})  # argparse/usage errors; 0 = clean, 1 = issue
 
 
 NO_DEFAULT_EXCLUDES = "./.secscan-no-default-excludes"  # replaces bandit's default -x list, matches nothing
+IGNORE_NOSEC = "--ignore-nosec"  # every finding is reported; secscan suppresses the # nosec ones visibly
 
 
 def _config_args(target: Path) -> list[str]:
@@ -92,6 +98,45 @@ def _config_lists(target: Path) -> tuple[list[str], list[str]]:
     return _toml_lists(target)
 
 
+@dataclass(frozen=True)
+class TurnedOff:
+    """A setting of the target's own bandit configuration that turns tests off (``skips``, or a ``tests``
+    allow-list that leaves the others out), where it is, as bandit reads it."""
+
+    name: str  # "[tool.bandit] skips", "[bandit] tests"
+    values: tuple[str, ...]
+    file: str  # ".bandit" or "pyproject.toml"
+    line: int | None
+
+
+def _key_line(text: str, section: str, key: str) -> int | None:
+    """The line of ``key`` (``key =`` or ``key:``) in the ``[section]`` of an INI or TOML file."""
+    inside = False
+    for n, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if line.startswith("["):
+            inside = line.split("#", 1)[0].strip() == f"[{section}]"
+        elif inside and re.match(rf"{re.escape(key)}\s*[=:]", line):
+            return n
+    return None
+
+
+def turned_off(target: Path) -> list[TurnedOff]:
+    """The ``skips`` and ``tests`` of the configuration bandit is given (.bandit wins, like _config_args);
+    secscan lists them and never changes them."""
+    ini = (target / ".bandit").is_file()
+    name, section = (".bandit", "bandit") if ini else ("pyproject.toml", "tool.bandit")
+    if not ini and not _config_args(target):
+        return []
+    tests, skips = _config_lists(target)
+    try:
+        text = (target / name).read_text("utf-8", "replace")
+    except OSError:
+        return []
+    return [TurnedOff(f"[{section}] {key}", tuple(values), name, _key_line(text, section, key))
+            for key, values in (("skips", skips), ("tests", tests)) if values]
+
+
 def _is_blacklist(test_id: str) -> bool:
     """bandit's blacklist tests: calls B301-B323 and imports B4xx (B324 hashlib is a plugin)."""
     digits = test_id[1:]
@@ -151,6 +196,7 @@ class BanditScanner(ToolScanner):
             # bandit leaves out .eggs, __pycache__, .tox, ... even when a file there is named explicitly;
             # secscan's walker already decided what to scan (tracked code in such folders included).
             "-x", NO_DEFAULT_EXCLUDES,
+            IGNORE_NOSEC,
             *_config_args(ctx.target),
             "--",
             *files,
@@ -158,8 +204,13 @@ class BanditScanner(ToolScanner):
         ]
         return [Invocation(tuple(argv), ctx.target, ctx.timeout, label="bandit")]
 
+    def cache_salt(self, ctx: ScanContext) -> str:
+        """The configuration files, and the flag that reports # nosec findings (older entries lack them)."""
+        return f"{super().cache_salt(ctx)}\0{IGNORE_NOSEC}"
+
     def parse(self, ctx: ScanContext, results: Sequence[ProcResult]) -> Parsed:
         (res,) = results
-        return parse_tool_output(
+        parsed = parse_tool_output(
             self.name, "bandit", bandit_parser.parse, res, accept=lambda rc: rc not in FATAL_EXIT_CODES
         )
+        return replace(parsed, findings=native_markers.mark_bandit(ctx.target, parsed.findings))

@@ -1,5 +1,8 @@
 """semgrep with the rules bundled in rules/semgrep, always offline-safe.
 
+semgrep runs with ``--disable-nosem``: a finding on a ``# nosemgrep`` line is reported, marked with the
+marker (``scanners/native_markers.py``), and suppressed by secscan as "inline marker without reason", visibly.
+
 The rules folder can be replaced (``ctx.rules_dir``, or the ``semgrep_rules`` option, e.g. from
 ``ScanOptions.extra``). The canary expects, by rule id, every canary rule the folder declares; a folder that
 declares none of them must still flag at least one canary line (its own rules), else the canary fails.
@@ -20,7 +23,7 @@ from secscan.core.model import Category, Finding, Parsed, Status
 from secscan.core.resources import rules_path, tree_hash
 from secscan.parsers import semgrep as semgrep_parser
 from secscan.process.runner import Invocation, ProcResult
-from secscan.scanners import canaries
+from secscan.scanners import canaries, native_markers
 from secscan.scanners.interface import (
     CachePolicy,
     Canary,
@@ -37,6 +40,7 @@ if TYPE_CHECKING:
 
 ENV = {"SEMGREP_ENABLE_VERSION_CHECK": "0", "SEMGREP_SEND_METRICS": "off"}
 OFFLINE_FLAGS = ("--metrics=off", "--disable-version-check")
+DISABLE_NOSEM = "--disable-nosem"  # every finding reported; secscan suppresses # nosemgrep ones visibly
 CANARY_FILE = "canary_semgrep.py"
 # Lines of canaries.PYTHON_CANARY that hold a problem (for rule folders that declare none of ours).
 CANARY_LINES = frozenset(f"line:{n}" for n in canaries.SEMGREP_RULE_LINES.values())
@@ -106,7 +110,7 @@ class SemgrepScanner(ToolScanner):
         return None if files else "no files semgrep's bundled rules cover (Python)"
 
     def cache_salt(self, ctx: ScanContext) -> str:
-        return tree_hash(self.rules(ctx))
+        return f"{tree_hash(self.rules(ctx))}\0{DISABLE_NOSEM}"
 
     def canary(self, ctx: ScanContext) -> Canary:
         declared = set(bundled_rule_ids(self.rules(ctx)))
@@ -130,7 +134,7 @@ class SemgrepScanner(ToolScanner):
                     canary_files: Sequence[Path]) -> list[Invocation]:
         jobs = ("-j", str(ctx.cpu_share)) if ctx.cpu_share > 0 else ()
         argv = ["semgrep", "scan", "--config", str(self.rules(ctx)), "--json", *OFFLINE_FLAGS, "--quiet",
-                "--no-git-ignore", *jobs, "--", *files, *map(str, canary_files)]
+                "--no-git-ignore", DISABLE_NOSEM, *jobs, "--", *files, *map(str, canary_files)]
         return [Invocation(tuple(argv), ctx.target, ctx.timeout, env=ENV, label="semgrep")]
 
     def execute(self, ctx: ScanContext, files: Sequence[str], canary_files: Sequence[Path],
@@ -157,7 +161,8 @@ class SemgrepScanner(ToolScanner):
             parsed = semgrep_parser.parse(res.stdout, "semgrep output")
         except ParseError as exc:
             return Parsed(self.name, status=Status.FAILED, reason=f"unreadable output: {exc.problem}")
-        findings = tuple(f.with_(rule_id=strip_prefix(f.rule_id, folder.ids)) for f in parsed.findings)
+        marked = native_markers.mark_semgrep(ctx.target, parsed.findings)  # by the check_id semgrep gave
+        findings = tuple(f.with_(rule_id=strip_prefix(f.rule_id, folder.ids)) for f in marked)
         status, reason = _health(parsed, res, folder, self.rules(ctx))
         cov = {**parsed.coverage, "rules_bundled": len(folder.ids), "rule_files": folder.files}
         return Parsed(self.name, findings, status, reason, cov, parsed.version)
