@@ -19,7 +19,8 @@ from secscan.analyzers.secrets.redact import mask, redact_text, secret_hash, spa
 from secscan.core.model import Category, Finding, ScannerResult
 from secscan.results.enrich import read_lines, secret_text
 
-MIN_VALUE = 4  # shorter "values" are too common to mask everywhere
+MIN_VALUE = 8  # shorter "values" (secret, admin, changeme) are words: masking them everywhere would
+# mangle paths, titles and code; they stay masked in their own finding and by the credential patterns
 _SPLIT = re.compile(r"""[\s'"`=,;(){}\[\]<>]+""")
 _SUBSPLIT = re.compile(r"[:@/?#&|\\]+")
 
@@ -84,9 +85,9 @@ class Redactor:
 
     def finding(self, f: Finding) -> Finding:
         """Every text field of a finding (the secret's own mask and hash are kept)."""
-        loc = f.location
-        if loc is not None and (path := self.text(loc.path)) != loc.path:
-            loc = replace(loc, path=path)
+        loc = f.location  # a path is never value-masked (suppressions, baselines and fingerprints use it);
+        if loc is not None and (path := redact_text(loc.path)) != loc.path:  # a token in a file name is
+            loc = replace(loc, path=path)  # masked by the patterns, as before
         return f.with_(title=self.text(f.title), message=self.text(f.message),
                        snippet=self.text(f.snippet) if f.snippet else f.snippet,
                        remediation=self.text(f.remediation) if f.remediation else f.remediation,

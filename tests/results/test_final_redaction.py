@@ -153,3 +153,17 @@ def test_no_raw_secret_reaches_the_cache(tmp_path: Path) -> None:
                       for f in doc["findings"])
 
     assert ids(cached) == ids(fresh) and any(i[0] == "B501" and i[1] == 9 for i in ids(fresh))
+
+
+def test_paths_and_short_words_are_never_value_masked() -> None:
+    """Found on secscan's own tree: a 6-character value ("secret") masked in every path made the path
+    suppressions of rules/secrets/patterns.yaml stale and failed the gate."""
+    from secscan.results.redact import Redactor
+
+    f = Finding("secscan.openssh-private-key", "OpenSSH private key", "in rules/secrets/patterns.yaml",
+                Severity.CRITICAL, "critical", Category.SECRET, ("secscan-secrets",),
+                Location("rules/secrets/k1x9Qz7wLm2p/patterns.yaml", 3, 3))
+    out = Redactor({"secret", "k1x9Qz7wLm2p"}).finding(f)
+    assert out.location is not None and out.location.path == "rules/secrets/k1x9Qz7wLm2p/patterns.yaml"
+    assert out.message == "in rules/secrets/patterns.yaml"  # "secret" is a word, not a value worth masking
+    assert Redactor({"k1x9Qz7wLm2p"}).text("token k1x9Qz7wLm2p here") != "token k1x9Qz7wLm2p here"
