@@ -61,12 +61,17 @@ def nothing_scanned(fs: FileSet, opts: ScanOptions) -> ScannerResult | None:
 
 def git_ignored(target: Path, runner: Runner) -> frozenset[str]:
     """Paths git ignores under target (folders end with "/"); empty outside a git work tree."""
+    ignored = _ls_files(target, runner, 60.0, "--others", "--ignored", "--exclude-standard", "--directory")
+    return ignored if ignored is not None else frozenset()
+
+
+def _ls_files(target: Path, runner: Runner, timeout: float, *args: str) -> frozenset[str] | None:
+    """``git ls-files -z ARGS -- .`` in target, as paths; None outside a git work tree or when git fails."""
     if not target.is_dir() or not is_available(runner):
-        return frozenset()
-    res = run_git(runner, target, "ls-files", "--others", "--ignored", "--exclude-standard", "--directory",
-                  "-z", "--", ".", timeout=60.0)
+        return None
+    res = run_git(runner, target, "ls-files", "-z", *args, "--", ".", timeout=timeout)
     if res.error or res.returncode != 0:
-        return frozenset()
+        return None
     return frozenset(p for p in res.stdout.decode("utf-8", "surrogateescape").split("\0") if p)
 
 
@@ -85,12 +90,7 @@ def own_reports(opts: ScanOptions, tracked: frozenset[str] | None) -> frozenset[
 
 def git_tracked(target: Path, runner: Runner) -> frozenset[str] | None:
     """The files under target that git tracks, relative to target (None outside a git work tree)."""
-    if not target.is_dir() or not is_available(runner):
-        return None
-    res = run_git(runner, target, "ls-files", "-z", "--cached", "--", ".", timeout=120.0)
-    if res.error or res.returncode != 0:
-        return None
-    return frozenset(n for n in res.stdout.decode("utf-8", "surrogateescape").split("\0") if n)
+    return _ls_files(target, runner, 120.0, "--cached")
 
 
 def _excluded_notes(fs: FileSet) -> list[str]:
