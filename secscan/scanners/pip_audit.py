@@ -132,6 +132,9 @@ class PipAuditScanner(ToolScanner):
         status, reason = parsed.status, parsed.reason
         if audit.unplaced and status is Status.OK:  # nothing in this process proves it could see anything
             status, reason = Status.PARTIAL, f"audited without its canary: {audit.unplaced}"
+        if audit.left_out and status is Status.OK:
+            status, reason = Status.PARTIAL, f"{len(audit.left_out)} dependencies not given to pip-audit: " \
+                + "; ".join(audit.left_out[:3]) + (" ..." if len(audit.left_out) > 3 else "")
         if reason and audit.files:
             reason = f"{audit.label}: {reason}"
         return audit, replace(parsed, findings=tuple(real), status=status, reason=reason), found

@@ -4,7 +4,10 @@ Requirements files and lock files (their pins written as requirements files, pip
 are audited with ``-r``, as few processes as possible: files that ask for one package differently go to
 separate processes (``analyzers/advisories/python_sets.py``), since pip-audit refuses "duplicate
 requirements". Every such process carries the canary requirement (``analyzers/advisories/pypi_canary.py``:
-a candidate the target does not name). Each pyproject.toml project is audited on its own.
+a candidate the target does not name). A pyproject.toml is never handed to pip-audit as a project (pip
+would build it: the untrusted tree's build backend would run): its index requirements are written as a
+requirements file (``python_deps.pyproject_requirements``) and audited like the others; what is left out
+(paths, URLs, dynamic dependencies) makes its process partial.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ class Audit:
     files: tuple[str, ...]
     canary: PypiCanary | None = None
     unplaced: str | None = None  # why a canary that was asked for does not ride in this process
+    left_out: tuple[str, ...] = ()  # dependencies of its files not given to pip-audit, "file: name (why)"
 
     @property
     def label(self) -> str:
@@ -44,10 +48,19 @@ def is_lock(manifest: str) -> bool:
     return reader_for(Path(manifest).name) is not None
 
 
+def is_pyproject(manifest: str) -> bool:
+    """A pyproject.toml: its requirements are written out, the project is never given to pip-audit."""
+    return Path(manifest).name == "pyproject.toml"
+
+
 def write_locked(target: Path, lock: str, folder: Path, n: int) -> Path:
-    """The pins of one lock file as a requirements file for pip-audit."""
-    lines = [f"# pins read by secscan from {lock}"]
-    lines += [f"{d.name}=={d.version}" for d in python_deps.read_python_deps(target, lock)[0]]
+    """The pins of one lock file (the index requirements of a pyproject.toml) as a requirements file."""
+    if is_pyproject(lock):
+        lines = [f"# requirements read by secscan from {lock}",
+                 *python_deps.pyproject_requirements(target, lock)[0]]
+    else:
+        lines = [f"# pins read by secscan from {lock}"]
+        lines += [f"{d.name}=={d.version}" for d in python_deps.read_python_deps(target, lock)[0]]
     path = folder / f"{n}-{LOCKED_NAME}"
     path.write_text("\n".join(dict.fromkeys(lines)) + "\n", "utf-8")
     return path
@@ -65,8 +78,11 @@ def plan(ctx: ScanContext, manifests: Sequence[str], specs: Mapping[str, Mapping
          folder: Path, with_canary: bool) -> list[Audit]:
     """The processes: one per compatible set of requirements and lock files (each with the canary), a
     canary-only one when no set can carry it, one per pyproject.toml project."""
-    reqs = [m for m in manifests if not m.endswith("pyproject.toml")]
-    args = {m: str(write_locked(ctx.target, m, folder, n)) if is_lock(m) else m for n, m in enumerate(reqs)}
+    reqs = list(manifests)
+    args = {m: str(write_locked(ctx.target, m, folder, n)) if is_lock(m) or is_pyproject(m) else m
+            for n, m in enumerate(reqs)}
+    left = {m: [f"{m}: {s.name} ({s.reason})" for s in python_deps.pyproject_requirements(ctx.target, m)[1]]
+            for m in reqs if is_pyproject(m)}
     groups = [[reqs[i] for i in g] for g in python_sets.compatible_sets([specs[m] for m in reqs])]
     canary = pypi_canary.pick(python_sets.names(list(specs.values()))) if with_canary else None
     unplaced = None
@@ -82,12 +98,8 @@ def plan(ctx: ScanContext, manifests: Sequence[str], specs: Mapping[str, Mapping
         label = "pip-audit requirements" + (f" ({n}/{len(groups)})" if len(groups) > 1 else "")
         extra = [str(canary_file)] if canary is not None else []
         inv = _invocation(ctx, files, [*(args[m] for m in files), *extra], label)
-        audits.append(Audit(inv, tuple(files), canary, unplaced))
+        left_out = tuple(x for m in files for x in left.get(m, ()))
+        audits.append(Audit(inv, tuple(files), canary, unplaced, left_out))
     if riding is not None and (not groups or canary is None):
         audits.append(Audit(_invocation(ctx, (), [str(canary_file)], "pip-audit canary"), (), riding))
-    for m in manifests:
-        if m.endswith("pyproject.toml"):
-            proj = str(Path(m).parent)
-            inv = Invocation(("pip-audit", *FLAGS, proj), ctx.target, ctx.timeout, label=f"pip-audit {proj}")
-            audits.append(Audit(inv, (m,)))
     return audits

@@ -267,6 +267,46 @@ def _poetry(tool: dict[str, Any], manifest: str, lines: list[str]) -> list[Dep |
     return out
 
 
+def _pep508(data: dict[str, Any]) -> list[tuple[Any, bool]]:
+    """The PEP 508 requirements of a pyproject.toml (dependencies, extras, groups) and whether each is dev."""
+    project = table(data, "project")
+    reqs: list[tuple[Any, bool]] = [(r, False) for r in project.get("dependencies") or []]
+    for extra in table(project, "optional-dependencies").values():
+        reqs.extend((r, False) for r in (extra if isinstance(extra, list) else []))
+    groups = data.get("dependency-groups")
+    for group in (groups.values() if isinstance(groups, dict) else []):
+        reqs.extend((r, True) for r in (group if isinstance(group, list) else []))
+    return reqs
+
+
+def pyproject_requirements(root: str | Path, manifest: str) -> tuple[list[str], list[Skipped]]:
+    """What pip can take of a pyproject.toml from a package index, as requirement lines (ranges and markers
+    kept; Poetry tables: their pins), and what is left out with the reason (paths, URLs, dynamic
+    dependencies, Poetry ranges). The project itself is never among them: nothing of it is built."""
+    try:
+        data = tomllib.loads(_read_text((Path(root).resolve() / manifest).resolve()))
+    except (OSError, ValueError) as exc:  # tomllib.TOMLDecodeError is a ValueError
+        return [], [Skipped(manifest, f"unreadable: {getattr(exc, 'strerror', None) or exc}")]
+    lines: list[str] = []
+    left: list[Skipped] = []
+    for req, _dev in _pep508(data):
+        item = requirement_dep(req.strip(), manifest, None) if isinstance(req, str) and req.strip() else None
+        if isinstance(item, Skipped) and not item.reason.startswith("not pinned"):
+            left.append(item)
+        elif item is not None:
+            lines.append(str(Requirement(req.strip())))
+    if "dependencies" in (table(data, "project").get("dynamic") or []):
+        left.append(Skipped(manifest, "[project] dependencies are dynamic (computed at build time)"))
+    tool = data.get("tool")
+    if isinstance(tool, dict) and isinstance(tool.get("poetry"), dict):
+        for got in _poetry(tool["poetry"], manifest, []):
+            if isinstance(got, Dep):
+                lines.append(f"{got.name}=={got.version}")
+            else:
+                left.append(got)
+    return list(dict.fromkeys(lines)), left
+
+
 def read_pyproject(text: str, manifest: str) -> tuple[list[Dep], list[Skipped]]:
     """Pinned dependencies of a pyproject.toml (ValueError when it is not valid TOML)."""
     try:
@@ -276,13 +316,7 @@ def read_pyproject(text: str, manifest: str) -> tuple[list[Dep], list[Skipped]]:
     lines = text.splitlines()
     items: list[Dep | Skipped | None] = []
     project = table(data, "project")
-    reqs: list[tuple[Any, bool]] = [(r, False) for r in project.get("dependencies") or []]
-    for extra in table(project, "optional-dependencies").values():
-        reqs.extend((r, False) for r in (extra if isinstance(extra, list) else []))
-    groups = data.get("dependency-groups")
-    for group in (groups.values() if isinstance(groups, dict) else []):
-        reqs.extend((r, True) for r in (group if isinstance(group, list) else []))
-    for req, dev in reqs:
+    for req, dev in _pep508(data):
         if isinstance(req, str) and req.strip():
             items.append(requirement_dep(req.strip(), manifest, _line_of(lines, req), dev))
     if "dependencies" in (project.get("dynamic") or []):
