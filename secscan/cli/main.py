@@ -19,6 +19,8 @@ SCAN_COMMANDS = {
     "secrets": "detect-secrets and secscan's own secret patterns (--staged: what git has staged)",
     "container": "scan container images with Trivy",
 }
+# Other names a user may guess for a scanning command: alias -> command.
+ALIASES = {"scan": "all"}
 # Commands implemented in their own modules: name -> (module, help).
 MODULE_COMMANDS = {
     "pqc": ("secscan.cli.pqc", "verify that a liboqs KEM really works (not a stub)"),
@@ -57,7 +59,8 @@ def build_parser(wanted: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for name, help_text in SCAN_COMMANDS.items():
-        p = sub.add_parser(name, help=help_text, description=help_text)
+        aliases = [a for a, c in ALIASES.items() if c == name]
+        p = sub.add_parser(name, help=help_text, description=help_text, aliases=aliases)
         cli_scan.add_scan_arguments(p, name)
         p.set_defaults(func=cli_scan.run_scan)
     cli_tools.add_commands(sub)
@@ -78,6 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         first = next((a for a in args_list if not a.startswith("-")), None)
         parser = build_parser(first if first in MODULE_COMMANDS or first is None else "")
         args = parser.parse_args(args_list)
+        args.command = ALIASES.get(args.command, args.command)
         func: Callable[[argparse.Namespace], int] = args.func
         return func(args)
     except SystemExit as exc:

@@ -26,6 +26,16 @@ class Severity(enum.IntEnum):
         """The lower-case word used in reports."""
         return self.name.lower()
 
+    def __str__(self) -> str:
+        """The report word (``print(finding.severity)`` shows ``high``, not ``3``)."""
+        return self.name.lower()
+
+    def __format__(self, spec: str) -> str:
+        """f-strings show the word too; a numeric format spec (``:d``) still formats the number."""
+        if spec and spec[-1] in "dnxXobeEfFgG%":
+            return int.__format__(self, spec)
+        return format(str(self), spec)
+
     @classmethod
     def from_label(cls, word: str) -> Severity:
         """Parse a report word ("critical", ...); raises ValueError on anything else."""

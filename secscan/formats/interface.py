@@ -136,6 +136,21 @@ def fix_text(f: Finding) -> str:
     return ""
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"'`])")
+
+
+def fix_cell(f: Finding) -> str:
+    """The fix for a table cell: ``fix_text``, unless it only repeats the finding's message (a rule without
+    its own fix, whose message is also its remediation); then the message's advice (the sentences after the
+    first, which says what is wrong), or "" when the message is one sentence."""
+    text = fix_text(f)
+    flat, msg = " ".join(text.split()).removesuffix("..."), " ".join(f.message.split())
+    if not flat or not msg.startswith(flat):
+        return text
+    sentences = _SENTENCE_END.split(msg)
+    return " ".join(sentences[1:]) if len(sentences) > 1 else ""
+
+
 def package_text(f: Finding) -> str:
     """name==version of the package a finding is about, or ""."""
     if f.package is None:

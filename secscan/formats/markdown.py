@@ -16,7 +16,7 @@ from secscan.formats import configuration
 from secscan.formats.interface import (
     SEVERITY_ORDER,
     Format,
-    fix_text,
+    fix_cell,
     is_incomplete,
     location_text,
     ordered,
@@ -150,7 +150,7 @@ def _finding_row(f: Finding) -> list[str]:
         title,
         md(f.rule_id, 80) + (f"<br>{ids}" if ids else ""),
         md(package_text(f)) or "-",
-        md(fix_text(f)) or "-",
+        md(fix_cell(f), 200) or "-",
         ", ".join(md(s) for s in f.sources),
         state,
     ]

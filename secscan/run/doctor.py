@@ -63,7 +63,39 @@ def one_line(text: str, width: int = HINT_WIDTH) -> str:
     return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
+AUDITS = ("pip-audit", "npm-audit")
+OSV_DB = "--osv-db DIR (unzipped OSV records: osv-vulnerabilities.storage.googleapis.com/{}/all.zip)"
+INSTALL_TRIVY = ("install Trivy (a pinned release, checksum verified: "
+                 "https://trivy.dev/latest/getting-started/installation/), then run doctor again")
+
+
+def _osv(s: ScannerResult) -> str:
+    return OSV_DB.format("npm" if s.name == "npm-audit" else "PyPI")
+
+
+def advice(s: ScannerResult, found: str | None) -> str | None:
+    """What to do, for the cases a user can act on (put before the cause in the hint)."""
+    reason = (s.reason or "").lower()
+    if s.name in AUDITS and s.status is Status.SKIPPED and "offline" in reason:
+        return f"to audit offline give {_osv(s)}, or run without --offline"
+    if s.name in AUDITS and s.status in (Status.FAILED, Status.TIMEOUT, Status.PARTIAL) and found:
+        return f"advisory service unreachable (network, proxy)? audit offline: --offline {_osv(s)}"
+    if s.name == "npm-audit" and found is None:
+        return "install Node.js with npm (https://nodejs.org/en/download, apt install npm)"
+    if s.name.startswith("trivy") and found is None:
+        return INSTALL_TRIVY
+    if s.name == "trivy-image" and "--image" in reason:
+        return "give --image NAME to scan a container image"
+    if s.name == "pqc" and "liboqs unavailable" in reason:
+        return "point OQS_INSTALL_PATH at a liboqs build (its lib/liboqs.so), or install liboqs"
+    return None
+
+
 def _hint(s: ScannerResult, found: str | None) -> str | None:
+    todo = advice(s, found)
+    if todo is not None:
+        cause = f"not run ({s.reason})" if s.status is Status.SKIPPED else f"{s.status.value} ({s.reason})"
+        return one_line(f"{todo} -- {cause}")
     if s.status is Status.SKIPPED:
         return one_line(f"not run: {s.reason}") if s.reason else "not run"
     if s.status is Status.OK and s.canary in TRUSTED_CANARY:
