@@ -150,6 +150,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("changed_since", "only changes since REF count", v.text, ("--changed-since",), metavar="REF"),
     Option("cache_dir", "incremental cache folder", v.path, ("--cache-dir",), metavar="DIR"),
     Option("use_cache", "do not use the incremental cache", v.flag, ("--no-cache",), "false", default=True),
+    Option("prefilter", "hand detect-secrets whole files (no candidate-line prefilter; findings are the same)",
+           v.flag, ("--no-prefilter",), "false", dest="extra", api=False),
     Option("shard", "scan the I-th of N parts", v.shard, ("--shard",), metavar="I/N"),
     Option("osv_db", "offline advisories (folder of OSV records)", v.path, ("--osv-db",), metavar="DIR",
            key="osv_db", commands=_DOCTOR, config_in=_DOCTOR, trust=Trust.CHOOSES_TRUTH),
