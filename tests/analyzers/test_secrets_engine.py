@@ -6,10 +6,10 @@ import importlib.util
 from pathlib import Path
 
 import pytest
+from secret_samples import placeholder_lines, positive_samples
 
 from secscan.analyzers.secrets import SecretEngine, load_patterns, scan_bytes, scan_paths
 from secscan.analyzers.secrets.prefilter import make_prefilter
-from secscan.analyzers.secrets.samples import placeholder_lines, positive_samples
 
 PATTERNS = load_patterns()
 SAMPLES = positive_samples()

@@ -6,9 +6,9 @@ import math
 from pathlib import Path
 
 import pytest
+from secret_samples import positive_samples
 
 from secscan.analyzers.secrets import ScanOptions, SecretEngine, filters, load_patterns
-from secscan.analyzers.secrets.samples import positive_samples
 
 SAMPLE = {s.pattern: s for s in positive_samples()}
 GH = SAMPLE["github-pat"]

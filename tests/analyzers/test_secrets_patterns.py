@@ -5,10 +5,10 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+from secret_samples import placeholder_lines, positive_samples
 
 from secscan.analyzers.secrets import SecretEngine, load_patterns
 from secscan.analyzers.secrets.patterns import parse_patterns
-from secscan.analyzers.secrets.samples import placeholder_lines, positive_samples
 from secscan.core.model import Severity
 
 PATTERNS = load_patterns()

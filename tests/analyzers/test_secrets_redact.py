@@ -8,9 +8,9 @@ import json
 from pathlib import Path
 
 import pytest
+from secret_samples import positive_samples
 
 from secscan.analyzers.secrets import mask, redact_text, scan_paths, secret_hash
-from secscan.analyzers.secrets.samples import positive_samples
 
 SAMPLES = positive_samples()
 

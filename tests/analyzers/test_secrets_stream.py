@@ -7,10 +7,10 @@ import json
 from pathlib import Path
 
 import pytest
+from secret_samples import positive_samples
 
 from secscan.analyzers.secrets.engine import STREAM_OVERLAP, ScanOptions, SecretEngine
 from secscan.analyzers.secrets.patterns import load_patterns
-from secscan.analyzers.secrets.samples import positive_samples
 
 GH = next(s for s in positive_samples() if s.pattern == "github-pat")
 

@@ -21,8 +21,8 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
+from secret_samples import positive_samples
 
-from secscan.analyzers.secrets.samples import positive_samples
 from secscan.cli.main import main
 from secscan.core.model import Category, Finding, Location, Package, Severity
 from secscan.formats.markdown import md

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from conftest import scanner
 from run_cli import run_cli
+from secret_samples import positive_samples
 
-from secscan.analyzers.secrets.samples import positive_samples
 from secscan.scanners.detect_secrets import log_coverage, read_log
 from secscan.scanners.interface import ScanContext, in_canary_dir
 from secscan.scanners.trivy import TrivyFsScanner

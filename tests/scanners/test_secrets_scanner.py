@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from secret_samples import positive_samples
 
-from secscan.analyzers.secrets.samples import positive_samples
 from secscan.core.model import Category, Status
 from secscan.scanners import secscan_secrets
 from secscan.scanners.interface import ScanContext, is_canary_finding

@@ -1,7 +1,8 @@
 """Fake examples for every pattern: a line with a well-formed (never real) secret, and placeholder lines.
 
-Values are generated from a seeded RNG at run time, so no source file holds a live-looking secret. Used by
-the tests, and handy for a self-test of the engine.
+Values are generated from a seeded RNG at run time, so no source file holds a live-looking secret. Test
+material only: it lives in tests/support/ (never in the shipped package), so `secscan all .` on secscan has
+no fake secret to report or suppress (tests/cli/test_self_scan.py).
 """
 
 from __future__ import annotations
