@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from shared_samples import or_skip
 
 from secscan.cli.main import main
 from secscan.formats.json_report import validate
@@ -163,7 +164,7 @@ def test_secscan_reads_back_its_own_gitlab_reports(scanned: tuple[int, Path], tm
     assert TOKEN not in (tmp_path / "secscan.json").read_text("utf-8")
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in SAMPLES.glob("*.json")) if SAMPLES.is_dir() else [])
+@pytest.mark.parametrize("name", or_skip(sorted(p.name for p in SAMPLES.glob("*.json")), "GitLab samples"))
 def test_import_real_gitlab_samples(name: str, tmp_path: Path) -> None:
     sample = json.loads((SAMPLES / name).read_text("utf-8"))
     code = main(["import", "gitlab", str(SAMPLES / name), "--quiet", "--output-dir", str(tmp_path),

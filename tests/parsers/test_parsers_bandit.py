@@ -11,6 +11,7 @@ import pytest
 from fuzz_support import json_paths, mutate
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from shared_samples import or_skip
 
 from secscan.core.errors import ParseError
 from secscan.core.model import Category, Parsed, Severity, Status
@@ -107,7 +108,7 @@ def _doc(
 # --- every real sample --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", SAMPLE_FILES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", or_skip(SAMPLE_FILES, "bandit samples"), ids=lambda p: p.name)
 def test_every_sample_keeps_every_record_and_maps_severity(path: Path) -> None:
     data = json.loads(path.read_text())
     parsed = bandit.parse(path.read_bytes(), str(path))

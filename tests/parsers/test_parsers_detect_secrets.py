@@ -12,6 +12,7 @@ import pytest
 from fuzz_support import json_paths, mutate
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from shared_samples import or_skip
 
 from secscan.core.errors import ParseError
 from secscan.core.model import Category, Parsed, Severity, Status
@@ -99,7 +100,7 @@ def test_table_matches_installed_detect_secrets() -> None:
 # --- every real sample --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", SCAN_FILES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", or_skip(SCAN_FILES, "detect-secrets scan samples"), ids=lambda p: p.name)
 def test_every_scan_sample_keeps_every_record(path: Path) -> None:
     data = json.loads(path.read_text())
     parsed = ds.parse(path.read_bytes(), str(path))

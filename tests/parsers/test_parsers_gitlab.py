@@ -12,6 +12,7 @@ import pytest
 from fuzz_support import FUZZ, json_values, only_parse_error
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from shared_samples import or_skip
 
 from secscan.core.errors import ParseError
 from secscan.core.model import Category, Parsed, Severity, Status
@@ -140,7 +141,7 @@ def test_ecosystem_table_has_exactly_the_documented_rows() -> None:
 # ---------------------------------------------------------------- every real sample
 
 
-@pytest.mark.parametrize("name", SAMPLE_NAMES)
+@pytest.mark.parametrize("name", or_skip(SAMPLE_NAMES, "GitLab samples"))
 def test_every_sample_keeps_every_vulnerability_and_maps_severity(name: str) -> None:
     doc = _raw(name)
     parsed = _parse(name)
