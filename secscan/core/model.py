@@ -60,6 +60,45 @@ class Status(enum.StrEnum):
         return self is Status.OK
 
 
+class CanaryState(enum.StrEnum):
+    """What the canary check of one scanner run showed."""
+
+    DETECTED = "detected"  # the built-in canary's finding came back: the tool can detect
+    MISSING = "missing"  # it did not: the run's silence means nothing
+    DISABLED = "disabled"  # --no-canary: an empty result cannot be told from a clean one
+    NOT_APPLICABLE = "not-applicable"  # the check has no canary (imports, in-process checks)
+    MIXED = "mixed"  # merged shards whose canaries differ (none missing)
+    NOT_CHECKED = "not-checked"  # the run failed before its canary could be judged
+
+    @property
+    def trusted(self) -> bool:
+        """Detected, or nothing to detect."""
+        return self in (CanaryState.DETECTED, CanaryState.NOT_APPLICABLE)
+
+    @classmethod
+    def read(cls, value: object) -> CanaryState | None:
+        """A state from its report word; older reports wrote ``"detected (cached)"``."""
+        if value is None:
+            return None
+        word = str(value).split(" (", 1)[0]
+        try:
+            return cls(word)
+        except ValueError:
+            return cls.MIXED
+
+
+class SkipCause(enum.StrEnum):
+    """Why a scanner was skipped: data, never read back from the reason text."""
+
+    NOTHING_TO_SCAN = "nothing-to-scan"  # no file of its kind: its silence is complete
+    NOT_REQUESTED = "not-requested"  # needs an input nobody gave (--image, an mTLS target)
+    TURNED_OFF = "turned-off"  # an option switched it off (--no-containers)
+    OFFLINE = "offline"  # needs the network and the run is --offline
+    NOT_INSTALLED = "not-installed"  # its optional tool is not found
+    UNAVAILABLE = "unavailable"  # what it checks is not there (liboqs)
+    OTHER_SHARD = "other-shard"  # a whole-tree scanner runs in shard 1 only
+
+
 class Category(enum.StrEnum):
     """What kind of problem a finding is."""
 
@@ -71,6 +110,7 @@ class Category(enum.StrEnum):
     LICENSE = "license"
     CRYPTO = "crypto"
     TLS = "tls"
+    IAC = "iac"  # infrastructure as code: Dockerfile, Kubernetes, Terraform, CI workflows (checkov)
 
 
 @dataclass(frozen=True)
@@ -153,10 +193,23 @@ class ScannerResult:
     findings: int = 0
     coverage: Mapping[str, int] = field(default_factory=dict)
     evidence: Mapping[str, Any] | None = None
-    canary: str | None = None  # "detected", "missing", "disabled", "not-applicable", "cached"
+    canary: CanaryState | None = None
     required: bool = False
     categories: tuple[Category, ...] = ()  # the finding categories the scanner reports (empty: not known)
     executable: str | None = None  # the path of the tool executable that ran (None: in process, not run)
+    cached: bool = False  # answered from the incremental cache: no tool process ran for it
+    skip: SkipCause | None = None  # why it was skipped (status skipped only)
+    tool: str | None = None  # the tool whose findings it reports, when not its name (imports)
+    imported_from: str | None = None  # the file an imported entry was read from
+
+    def __post_init__(self) -> None:
+        if self.canary is not None and not isinstance(self.canary, CanaryState):
+            object.__setattr__(self, "canary", CanaryState.read(self.canary))
+
+    @property
+    def source(self) -> str:
+        """The name its findings carry in ``Finding.sources``."""
+        return self.tool or self.name
 
     def with_(self, **changes: Any) -> ScannerResult:
         """A copy with some fields changed."""
@@ -286,6 +339,7 @@ class Result:
     run_id: str = ""
     configuration: Configuration | None = None  # None: not described (imported or older reports)
     not_audited: int = 0  # pinned dependencies present but audited by nothing (offline, no --osv-db)
+    shard: tuple[int, int] | None = None  # (I, N) when this result is shard I of N (``secscan merge``)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -313,6 +367,7 @@ class Parsed:
     coverage: Mapping[str, int] = field(default_factory=dict)
     version: str | None = None
     evidence: Mapping[str, Any] | None = None
+    skip: SkipCause | None = None  # why, when status is skipped
 
 
 FAIL_ON_CHOICES = ("critical", "high", "medium", "low", "info", "never")

@@ -8,6 +8,7 @@ from typing import Any
 
 from secscan.core.model import (
     Action,
+    CanaryState,
     Category,
     ConfigSetting,
     Configuration,
@@ -18,10 +19,12 @@ from secscan.core.model import (
     Result,
     ScannerResult,
     Severity,
+    SkipCause,
     Status,
     Suppression,
     Trust,
 )
+from secscan.core.shard import read_shard_note
 
 SCHEMA_VERSION = "1"
 CATEGORY_VALUES = frozenset(c.value for c in Category)
@@ -92,12 +95,18 @@ def scanner_to_dict(s: ScannerResult) -> dict[str, Any]:
         "reason": s.reason,
         "findings": s.findings,
         "coverage": dict(s.coverage),
-        "canary": s.canary,
+        "canary": s.canary.value if s.canary else None,
         "required": s.required,
         "incomplete": s.incomplete,
         "categories": [c.value for c in s.categories],
         "executable": s.executable,
+        "cached": s.cached,
+        "skip_cause": s.skip.value if s.skip else None,
     }
+    if s.tool is not None:
+        out["tool"] = s.tool
+    if s.imported_from is not None:
+        out["imported_from"] = s.imported_from
     if s.evidence is not None:
         out["evidence"] = dict(s.evidence)
     return out
@@ -132,6 +141,8 @@ def configuration_from_dict(d: Mapping[str, Any]) -> Configuration:
 def to_dict(r: Result) -> dict[str, Any]:
     """The whole report as a JSON-ready dict."""
     out = _report(r)
+    if r.shard is not None:
+        out["shard"] = {"index": r.shard[0], "total": r.shard[1]}
     if r.configuration is not None:
         out["configuration"] = configuration_to_dict(r.configuration)
     return out
@@ -226,11 +237,33 @@ def scanner_from_dict(d: Mapping[str, Any]) -> ScannerResult:
         findings=int(d.get("findings", 0)),
         coverage=dict(d.get("coverage") or {}),
         evidence=d.get("evidence"),
-        canary=d.get("canary"),
+        canary=CanaryState.read(d.get("canary")),
         required=bool(d.get("required")),
         categories=tuple(Category(c) for c in d.get("categories") or () if c in CATEGORY_VALUES),
         executable=d.get("executable"),
+        cached=bool(d.get("cached")) or "(cached)" in str(d.get("canary") or ""),
+        skip=_skip_cause(d),
+        tool=d.get("tool") or _legacy_import(d)[0],
+        imported_from=d.get("imported_from") or _legacy_import(d)[1],
     )
+
+
+def _skip_cause(d: Mapping[str, Any]) -> SkipCause | None:
+    """The skip cause; reports older than the field said "no ..." for nothing to scan."""
+    if d.get("skip_cause"):
+        return SkipCause(d["skip_cause"])
+    if d.get("status") == Status.SKIPPED.value and str(d.get("reason") or "").startswith("no "):
+        return SkipCause.NOTHING_TO_SCAN
+    return None
+
+
+def _legacy_import(d: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """(tool, file) of an imported entry in a report older than those fields ("bandit (import x.json)")."""
+    name, evidence = str(d.get("name") or ""), d.get("evidence") or {}
+    if " (import " not in name or "tool" in d:
+        return None, None
+    origin = evidence.get("imported_from") if isinstance(evidence, dict) else None
+    return name.split(" (import ", 1)[0], origin
 
 
 def result_from_dict(data: Mapping[str, Any]) -> Result:
@@ -260,4 +293,12 @@ def result_from_dict(data: Mapping[str, Any]) -> Result:
         not_audited=int(summary.get("not_audited") or 0),
         run_id=data.get("run_id", ""),
         configuration=configuration_from_dict(data["configuration"]) if data.get("configuration") else None,
+        shard=_shard(data),
     )
+
+
+def _shard(data: Mapping[str, Any]) -> tuple[int, int] | None:
+    """(I, N) of a shard result; reports older than the field said so only in a note."""
+    if isinstance(data.get("shard"), dict):
+        return int(data["shard"]["index"]), int(data["shard"]["total"])
+    return next((s for n in data.get("notes") or () if (s := read_shard_note(str(n))) is not None), None)

@@ -15,6 +15,7 @@ from secscan.core.model import Finding, Result, ScannerResult, Severity, Status
 from secscan.formats import configuration
 from secscan.formats.interface import (
     SEVERITY_ORDER,
+    TOP_ACTIONS,
     Format,
     fix_cell,
     is_incomplete,
@@ -24,6 +25,7 @@ from secscan.formats.interface import (
     suppression_text,
     verdict,
 )
+from secscan.formats.summary import canary_label
 
 MAX_TOP_ROWS = 100  # critical and high findings shown in full
 MAX_REST_ROWS = 200  # other findings inside <details>
@@ -81,9 +83,12 @@ def _actions(result: Result) -> list[str]:
     if not result.actions:
         return []
     out = ["### Top actions", ""]
-    for i, a in enumerate(result.actions, 1):
+    for i, a in enumerate(result.actions[:TOP_ACTIONS], 1):
         n = len(a.clears)
         out.append(f"{i}. **{a.severity.label}** {md(a.action)} (clears {n} finding{'s' if n != 1 else ''})")
+    rest = len(result.actions) - TOP_ACTIONS
+    if rest > 0:
+        out += ["", f"{rest} more action{'s' if rest != 1 else ''} (all in secscan.json, summary.actions)"]
     return [*out, ""]
 
 
@@ -125,7 +130,7 @@ def _scanners(result: Result) -> list[str]:
                 md(s.version or "-"),
                 f"{s.duration_s:.1f} s",
                 str(s.findings),
-                md(s.canary or "-"),
+                md(canary_label(s)),
                 md(cov or "-"),
                 reason,
                 md(s.executable or "-"),

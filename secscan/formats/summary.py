@@ -34,9 +34,16 @@ def _shown_path(path: str | None, limit: int = 40) -> str:
     return text if len(text) <= limit else "…" + text[-(limit - 1):]
 
 
+def canary_label(s: ScannerResult) -> str:
+    """The canary column: its state, and whether the answer came from the cache."""
+    if s.canary is None:
+        return "-"
+    return s.canary.value + (" (cached)" if s.cached else "")
+
+
 def from_cache(s: ScannerResult) -> bool:
     """The outcome was answered from the incremental cache (no tool process ran for it)."""
-    return "cached" in (s.canary or "") or (bool(s.coverage.get("files_from_cache")) and s.duration_s == 0.0)
+    return s.cached or (bool(s.coverage.get("files_from_cache")) and s.duration_s == 0.0)
 
 
 def note_of(s: ScannerResult) -> str:

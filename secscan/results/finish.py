@@ -33,8 +33,7 @@ def recount(scanners: Sequence[ScannerResult], findings: Sequence[Finding]) -> l
     """Each scanner's finding count after merging (a merged finding counts for every source)."""
     out = []
     for s in scanners:
-        base = s.name.split(" (import", 1)[0]
-        n = sum(1 for f in findings if base in f.sources)
+        n = sum(1 for f in findings if s.source in f.sources)
         out.append(s.with_(findings=n) if n or s.findings == 0 else s)
     return out
 
@@ -91,7 +90,7 @@ def finish(opts: ScanOptions, findings: Sequence[Finding], scanners: Sequence[Sc
                   scanners=tuple(scanners), findings=tuple(items), gate=gate,
                   actions=tuple(top_actions(items)),
                   secscan_version=version, notes=tuple(all_notes), stale_suppressions=tuple(stale),
-                  run_id=run_id, configuration=opts.configuration)
+                  run_id=run_id, configuration=opts.configuration, shard=opts.shard)
 
 
 def partial_run(opts: ScanOptions) -> str | None:

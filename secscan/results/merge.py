@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from secscan.core.model import Finding, Result, ScannerResult, Status
+from secscan.core.model import CanaryState, Finding, Result, ScannerResult, Status
 from secscan.core.shard import read_shard_note
 from secscan.core.version import __version__
 from secscan.results.dedup import merge, sort_findings
@@ -26,7 +26,8 @@ def combine_scanners(entries: Sequence[ScannerResult]) -> ScannerResult:
             coverage[k] = coverage.get(k, 0) + v
     reasons = [e.reason for e in ran if e.reason and e.status is not Status.OK]
     canaries = {e.canary for e in ran}
-    canary = "missing" if "missing" in canaries else (ran[0].canary if len(canaries) == 1 else "mixed")
+    canary = CanaryState.MISSING if CanaryState.MISSING in canaries else (
+        ran[0].canary if len(canaries) == 1 else CanaryState.MIXED)
     return ScannerResult(
         name=entries[0].name, status=status, version=next((e.version for e in ran if e.version), None),
         duration_s=max(e.duration_s for e in ran), reason="; ".join(dict.fromkeys(reasons)) or None,
@@ -34,18 +35,18 @@ def combine_scanners(entries: Sequence[ScannerResult]) -> ScannerResult:
         evidence=next((e.evidence for e in ran if e.evidence), None), canary=canary,
         required=any(e.required for e in entries),
         categories=tuple(sorted({c for e in entries for c in e.categories})),
-        executable=next((e.executable for e in ran if e.executable), None))
+        executable=next((e.executable for e in ran if e.executable), None),
+        cached=all(e.cached for e in ran), tool=entries[0].tool, imported_from=entries[0].imported_from)
 
 
 SHARDS = "shards"
+NO_CANARY = CanaryState.NOT_APPLICABLE
 
 
 def shard_check(results: Sequence[Result]) -> ScannerResult | None:
     """When the inputs are shards (their notes say ``shard I/N``): failed unless each of 1..N is there once,
     so a merge of 3 of 4 parts never reads as a complete scan. None when no input is a shard."""
-    seen: list[tuple[int, int] | None] = []
-    for r in results:
-        seen.append(next((s for n in r.notes if (s := read_shard_note(n)) is not None), None))
+    seen = [r.shard for r in results]
     if all(s is None for s in seen):
         return None
     totals = {s[1] for s in seen if s is not None}
@@ -64,9 +65,9 @@ def shard_check(results: Sequence[Result]) -> ScannerResult | None:
         problems.append(f"shard(s) given more than once: {', '.join(f'{i}/{total}' for i in twice)}")
     coverage = {"shards_expected": total, "shards_merged": len(set(indexes))}
     if not problems:
-        return ScannerResult(SHARDS, Status.OK, None, 0.0, None, 0, coverage, canary="not-applicable")
+        return ScannerResult(SHARDS, Status.OK, None, 0.0, None, 0, coverage, canary=NO_CANARY)
     why = "merge of shards is incomplete: " + "; ".join(problems)
-    return ScannerResult(SHARDS, Status.FAILED, None, 0.0, why, 0, coverage, canary="not-applicable",
+    return ScannerResult(SHARDS, Status.FAILED, None, 0.0, why, 0, coverage, canary=NO_CANARY,
                          required=True)
 
 

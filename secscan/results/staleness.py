@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from secscan.core.model import ScannerResult, Status
+from secscan.core.model import ScannerResult, SkipCause, Status
 from secscan.scanners import registry
 from secscan.scanners.interface import ADVISORY_IDS
 
@@ -28,10 +28,10 @@ def producers(rule_id: str | None) -> frozenset[str]:
 
 
 def ran_fully(s: ScannerResult | None) -> bool:
-    """Ran over everything it applies to, or had nothing to scan ("no ... files")."""
+    """Ran over everything it applies to, or had nothing to scan."""
     if s is None:
         return False
-    return s.status is Status.OK or (s.status is Status.SKIPPED and (s.reason or "").startswith("no "))
+    return s.status is Status.OK or (s.status is Status.SKIPPED and s.skip is SkipCause.NOTHING_TO_SCAN)
 
 
 def why_not(rule_id: str | None, health: Mapping[str, ScannerResult]) -> str | None:

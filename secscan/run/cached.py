@@ -17,7 +17,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from secscan.core.model import Finding, ScannerResult, Status
+from secscan.core.model import CanaryState, Finding, ScannerResult, Status
 from secscan.core.serialize import finding_from_dict
 from secscan.core.version import __version__
 from secscan.process.runner import Runner
@@ -136,7 +136,7 @@ def _failure_reason(scanner: Scanner, failed: dict[str, str], cached: int) -> st
 
 def _from_cache(scanner: Scanner, files: Sequence[str], found: list[Finding], failed: dict[str, str],
                 canary: dict[str, Any], required: bool, canary_used: bool, exe: str | None) -> ScannerRun:
-    state = canary.get("canary") if canary_used else "disabled"
+    state = CanaryState.read(canary.get("canary")) if canary_used else CanaryState.DISABLED
     status, reason = Status.OK, None
     if failed:
         status, reason = Status.PARTIAL, _failure_reason(scanner, failed, len(failed))
@@ -147,8 +147,8 @@ def _from_cache(scanner: Scanner, files: Sequence[str], found: list[Finding], fa
         name=scanner.name, status=status, version=canary.get("version"), duration_s=0.0, reason=reason,
         findings=len(found), coverage=cov,
         evidence={"failed_files": failed} if failed else None,
-        canary="detected (cached)" if state == "detected" else state,
-        required=required, categories=categories(scanner), executable=exe), tuple(found), tuple(files))
+        canary=state, required=required, categories=categories(scanner), executable=exe, cached=True),
+        tuple(found), tuple(files))
 
 
 def _decode(hits: dict[str, Any], keys: dict[str, str], files: Sequence[str]
@@ -188,7 +188,7 @@ def _storable(run: ScannerRun, todo: Sequence[str]) -> tuple[list[str], dict[str
         return list(todo), {}
     failed = (res.evidence or {}).get("failed_files")
     if res.status is Status.PARTIAL and isinstance(failed, dict) and failed \
-            and res.canary in ("detected", "disabled", "not-applicable"):
+            and res.canary in (CanaryState.DETECTED, CanaryState.DISABLED, CanaryState.NOT_APPLICABLE):
         named = {str(k): str(v) for k, v in failed.items() if str(k) in wanted}
         if len(named) == len(failed):  # every failure is one of our files (none is the canary or unknown)
             return [f for f in todo if f not in named], named
@@ -220,7 +220,8 @@ def _per_file(scanner: Scanner, ctx: ScanContext, files: Sequence[str], runner: 
             cache.put_findings(scope, keys[name], found)
         for name, why in failed.items():
             cache.put(scope, keys[name], {"failed": why})
-        cache.put(scope, canary_key, {"version": run.result.version, "canary": run.result.canary})
+        cache.put(scope, canary_key, {"version": run.result.version,
+                                      "canary": run.result.canary and run.result.canary.value})
     return _combine(scanner, run, files, todo, cached, cached_failed)
 
 
@@ -285,8 +286,8 @@ def _whole_tree(scanner: Scanner, ctx: ScanContext, files: Sequence[str], runner
             found = [finding_from_dict(d) for d in hit["findings"]]
             res = ScannerResult(scanner.name, Status.OK, hit.get("version"), 0.0, None, len(found),
                                 {**hit.get("coverage", {}), "from_cache": 1}, hit.get("evidence"),
-                                hit.get("canary"), required, categories(scanner),
-                                executable_of(scanner, ctx, runner))
+                                CanaryState.read(hit.get("canary")), required, categories(scanner),
+                                executable_of(scanner, ctx, runner), cached=True)
             return ScannerRun(res, tuple(found), tuple(files))
         except Exception:  # noqa: S110 - a damaged entry is never trusted: run the audit again
             pass
@@ -294,7 +295,8 @@ def _whole_tree(scanner: Scanner, ctx: ScanContext, files: Sequence[str], runner
     if run.result.status is Status.OK:  # held until the run's secret values are known (RunCache.flush)
         res = run.result
         cache.put("dependencies", key, {"version": res.version, "coverage": dict(res.coverage),
-                                        "evidence": dict(res.evidence or {}), "canary": res.canary},
+                                        "evidence": dict(res.evidence or {}),
+                                        "canary": res.canary and res.canary.value},
                   run.findings)
     return run
 

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from secscan.core.model import ScannerResult, Status
+from secscan.core.model import CanaryState, ScannerResult, Status
 from secscan.core.options import ScanOptions
 from secscan.process.runner import Runner
 from secscan.scanners import registry
@@ -26,7 +26,6 @@ from secscan.scanners import registry
 SAMPLE_PY = '"""secscan doctor sample."""\n\n\ndef add(a: int, b: int) -> int:\n    return a + b\n'
 SAMPLE_LOCK = ('{"name": "doctor", "lockfileVersion": 3, "requires": true, '
                '"packages": {"": {"name": "doctor"}}}\n')
-TRUSTED_CANARY = ("detected", "not-applicable")
 HINT_WIDTH = 150
 
 
@@ -98,9 +97,9 @@ def _hint(s: ScannerResult, found: str | None) -> str | None:
         return one_line(f"{todo} -- {cause}")
     if s.status is Status.SKIPPED:
         return one_line(f"not run: {s.reason}") if s.reason else "not run"
-    if s.status is Status.OK and s.canary in TRUSTED_CANARY:
+    if s.status is Status.OK and s.canary is not None and s.canary.trusted:
         return None
-    if s.status is Status.OK and s.canary == "disabled":
+    if s.status is Status.OK and s.canary is CanaryState.DISABLED:
         return "canary disabled: an empty result cannot be told from a clean one"
     text = s.reason or s.status.value
     prefix = f"{s.name}: " if not text.startswith(s.name) else ""
@@ -111,7 +110,7 @@ def trustworthy(s: ScannerResult) -> bool:
     """ok with its canary detected (or none), or not run at all without being required."""
     if s.status is Status.SKIPPED:
         return not s.required
-    return s.status is Status.OK and s.canary in TRUSTED_CANARY
+    return s.status is Status.OK and s.canary is not None and s.canary.trusted
 
 
 def executables() -> dict[str, str]:

@@ -13,7 +13,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from secscan.core.model import Finding, Result, ScannerResult, Status
+from secscan.core.model import Finding, Result, ScannerResult, SkipCause, Status
 from secscan.core.options import ScanOptions
 from secscan.core.shard import select_shard
 from secscan.core.version import __version__
@@ -39,7 +39,7 @@ from secscan.run.walked import (
 )
 from secscan.scanners import registry
 from secscan.scanners.canaries import CANARY_PREFIX
-from secscan.scanners.interface import ScanContext, Scanner
+from secscan.scanners.interface import ScanContext, Scanner, Skip
 
 Progress = Callable[[str, str, float], None]  # (scanner, "start"|"done:<status>", seconds)
 
@@ -130,15 +130,15 @@ def _canary_dir(target: Path) -> Path:
     return Path(tempfile.mkdtemp(prefix=CANARY_PREFIX))
 
 
-def _skip(scanner: Scanner, reason: str, required: bool) -> ScannerRun:
-    return ScannerRun(ScannerResult(scanner.name, Status.SKIPPED, reason=reason, required=required,
-                                    categories=categories(scanner)), ())
+def _skip(scanner: Scanner, skip: Skip, required: bool) -> ScannerRun:
+    return ScannerRun(ScannerResult(scanner.name, Status.SKIPPED, reason=skip.reason, required=required,
+                                    categories=categories(scanner), skip=skip.cause), ())
 
 
 def _prepare(
     scanner: Scanner, ctx: ScanContext, fs: FileSet, opts: ScanOptions
-) -> tuple[list[str], str | None]:
-    """The files a scanner gets (per-file scanners: this shard's part) and a skip reason, if any."""
+) -> tuple[list[str], Skip | None]:
+    """The files a scanner gets (per-file scanners: this shard's part) and why it is skipped, if it is."""
     if scanner.per_file:
         files = (
             [f for f in fs.selected if f.endswith(scanner.file_suffixes)]
@@ -148,10 +148,11 @@ def _prepare(
     else:
         files = list(fs.files)
         if opts.shard is not None and opts.shard[0] != 1:
-            return files, f"{SHARD_ONE_ONLY}{opts.shard[1]} only (not a per-file scanner)"
+            return files, Skip(f"{SHARD_ONE_ONLY}{opts.shard[1]} only (not a per-file scanner)",
+                               SkipCause.OTHER_SHARD)
     if opts.offline and scanner.needs_network and opts.osv_db is None:
-        return files, "offline"
-    return files, scanner.applies(ctx, files)
+        return files, Skip("offline", SkipCause.OFFLINE)
+    return files, Skip.of(scanner.applies(ctx, files))
 
 
 def open_cache(opts: ScanOptions, notes: list[str]) -> RunCache | None:
@@ -181,8 +182,7 @@ def _split_planned(names: Sequence[str], ctx: ScanContext, fs: FileSet, opts: Sc
             todo.append((scanner, files))
             continue
         # the user's own choice, or the plan: shard 1 runs it (a required scanner is not missing from shard 2)
-        chosen = skip == "offline" or skip.startswith(SHARD_ONE_ONLY) or (
-            name == "trivy-image" and opts.no_containers)
+        chosen = skip.cause in (SkipCause.OFFLINE, SkipCause.OTHER_SHARD, SkipCause.TURNED_OFF)
         runs[name] = _skip(scanner, skip, name in required and not chosen)
         progress(name, "done:skipped", 0.0)
     return runs, todo

@@ -14,7 +14,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from secscan.core.model import Category, Finding, Location, Parsed, ScannerResult, Status
+from secscan.core.model import (
+    CanaryState,
+    Category,
+    Finding,
+    Location,
+    Parsed,
+    ScannerResult,
+    SkipCause,
+    Status,
+)
 from secscan.process.runner import Runner
 from secscan.scanners import registry
 from secscan.scanners.interface import (
@@ -88,7 +97,8 @@ def missing_tool(scanner: Scanner, ctx: ScanContext, runner: Runner, required: b
     note = "" if tool.bundled or not required else f" ({scanner.name} is required by this run)"
     reason = f"{runner.not_found(tool.executable)}: {tool.missing_hint()}{note}"
     return ScannerResult(scanner.name, status, reason=reason, required=required,
-                         categories=categories(scanner))
+                         categories=categories(scanner),
+                         skip=SkipCause.NOT_INSTALLED if status is Status.SKIPPED else None)
 
 
 def read_version(runner: Runner, scanner: Scanner, ctx: ScanContext) -> str | None:
@@ -157,20 +167,20 @@ def coverage_sanity(name: str, parsed: Parsed, files: Sequence[str], canary_file
 
 def _judge_canary(scanner: Scanner, ctx: ScanContext, canary: Canary | None, canary_found: Sequence[Finding],
                   status: Status, reason: str | None, parsed: Parsed, enabled: bool
-                  ) -> tuple[Status, str | None, str]:
+                  ) -> tuple[Status, str | None, CanaryState]:
     """(status, reason, canary state) once the canary's findings are checked."""
     if not enabled:
-        return status, reason, "disabled"
+        return status, reason, CanaryState.DISABLED
     if canary is None:
-        return status, reason, "not-applicable"
+        return status, reason, CanaryState.NOT_APPLICABLE
     if status not in (Status.OK, Status.PARTIAL):
-        return status, reason, "not-checked"
+        return status, reason, CanaryState.NOT_CHECKED
     ok, text = check_canary(scanner, ctx, canary, canary_found)
     if ok:
-        return status, reason, "detected"
+        return status, reason, CanaryState.DETECTED
     note = (parsed.evidence or {}).get("canary_note")
     text += f"; {note}" if note else ""
-    return Status.FAILED, text + (f"; {reason}" if reason else ""), "missing"
+    return Status.FAILED, text + (f"; {reason}" if reason else ""), CanaryState.MISSING
 
 
 def execute(scanner: Scanner, ctx: ScanContext, files: Sequence[str], runner: Runner,
@@ -192,7 +202,7 @@ def execute(scanner: Scanner, ctx: ScanContext, files: Sequence[str], runner: Ru
     except VersionTimeout as exc:
         spent = time.monotonic() - start
         result = ScannerResult(scanner.name, Status.TIMEOUT, None, spent, str(exc), required=required,
-                               canary="missing" if canary else None, categories=categories(scanner),
+                               canary=CanaryState.MISSING if canary else None, categories=categories(scanner),
                                executable=exe)
         return ScannerRun(result, (), tuple(files))
     out = scanner.execute(ctx, files, canary_paths, runner)
@@ -217,5 +227,6 @@ def execute(scanner: Scanner, ctx: ScanContext, files: Sequence[str], runner: Ru
         name=scanner.name, status=status, version=parsed.version or version,
         duration_s=time.monotonic() - start, reason=reason, findings=len(real),
         coverage=coverage, evidence=evidence, canary=canary_state, required=required,
-        categories=categories(scanner), executable=exe),
+        categories=categories(scanner), executable=exe,
+        skip=parsed.skip if status is Status.SKIPPED else None),
         tuple(real), tuple(files))

@@ -9,7 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from secscan.core.errors import ParseError, SecscanError
-from secscan.core.model import ScannerResult, Status
+from secscan.core.model import CanaryState, ScannerResult, Status
 from secscan.parsers.interface import MAX_INPUT_BYTES
 from secscan.parsers.registry import parse_file
 from secscan.run.execute import ScannerRun
@@ -50,7 +50,9 @@ def import_one(tool: str, path: Path) -> ScannerRun:
             findings=len(parsed.findings),
             coverage=dict(parsed.coverage),
             evidence={"imported_from": str(path), **(dict(parsed.evidence) if parsed.evidence else {})},
-            canary="not-applicable",
+            canary=CanaryState.NOT_APPLICABLE,
+            tool=parsed.tool,
+            imported_from=str(path),
         ),
         parsed.findings,
     )
@@ -70,8 +72,10 @@ def _failed(tool: str, path: Path, reason: str) -> ScannerRun:
             Status.FAILED,
             reason=reason,
             evidence={"imported_from": str(path)},
-            canary="not-applicable",
+            canary=CanaryState.NOT_APPLICABLE,
             required=True,
+            tool=tool,
+            imported_from=str(path),
         ),
         (),
     )

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from secscan.core.errors import UsageError
-from secscan.core.model import Result, ScannerResult
+from secscan.core.model import Result, ScannerResult, SkipCause
 from secscan.core.options import ScanOptions
 from secscan.process.git import GitError, git_bytes
 from secscan.process.runner import Runner
@@ -160,7 +160,8 @@ def run_staged(
         result = engine_scan(inner, progress, runner)
     finally:
         shutil.rmtree(staged.root, ignore_errors=True)
-    skipped = [ScannerResult(n, Status.SKIPPED, reason="no staged file of the kind it scans") for n in idle]
+    skipped = [ScannerResult(n, Status.SKIPPED, reason="no staged file of the kind it scans",
+                             skip=SkipCause.NOTHING_TO_SCAN) for n in idle]
     scanners = sorted((*result.scanners, *skipped), key=lambda s: order.get(s.name, len(order)))
     note = f"--staged: scanned {len(staged.names)} staged file(s) from the git index"
     return replace(result, target=str(opts.target), scanners=tuple(scanners), notes=(note, *result.notes))

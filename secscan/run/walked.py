@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from secscan.core.model import ScannerResult, Status
+from secscan.core.model import CanaryState, ScannerResult, Status
 from secscan.core.options import ScanOptions
 from secscan.core.shard import shard_note
 from secscan.formats.interface import REPORT_FILES
@@ -38,7 +38,8 @@ def walk_gaps(fs: FileSet, opts: ScanOptions) -> ScannerResult | None:
         parts.append(f"{len(too_deep)} folder(s) deeper than the walk limit: {', '.join(too_deep[:5])}")
     return ScannerResult(WALK, Status.PARTIAL, None, 0.0, "; ".join(parts) + " (no scanner saw them)", 0,
                          {"files_walked": len(fs.files), "paths_unreadable": len(unreadable),
-                          "folders_too_deep": len(too_deep)}, canary="not-applicable", required=True)
+                          "folders_too_deep": len(too_deep)}, canary=CanaryState.NOT_APPLICABLE,
+                         required=True)
 
 
 def nothing_scanned(fs: FileSet, opts: ScanOptions) -> ScannerResult | None:
@@ -56,7 +57,7 @@ def nothing_scanned(fs: FileSet, opts: ScanOptions) -> ScannerResult | None:
     detail = "; ".join(why) if why else "the folder holds no file"
     return ScannerResult(WALK, Status.FAILED, None, 0.0, f"nothing was scanned: {detail}", 0,
                          {"files_walked": 0, "paths_left_out": fs.excluded + fs.git_ignored},
-                         canary="not-applicable", required=True)
+                         canary=CanaryState.NOT_APPLICABLE, required=True)
 
 
 def git_ignored(target: Path, runner: Runner) -> frozenset[str]:

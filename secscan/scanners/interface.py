@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
-from secscan.core.model import Category, Finding, Parsed, Status
+from secscan.core.model import Category, Finding, Parsed, SkipCause, Status
 from secscan.process.runner import Invocation, ProcResult, Runner
 
 #: Advisory ids (CVE, GHSA, PYSEC, OSV...) that the dependency scanners report.
@@ -106,6 +106,20 @@ class ScannerInfo:
 
 
 @dataclass(frozen=True)
+class Skip:
+    """Why a scanner does not run here: the reason shown, and its cause as data. ``applies()`` may return a
+    plain string instead, which means there is nothing of its kind to scan (``SkipCause.NOTHING_TO_SCAN``)."""
+
+    reason: str
+    cause: SkipCause = SkipCause.NOTHING_TO_SCAN
+
+    @staticmethod
+    def of(value: str | Skip | None) -> Skip | None:
+        """``applies()``'s answer as a Skip (None: it applies)."""
+        return Skip(value) if isinstance(value, str) else value
+
+
+@dataclass(frozen=True)
 class Canary:
     """A small input with known problems, scanned in the same invocation as the real targets."""
 
@@ -180,8 +194,8 @@ class Scanner(ABC):
         return self.info.file_suffixes
 
     @abstractmethod
-    def applies(self, ctx: ScanContext, files: Sequence[str]) -> str | None:
-        """None when it applies, else the reason it is skipped."""
+    def applies(self, ctx: ScanContext, files: Sequence[str]) -> str | Skip | None:
+        """None when it applies, else why it is skipped (a string: nothing of its kind to scan)."""
 
     def canary(self, ctx: ScanContext) -> Canary | None:
         """The canary for this scanner, or None when it has none."""

@@ -13,7 +13,7 @@ from secscan.analyzers.pqc.result import ChildStatus, PqcResult, Verdict
 from secscan.analyzers.pqc.selftest import self_test
 from secscan.analyzers.pqc.verify import verify
 from secscan.core.errors import UsageError
-from secscan.core.model import Category, Finding, Parsed, Severity, Status
+from secscan.core.model import Category, Finding, Parsed, Severity, SkipCause, Status
 from secscan.scanners.interface import InProcessScanner, ScanContext, ScannerInfo, ScanOutput
 
 if TYPE_CHECKING:
@@ -61,7 +61,8 @@ def result_to_parsed(result: PqcResult, require: bool) -> Parsed:
     version = result.evidence.liboqs_version or result.evidence.probe.version
 
     def out(status: Status, findings: tuple[Finding, ...] = (), reason: str | None = None) -> Parsed:
-        return Parsed(NAME, findings, status, reason, coverage, version, ev)
+        skip = SkipCause.UNAVAILABLE if status is Status.SKIPPED else None
+        return Parsed(NAME, findings, status, reason, coverage, version, ev, skip)
 
     if result.evidence.child_status is ChildStatus.TIMEOUT:  # the check did not finish: no verdict on liboqs
         return out(Status.TIMEOUT, (), _reasons(result, 3))
@@ -107,7 +108,7 @@ def run_pqc(ctx: ScanContext, runner: Runner | None = None) -> Parsed:
     parsed = result_to_parsed(result, bool(opts.get("require_pqc")))
     evidence = {**(parsed.evidence or {}), "self_test": "passed"}
     return Parsed(parsed.tool, parsed.findings, parsed.status, parsed.reason, parsed.coverage, parsed.version,
-                  evidence)
+                  evidence, parsed.skip)
 
 
 class PqcScanner(InProcessScanner):

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from secscan.core.model import Category, Finding, Location, Parsed, Status
+from secscan.core.model import Category, Finding, Location, Parsed, SkipCause, Status
 from secscan.parsers import trivy as trivy_parser
 from secscan.process.runner import Invocation, ProcResult
 from secscan.scanners import canaries
@@ -18,6 +18,7 @@ from secscan.scanners.interface import (
     ScanContext,
     ScannerInfo,
     ScanOutput,
+    Skip,
     Tool,
     ToolScanner,
 )
@@ -112,11 +113,11 @@ class TrivyImageScanner(ToolScanner):
 
     info = ScannerInfo("trivy-image", Category.CONTAINER, TRIVY, config_files=CONFIG_FILES, rule_ids=RULE_IDS)
 
-    def applies(self, ctx: ScanContext, files: Sequence[str]) -> str | None:
+    def applies(self, ctx: ScanContext, files: Sequence[str]) -> str | Skip | None:
         if not ctx.images:
-            return "no --image given"
+            return Skip("no --image given", SkipCause.NOT_REQUESTED)
         if ctx.options.get("no_containers"):
-            return "image scanning disabled by --no-containers"
+            return Skip("image scanning disabled by --no-containers", SkipCause.TURNED_OFF)
         return None
 
     def parse(self, ctx: ScanContext, results: Sequence[ProcResult]) -> Parsed:

@@ -23,7 +23,7 @@ def test_full_versions_cached_runs_and_the_mtls_self_test_are_shown() -> None:
     table = "\n".join(health_table(_result(
         ScannerResult("mtls", Status.OK, "OpenSSL 4.0.3 29 Sep 2026", 0.4, evidence={"mode": "self-test"}),
         ScannerResult("bandit", Status.OK, "1.9.4", 0.0, coverage={"files_scanned": 3, "files_from_cache": 3},
-                      canary="detected (cached)"),
+                      canary="detected", cached=True),
         ScannerResult("semgrep", Status.OK, "1.187.0", 6.1, canary="detected"))))
     assert "OpenSSL 4.0.3 29 Sep 2026" in table
     assert "self-test of the local TLS stack (not of the application" in table

@@ -48,7 +48,7 @@ def test_health_is_the_least_complete_that_really_ran() -> None:
 
 def test_shard_check() -> None:
     def part(i: int, n: int) -> object:
-        return replace(build([], [ok("bandit", 1)]), notes=(f"shard {i}/{n}: 3 of 6 file(s)",))
+        return replace(build([], [ok("bandit", 1)]), shard=(i, n))
 
     assert shard_check([build([], [])]) is None  # not shards
     whole = shard_check([part(1, 2), part(2, 2)])  # type: ignore[list-item]
@@ -59,6 +59,21 @@ def test_shard_check() -> None:
                        ([part(1, 2), build([], []), part(2, 2)], "1 input(s) are not shards")):
         bad = shard_check(parts)  # type: ignore[arg-type]
         assert bad is not None and bad.status is Status.FAILED and why in (bad.reason or ""), (why, bad)
+
+
+def test_the_shard_is_a_field_and_older_reports_are_read_from_their_note() -> None:
+    from secscan.core.serialize import result_from_dict
+    from secscan.core.serialize import to_dict as result_to_dict
+
+    one = replace(build([], [ok("bandit", 1)]), shard=(2, 3))
+    data = result_to_dict(one)
+    assert data["shard"] == {"index": 2, "total": 3} and result_from_dict(data).shard == (2, 3)
+    legacy = {k: v for k, v in data.items() if k != "shard"}
+    legacy["notes"] = ["shard 2/3: 3 of 6 file(s)"]
+    assert result_from_dict(legacy).shard == (2, 3)
+    # a note that merely mentions a shard is not one when the field says otherwise
+    assert result_from_dict({**data, "shard": None, "notes": []}).shard is None
+    assert "shard" not in result_to_dict(build([], []))
 
 
 def test_a_combined_entry_keeps_categories_and_executable() -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
-from secscan.core.model import ScannerResult, Status
+from secscan.core.model import ScannerResult, SkipCause, Status
 from secscan.results.staleness import dependency_tools, producers, ran_fully, why_not
 from secscan.scanners.registry import SCANNERS
 
@@ -39,7 +41,13 @@ def entry(name: str, status: Status, reason: str | None = None) -> ScannerResult
 
 def test_ran_fully() -> None:
     assert ran_fully(entry("bandit", Status.OK))
-    assert ran_fully(entry("pip-audit", Status.SKIPPED, "no Python dependency files in the target"))
+    nothing = replace(entry("pip-audit", Status.SKIPPED, "no Python dependency files in the target"),
+                      skip=SkipCause.NOTHING_TO_SCAN)
+    assert ran_fully(nothing)
+    # the cause decides, never the words: "no --image given" is not "nothing to scan"
+    assert not ran_fully(replace(entry("trivy-image", Status.SKIPPED, "no --image given"),
+                                 skip=SkipCause.NOT_REQUESTED))
+    assert not ran_fully(entry("pip-audit", Status.SKIPPED, "no Python dependency files in the target"))
     for s in (entry("pip-audit", Status.SKIPPED, "offline"),
               entry("trivy", Status.SKIPPED, "trivy not found"),
               entry("bandit", Status.PARTIAL, "1 file"), entry("bandit", Status.FAILED, "x"), None):

@@ -18,7 +18,7 @@ from secscan.analyzers.advisories.matching import Affected, Undecidable, fixed_v
 from secscan.analyzers.advisories.osv import OsvDatabase, OsvRecord
 from secscan.analyzers.advisories.severity import strongest
 from secscan.analyzers.advisories.versions import PYPI, norm_name, sort_versions
-from secscan.core.model import Category, Finding, Location, Package, Parsed, Status
+from secscan.core.model import Category, Finding, Location, Package, Parsed, SkipCause, Status
 
 SOURCE = "osv-db"
 MAX_DETAILS = 600
@@ -158,7 +158,8 @@ def audit(tool: str, ecosystem: str, reads: Sequence[ManifestRead], db: OsvDatab
             findings.extend(finding_for(dep, g) for g in _groups(matches))
     coverage.update(dependencies_audited=len(audited), dependencies_skipped=len(skipped))
     if not audited and not skipped:
-        return Parsed(tool, (), Status.SKIPPED, f"no dependency declared in {len(reads)} file(s)", coverage)
+        return Parsed(tool, (), Status.SKIPPED, f"no dependency declared in {len(reads)} file(s)", coverage,
+                      skip=SkipCause.NOTHING_TO_SCAN)
     if not audited:
         why = f"{len(skipped)} skipped: {_reason_list(skipped, len(skipped))}"
         return Parsed(tool, (), Status.FAILED, f"no dependency could be audited ({why})", coverage)
