@@ -29,7 +29,7 @@ CANARY_EXPECTED = frozenset({"secscan.aws-access-key-id"})
 
 
 class SecscanSecretsScanner(InProcessScanner):
-    """Scans every target file with the bundled secret patterns (rules/secrets/patterns.yaml)."""
+    """Scans every target file with the bundled secret patterns (rules/secrets/*.yaml)."""
 
     info = ScannerInfo("secscan-secrets", Category.SECRET, cache=CachePolicy.PER_FILE,
                        rule_ids=(r"^secscan\.",))
@@ -43,15 +43,15 @@ class SecscanSecretsScanner(InProcessScanner):
     def cache_salt(self, ctx: ScanContext) -> str:
         """The patterns file's content (the ``secret_patterns`` option, else the bundled file)."""
         from secscan.analyzers.secrets.engine import ScanOptions
-        from secscan.analyzers.secrets.patterns import default_patterns_file
+        from secscan.core.resources import rules_path, tree_hash
 
         opts = ScanOptions.from_mapping(ctx.options)
-        path = opts.patterns_file or default_patterns_file()
+        path = opts.patterns_file or rules_path("secrets")  # every bundled rule file and the severity table
         try:
-            content = path.read_bytes()
+            digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else tree_hash(path)
         except OSError as exc:
             return f"unreadable {path}: {exc}"
-        return f"{path}\0{hashlib.sha256(content).hexdigest()}\0{opts.backend}"
+        return f"{path}\0{digest}\0{opts.backend}"
 
     def execute(self, ctx: ScanContext, files: Sequence[str], canary_files: Sequence[Path],
                 runner: Runner) -> ScanOutput:

@@ -55,8 +55,11 @@ def test_severity_words_written_down() -> None:
 
 
 def test_every_pattern_has_a_positive_and_a_negative_sample() -> None:
-    assert {s.pattern for s in POSITIVES} == IDS
-    assert set(placeholder_lines()) == IDS
+    """Hand-written regexes have samples here; format-built ones are generated from their format
+    (tests/analyzers/secrets/test_corpus.py)."""
+    by_regex = {p.id for p in PATTERNS if not p.format}
+    assert by_regex <= {s.pattern for s in POSITIVES} <= IDS
+    assert by_regex <= set(placeholder_lines()) <= IDS
 
 
 @pytest.mark.parametrize("sample", POSITIVES, ids=lambda s: s.pattern)

@@ -13,6 +13,8 @@ import random
 import string
 from dataclasses import dataclass
 
+from tests.support.token_checksums import crc_token, pypi_token
+
 ALNUM = string.ascii_letters + string.digits
 B64 = ALNUM + "+/"
 URLSAFE = ALNUM + "-_"
@@ -58,16 +60,16 @@ def _simple(g: _Gen) -> list[tuple[str, str, str]]:
         ("google-api-key", 'MAPS = "{v}"', "AIza" + g.s(URLSAFE, 35)),
         ("azure-storage-account-key", "conn = 'DefaultEndpointsProtocol=https;AccountName=a;AccountKey={v};'",
          g.s(B64, 86) + "=="),
-        ("github-pat", "GITHUB_TOKEN={v}", "ghp_" + g.s(ALNUM, 36)),
-        ("github-oauth-token", "oauth: {v}", "gho_" + g.s(ALNUM, 36)),
-        ("github-app-token", "token = '{v}'", "ghs_" + g.s(ALNUM, 36)),
-        ("github-refresh-token", '"refresh": "{v}"', "ghr_" + g.s(ALNUM, 36)),
+        ("github-pat", "GITHUB_TOKEN={v}", crc_token("ghp_", g.r)),
+        ("github-oauth-token", "oauth: {v}", crc_token("gho_", g.r)),
+        ("github-app-token", "token = '{v}'", crc_token("ghs_", g.r)),
+        ("github-refresh-token", '"refresh": "{v}"', crc_token("ghr_", g.r)),
         ("github-fine-grained-pat", "GH={v}", "github_pat_" + g.s(ALNUM, 22) + "_" + g.s(ALNUM, 59)),
         ("gitlab-token", "GITLAB={v}", "glpat-" + g.s(URLSAFE, 20)),
-        ("npm-token", "NPM_TOKEN={v}", "npm_" + g.s(ALNUM, 36)),
+        ("npm-token", "NPM_TOKEN={v}", crc_token("npm_", g.r)),
         ("npm-auth-token", "//registry.npmjs.org/:_authToken={v}",
          f"{g.s(HEX, 8)}-{g.s(HEX, 4)}-{g.s(HEX, 4)}-{g.s(HEX, 4)}-{g.s(HEX, 12)}"),
-        ("pypi-token", "upload = {v}", "pypi-AgEIcHlwaS5vcmc" + g.s(URLSAFE, 90)),
+        ("pypi-token", "upload = {v}", pypi_token(g.r)),
         ("slack-token", "SLACK={v}",
          f"xoxb-{g.s(string.digits, 11)}-{g.s(string.digits, 12)}-{g.s(ALNUM, 24)}"),
         ("slack-webhook", "hook: {v}",

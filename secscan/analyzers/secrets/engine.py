@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple
 
-from secscan.analyzers.secrets import filters
+from secscan.analyzers.secrets import checksums, filters
 from secscan.analyzers.secrets.patterns import Pattern, load_patterns
 from secscan.analyzers.secrets.prefilter import Prefilter, make_prefilter
 from secscan.analyzers.secrets.redact import mask, secret_hash
@@ -115,7 +115,9 @@ class SecretEngine:
             return False
         if pat.code_refs and filters.generic_noise(value):
             return False
-        return pat.entropy is None or filters.shannon_entropy(value) >= pat.entropy
+        if pat.entropy is not None and filters.shannon_entropy(value) < pat.entropy:
+            return False
+        return pat.checksum is None or checksums.check(pat.checksum, value)  # a failed checksum: not a token
 
     # ------------------------------------------------------------------ public API
     def scan_bytes(self, path: str, data: bytes) -> list[Finding]:
@@ -223,8 +225,22 @@ def _finding(h: _Hit, path: str, line: int, end_line: int) -> Finding:
         snippet=None,
         secret_hash=secret_hash(h.value),
         secret_mask=mask(h.value),
-        properties={"pattern": pat.id},
+        properties=_properties(pat),
     )
+
+
+def _properties(pat: Pattern) -> dict[str, Any]:
+    """What the pattern says about the secret: its class, provider, revoke page, verified checksum."""
+    props: dict[str, Any] = {"pattern": pat.id}
+    if pat.klass:
+        props["secret_class"] = pat.klass
+    if pat.provider:
+        props["provider"] = pat.provider
+    if pat.revoke:
+        props["revoke_url"] = pat.revoke
+    if pat.checksum:
+        props["checksum"] = f"{pat.checksum}: valid"
+    return props
 
 
 _LOCAL = threading.local()

@@ -67,7 +67,7 @@ class HyperscanPrefilter:
         for i, p in enumerate(patterns):
             exprs.append(p.prefilter_regex.encode("ascii"))
             ids.append(i)
-            flags.append(base | (hyperscan.HS_FLAG_CASELESS if p.ignore_case else 0))
+            flags.append(base | (hyperscan.HS_FLAG_CASELESS if p.prefilter_caseless else 0))
         self._db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
         self._db.compile(expressions=exprs, ids=ids, elements=len(exprs), flags=flags)
         self._hits: set[int] = set()
@@ -97,7 +97,7 @@ class Re2Prefilter:
         opts.max_mem = 64 << 20
         self._set = re2.Set.SearchSet(opts)
         for p in patterns:
-            prefix = "(?m)(?i)" if p.ignore_case else "(?m)"
+            prefix = "(?m)(?i)" if p.prefilter_caseless else "(?m)"
             idx = self._set.Add((prefix + p.prefilter_regex).encode("ascii"))
             if idx < 0:  # pragma: no cover - Add raises on a bad pattern
                 raise ValueError(f"re2 rejected pattern {p.id}")

@@ -1,0 +1,192 @@
+"""Token formats as data: ``ghp_{b62:36}`` -> a regex, keywords, and (in tests) a generator.
+
+A format is literal text with pieces in braces:
+
+- ``{CHARSET:N}`` / ``{CHARSET:N-M}``: N (to M) characters of a named character set (:data:`CHARSETS`);
+- ``{uuid}``: a lower-case hex UUID (8-4-4-4-12);
+- ``{a|b|c}``: one of literal alternatives (an empty one makes the group optional: ``{_TEST|}``).
+
+The regex matches the whole token with a boundary on each side: a literal start needs a word boundary (or a
+non-word character), a character-set start or end needs a character outside that set (or the line's edge).
+A *context* rule only matches after one of its context words in an assignment (``DATADOG_API_KEY = "..."``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+CHARSETS: dict[str, str] = {
+    "hex": "0123456789abcdef",
+    "HEX": "0123456789ABCDEF",
+    "xhex": "0123456789abcdefABCDEF",
+    "digit": "0123456789",
+    "lower": "abcdefghijklmnopqrstuvwxyz",
+    "upper": "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+    "alpha": "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
+    "lalnum": "abcdefghijklmnopqrstuvwxyz0123456789",
+    "ualnum": "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789",
+    "b62": "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
+    "b64": "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",
+    "b64u": "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-",
+    "word": "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_",
+    "b32": "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567",
+    "b32l": "abcdefghijklmnopqrstuvwxyz234567",
+    "bech32u": "QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L",
+    "azs": "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_~.-",
+    "urlq": "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789%",
+}
+_PIECE = re.compile(r"\{([^{}]*)\}")
+_SPEC = re.compile(r"^(\w+):(\d+)(?:-(\d+))?$")
+# what may stand between a context word and the value: the rest of a name, a quote, an assignment operator
+_ASSIGN = r"""[\w.-]{0,40}['"]?[ \t]*(?::=|=>|==?|:|,)[ \t]*[brufBRUF]?['"]?"""
+
+
+@dataclass(frozen=True)
+class Piece:
+    """One part of a format: literal text, alternatives, or characters of a set."""
+
+    kind: str  # "lit" | "alt" | "set"
+    text: str = ""
+    options: tuple[str, ...] = ()
+    charset: str = ""
+    low: int = 0
+    high: int = 0
+
+
+def _class(chars: str) -> str:
+    """A regex character class for chars (ranges where they are whole)."""
+    for name, ranged in (("b64u", "A-Za-z0-9_-"), ("b64", "A-Za-z0-9+/"), ("b62", "A-Za-z0-9"),
+                         ("word", "A-Za-z0-9_"), ("azs", "A-Za-z0-9_~.-"), ("urlq", "A-Za-z0-9%"),
+                         ("hex", "0-9a-f"), ("HEX", "0-9A-F"), ("xhex", "0-9a-fA-F"), ("digit", "0-9"),
+                         ("lower", "a-z"), ("upper", "A-Z"), ("alpha", "A-Za-z"), ("lalnum", "a-z0-9"),
+                         ("ualnum", "A-Z0-9"), ("b32", "A-Z2-7"), ("b32l", "a-z2-7")):
+        if chars == CHARSETS[name]:
+            return f"[{ranged}]"
+    return "[" + "".join("\\" + c if c in "\\]^-[" else c for c in chars) + "]"
+
+
+@cache
+def parse(fmt: str) -> tuple[Piece, ...]:
+    """The pieces of a format; raises ValueError on an unknown character set or a bad piece."""
+    out: list[Piece] = []
+    pos = 0
+    for m in _PIECE.finditer(fmt):
+        if m.start() > pos:
+            out.append(Piece("lit", text=fmt[pos:m.start()]))
+        body = m.group(1)
+        if body == "uuid":
+            for i, n in enumerate((8, 4, 4, 4, 12)):
+                if i:
+                    out.append(Piece("lit", text="-"))
+                out.append(Piece("set", charset="hex", low=n, high=n))
+        elif "|" in body:
+            out.append(Piece("alt", options=tuple(body.split("|"))))
+        else:
+            spec = _SPEC.match(body)
+            if not spec or spec.group(1) not in CHARSETS:
+                raise ValueError(f"format {fmt!r}: bad piece {{{body}}}")
+            low = int(spec.group(2))
+            high = int(spec.group(3)) if spec.group(3) else low
+            if high < low or low < 1:
+                raise ValueError(f"format {fmt!r}: bad length in {{{body}}}")
+            out.append(Piece("set", charset=spec.group(1), low=low, high=high))
+        pos = m.end()
+    if pos < len(fmt):
+        out.append(Piece("lit", text=fmt[pos:]))
+    if not out:
+        raise ValueError("empty format")
+    return tuple(out)
+
+
+def _piece_regex(p: Piece) -> str:
+    if p.kind == "lit":
+        return re.escape(p.text)
+    if p.kind == "alt":
+        opts = [re.escape(o) for o in p.options if o]
+        group = "(?:" + "|".join(opts) + ")"
+        return group + "?" if "" in p.options else group
+    count = f"{{{p.low}}}" if p.low == p.high else f"{{{p.low},{p.high}}}"
+    return _class(CHARSETS[p.charset]) + count
+
+
+def prefilter_regex(fmt: str, cap: int = 16) -> str:
+    """A superset of the token for a multi-pattern pre-filter: each run ``{n,m}`` becomes ``{min(n,cap),}``
+    (cheap for Hyperscan and RE2 to compile whatever m is), no boundaries."""
+    out = []
+    for p in parse(fmt):
+        if p.kind == "set":
+            out.append(_class(CHARSETS[p.charset]) + f"{{{min(p.low, cap)},}}")
+        else:
+            out.append(_piece_regex(p))
+    return "".join(out)
+
+
+def _first_chars(p: Piece) -> str:
+    if p.kind == "set":
+        return CHARSETS[p.charset]
+    texts = [p.text] if p.kind == "lit" else [o for o in p.options if o]
+    return "".join(t[0] for t in texts)
+
+
+def token_regex(fmt: str) -> str:
+    """The token itself, without boundaries."""
+    return "".join(_piece_regex(p) for p in parse(fmt))
+
+
+def _start(pieces: tuple[Piece, ...]) -> str:
+    first = pieces[0]
+    if first.kind == "set":
+        return f"(?:^|[^{_class(CHARSETS[first.charset])[1:-1]}])"
+    starts = _first_chars(first)
+    return r"\b" if all(c.isalnum() or c == "_" for c in starts) else ""
+
+
+def _end(pieces: tuple[Piece, ...]) -> str:
+    last = pieces[-1]
+    if last.kind == "set":
+        return f"(?:[^{_class(CHARSETS[last.charset])[1:-1]}]|$)"
+    return ""
+
+
+def rule_regex(fmt: str, context: tuple[str, ...] = (), lead: str = "") -> str:
+    """The rule's regex: group 1 is the token; a context rule needs a context word and an assignment first."""
+    pieces = parse(fmt)
+    body = f"({token_regex(fmt)}){_end(pieces)}"
+    if lead:
+        return re.escape(lead) + body
+    if context:
+        words = "|".join(re.escape(w) for w in context)
+        return f"(?i:(?:{words}){_ASSIGN}){body}"
+    return _start(pieces) + body
+
+
+def literal_keywords(fmt: str, lead: str = "") -> tuple[str, ...]:
+    """Lower-case literals one of which every token contains: the token's literal start (alternatives
+    expanded) when it reaches 3 characters, else its longest literal piece; empty when there is none."""
+    if lead:
+        return (lead.lower(),)
+    starts = [""]
+    for p in parse(fmt):
+        if p.kind == "set" or (p.kind == "alt" and "" in p.options):
+            break
+        opts = (p.text,) if p.kind == "lit" else p.options
+        starts = [a + b for a in starts for b in opts]
+        if all(len(x) >= 3 for x in starts):
+            return tuple(sorted({x.lower() for x in starts}))
+    lits = [p.text for p in parse(fmt) if p.kind == "lit" and len(p.text) >= 3]
+    return (max(lits, key=len).lower(),) if lits else ()
+
+
+def min_length(fmt: str) -> int:
+    """The shortest token the format allows."""
+    total = 0
+    for p in parse(fmt):
+        if p.kind == "lit":
+            total += len(p.text)
+        elif p.kind == "alt":
+            total += min(len(o) for o in p.options)
+        else:
+            total += p.low
+    return total
