@@ -1,6 +1,6 @@
 """GitLab security reports, schema version 15.0.x (`--format gitlab`).
 
-Three files, by category: `gl-sast-report.json` (sast, crypto, tls, misconfiguration),
+Three files, by category: `gl-sast-report.json` (sast, crypto, tls, misconfiguration, iac),
 `gl-dependency-scanning-report.json` (dependency, container, license) and `gl-secret-detection-report.json`
 (secret; never the value, never `raw_source_code_extract`). `scan.status` is "failure" with `scan.messages`
 when the scan was incomplete. Vulnerability ids are UUIDs derived from the fingerprint (stable across runs).
@@ -39,6 +39,7 @@ REPORT_OF = {
     Category.CRYPTO: SAST,
     Category.TLS: SAST,
     Category.MISCONFIGURATION: SAST,
+    Category.IAC: SAST,
     Category.DEPENDENCY: DEPENDENCY_SCANNING,
     Category.CONTAINER: DEPENDENCY_SCANNING,
     Category.LICENSE: DEPENDENCY_SCANNING,
