@@ -22,6 +22,7 @@ from secscan.core.model import Finding, Result, Severity, Status
 from secscan.formats import configuration
 from secscan.formats.interface import (
     SEVERITY_ORDER,
+    TOP_ACTIONS,
     Format,
     fingerprint_of,
     fix_cell,
@@ -167,6 +168,7 @@ def render_html(result: Result) -> str:
             config_headline=configuration.headline(result),
             config_rows=configuration.rows(result),
             notes=configuration.other_notes(result),
+            top_actions=TOP_ACTIONS,
         )
     )
 

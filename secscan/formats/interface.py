@@ -197,6 +197,7 @@ def fingerprint_of(f: Finding) -> str:
 
 
 SEVERITY_ORDER: tuple[Severity, ...] = tuple(sorted(Severity, reverse=True))
+TOP_ACTIONS = 10  # actions a report shows before "N more actions" (the JSON lists every one)
 
 _CWE = re.compile(r"^CWE-(\d+)$", re.IGNORECASE)
 

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable, Sequence
 
 from secscan.analyzers.advisories.versions import key_for_all, norm_ecosystem, norm_name
-from secscan.core.model import Action, Category, Finding
+from secscan.core.model import Action, Category, Finding, Severity
 from secscan.core.resources import rules_path
 
 SECRET_REMEDIATION = "rotate the credential, remove it from the code and purge it from git history"  # noqa: S105
@@ -30,6 +30,9 @@ def _load_bandit_fixes() -> dict[str, tuple[str, str]]:
 BANDIT_FIXES: dict[str, tuple[str, str]] = _load_bandit_fixes()
 
 _BANDIT_ID = re.compile(r"^B\d{3}$")
+# severity x count: what each finding an action clears weighs (one critical = four highs = 16 mediums ...)
+RISK_WEIGHT = {Severity.CRITICAL: 256, Severity.HIGH: 64, Severity.MEDIUM: 16, Severity.LOW: 4,
+               Severity.INFO: 1}
 MAX_TEXT = 300
 
 PkgKey = tuple[str, str, str, str]
@@ -173,32 +176,74 @@ def _action(text: str, group: Sequence[Finding]) -> Action:
     return Action(text, max(f.severity for f in group), tuple(f.fingerprint for f in group if f.fingerprint))
 
 
-def _package_actions(group: list[Finding], target: str | None) -> list[tuple[Action, int]]:
-    """One upgrade for every fixable advisory, one for fixes that cannot be ordered, one for no fix."""
+def risk(group: Iterable[Finding]) -> int:
+    """The risk an action removes: the sum of its findings' severity weights (RISK_WEIGHT)."""
+    return sum(RISK_WEIGHT[f.severity] for f in group)
+
+
+UpgradeKey = tuple[str, str, str, str]  # ecosystem, package name, image, target version
+
+
+def _split(group: list[Finding], target: str | None, upgrades: dict[UpgradeKey, list[Finding]]
+           ) -> list[list[Finding]]:
+    """File the findings an upgrade to target clears under (package, target) in upgrades (across versions
+    and manifests); return the rest as groups: fixes that cannot be ordered, then advisories with no fix."""
     fixable = [f for f in group if _cleared_by(f, target)]
+    if fixable and target is not None:
+        first = fixable[0]
+        name = norm_name(_eco(first) or "", first.package.name if first.package else "")
+        image = (first.location.image or "") if first.location else ""
+        upgrades.setdefault((_eco(first) or "", name, image, target), []).extend(fixable)
     rest = [f for f in group if f not in fixable]
     unordered = [f for f in rest if f.package and f.package.fixed_versions]
     unfixed = [f for f in rest if f not in unordered]
-    out = [(_action(_upgrade_text(fixable[0], target) or "", fixable), len(fixable))] if fixable else []
-    pkgs = [f.package for f in unordered if f.package]
-    if pkgs:
+    return [g for g in (unordered, unfixed) if g]
+
+
+def _upgrade_action(group: list[Finding], target: str) -> Action:
+    """One upgrade of a package to target, naming every version it is found at."""
+    pkg = group[0].package
+    assert pkg is not None
+    versions = list(dict.fromkeys(f.package.version for f in group if f.package and f.package.version))
+    frm = f" from {', '.join(versions)}" if versions else ""
+    return _action(f"upgrade {pkg.name}{frm} to {target}{_where(group[0])}", group)
+
+
+def _rest_action(group: list[Finding]) -> Action:
+    """Fixes that cannot be ordered (one action listing them), or advisories without a fix."""
+    first = group[0]
+    pkgs = [f.package for f in group if f.package]
+    if first.package is not None and first.package.fixed_versions:
         fixes = ", ".join(dict.fromkeys(v for p in pkgs for v in p.fixed_versions))
         frm = f" from {pkgs[0].version}" if pkgs[0].version else ""
-        text = f"upgrade {pkgs[0].name}{frm} to a fixed version ({fixes}){_where(unordered[0])}"
-        out.append((_action(text, unordered), len(unordered)))
-    if unfixed:
-        n = len(unfixed)
-        plural = "advisory" if n == 1 else "advisories"
-        text = f"{_upgrade_text(unfixed[0], None)}: replace or mitigate it ({n} {plural})"
-        out.append((_action(text, unfixed), n))
-    return out
+        return _action(f"upgrade {pkgs[0].name}{frm} to a fixed version ({fixes}){_where(first)}", group)
+    n = len(group)
+    plural = "advisory" if n == 1 else "advisories"
+    return _action(f"{_upgrade_text(first, None)}: replace or mitigate it ({n} {plural})", group)
+
+
+def _secret_action(group: list[Finding]) -> Action:
+    """One credential (one secret hash), however many rules and places report it."""
+    best = max(group, key=lambda f: (f.severity, "detect-secrets" not in f.sources))
+    places = list(dict.fromkeys(location_of(f) for f in group))
+    rules = len({f.rule_id for f in group})
+    more = f" and {len(places) - 1} more place{'s' if len(places) > 2 else ''}" if len(places) > 1 else ""
+    seen = f" (reported by {rules} rules)" if rules > 1 else ""
+    return _action(f"rotate the {best.title or best.rule_id} leaked at {places[0]}{more}{seen}", group)
+
+
+def location_of(f: Finding) -> str:
+    """path:line (or the path, or the rule id when there is no place)."""
+    loc = f.location
+    if loc is None or not loc.path:
+        return f.rule_id
+    return f"{loc.path}:{loc.start_line}" if loc.start_line else loc.path
 
 
 def _other_action(kind: tuple[str, ...], group: list[Finding]) -> Action:
     n = len(group)
     if kind[0] == "secret":
-        creds = len({f.secret_hash or f.fingerprint or str(i) for i, f in enumerate(group)})
-        return _action(f"rotate {creds} leaked credential{'s' if creds != 1 else ''}", group)
+        return _secret_action(group)
     texts = {f.remediation for f in group}
     if group[0].category in (Category.CRYPTO, Category.TLS) and len(texts) == 1 and group[0].remediation:
         return _action(group[0].remediation + (f" ({n} findings)" if n > 1 else ""), group)
@@ -206,13 +251,7 @@ def _other_action(kind: tuple[str, ...], group: list[Finding]) -> Action:
     return _action(f"fix {n} x {group[0].rule_id}" + (f" {label}" if label else ""), group)
 
 
-def top_actions(findings: Iterable[Finding], limit: int | None = None) -> list[Action]:
-    """The fewest actions that clear the counted findings, most severe first, then those clearing most.
-
-    One upgrade per package version (clearing all its fixable advisories); one action per rule for code
-    findings; one action for all leaked credentials. Suppressed and pre-existing findings are not counted.
-    """
-    counted = [f for f in findings if f.counts_for_gate]
+def _groups(counted: list[Finding]) -> list[tuple[Action, list[Finding]]]:
     packages: dict[PkgKey, list[Finding]] = {}
     others: dict[tuple[str, ...], list[Finding]] = {}
     for f in counted:
@@ -220,16 +259,30 @@ def top_actions(findings: Iterable[Finding], limit: int | None = None) -> list[A
         if key is not None:
             packages.setdefault(key, []).append(f)
         elif f.category is Category.SECRET:
-            others.setdefault(("secret",), []).append(f)
+            others.setdefault(("secret", f.secret_hash or f.fingerprint or location_of(f)), []).append(f)
         else:
             others.setdefault(("rule", f.category.value, f.rule_id), []).append(f)
     targets = _targets(counted)
-    actions: list[tuple[Action, int]] = []
+    upgrades: dict[UpgradeKey, list[Finding]] = {}
+    out: list[tuple[Action, list[Finding]]] = []
     for key, group in packages.items():
-        actions.extend(_package_actions(group, targets[key]))
-    for kind, group in others.items():
-        actions.append((_other_action(kind, group), len(group)))
-    actions.sort(key=lambda an: (-int(an[0].severity), -an[1], an[0].action))
-    ranked = [a for a, _ in actions]
-    return ranked[:limit] if limit is not None else ranked
+        out.extend((_rest_action(g), g) for g in _split(group, targets[key], upgrades))
+    out.extend((_upgrade_action(g, key[3]), g) for key, g in upgrades.items())
+    out.extend((_other_action(kind, g), g) for kind, g in others.items())
+    return out
 
+
+def top_actions(findings: Iterable[Finding], limit: int | None = None) -> list[Action]:
+    """Every action that clears counted findings, the ones removing the most risk first.
+
+    Risk is severity x count (the sum of RISK_WEIGHT over the findings an action clears); ties go to the
+    most severe, then to the one clearing most. One upgrade per package and target version (across the
+    versions and manifests it is found at); one action per rule for code findings; one per leaked
+    credential (by secret hash), however many rules report it. Suppressed and pre-existing findings are not
+    counted. Reports show the first ten and "N more" (formats.interface.TOP_ACTIONS); the JSON has them all.
+    """
+    counted = [f for f in findings if f.counts_for_gate]
+    ranked = sorted(_groups(counted), key=lambda ag: (-risk(ag[1]), -int(ag[0].severity), -len(ag[1]),
+                                                       ag[0].action))
+    actions = [a for a, _ in ranked]
+    return actions[:limit] if limit is not None else actions

@@ -279,14 +279,17 @@ def test_top_actions_rank_group_and_skip_suppressed() -> None:
         code("B301", fp="old", pre_existing=True),
     ]
     actions = top_actions([*b602, *b105, *crit, *secrets, *REQUESTS, *quiet])
+    # risk = severity x count: 256 (1 critical), 192 (3 high), 128 (one key, 2 high), 112 (1 high + 3
+    # medium), 64 (the other key), 4 (1 low)
     assert [(a.action, a.severity.label, len(a.clears)) for a in actions] == [
         ("fix 1 x B608 SQL built from strings", "critical", 1),
-        ("upgrade requests from 2.19.1 to 2.32.4", "high", 4),
         ("fix 3 x B602 subprocess with shell=True", "high", 3),
-        ("rotate 2 leaked credentials", "high", 3),
+        ("rotate the AWS key leaked at conf.py:1", "high", 2),
+        ("upgrade requests from 2.19.1 to 2.32.4", "high", 4),
+        ("rotate the AWS key leaked at conf.py:1", "high", 1),
         ("fix 1 x B105 hardcoded password string", "low", 1),
     ]
-    assert "sup" not in actions[2].clears
+    assert "sup" not in actions[1].clears
     assert [a.action for a in top_actions([*b602, *crit], limit=1)] == ["fix 1 x B608 SQL built from strings"]
     assert top_actions(quiet) == []
 
