@@ -34,7 +34,6 @@ from secscan.formats.interface import (
 
 PAGE_SIZE = 500  # rows added to the table at a time ("show more")
 COLORS = {"critical": "#b00020", "high": "#d84315", "medium": "#b7791f", "low": "#1565c0", "info": "#546e7a"}
-ICONS = {"passed": "\u2705", "failed": "\u274c", "incomplete": "\u26a0\ufe0f"}
 COLUMNS = (
     "severity",
     "category",
@@ -153,7 +152,6 @@ def render_html(result: Result) -> str:
         .render(
             result=result,
             verdict=v,
-            icon=ICONS[v.word],
             chart=_chart(result),
             scanners=scanners,
             severities=[s.label for s in SEVERITY_ORDER],

@@ -93,6 +93,14 @@
     parent.appendChild(el);
     return el;
   }
+  var FOLD = 220;  // longer messages and fixes are folded to their start; the whole text is one click away
+  function folded(parent, text, cls) {
+    if (String(text).length <= FOLD) { return line(parent, "div", text, cls); }
+    var d = line(parent, "details", "", "fold" + (cls ? " " + cls : "")), s = line(d, "summary", "");
+    line(s, "span", String(text).slice(0, FOLD - 40) + "\u2026", "preview");
+    line(d, "div", text);
+    return d;
+  }
   function buildRow(k) {
     var r = rows[k], tr = document.createElement("tr"), sev = SEV[r[C.severity]];
     tr.setAttribute("data-severity", sev);
@@ -104,14 +112,14 @@
     cell(tr, r[C.path] + (r[C.line] ? ":" + r[C.line] : ""), "path");
     td = cell(tr, "");
     line(td, "strong", r[C.title], "title");
-    if (r[C.message] && r[C.message] !== r[C.title]) { line(td, "div", r[C.message], "msg"); }
+    if (r[C.message] && r[C.message] !== r[C.title]) { folded(td, r[C.message], "msg"); }
     if (r[C.snippet]) { line(td, "pre", r[C.snippet], "snippet"); }
     td = cell(tr, r[C.rule], "rule");
     if (r[C.identifiers]) { line(td, "div", r[C.identifiers], "small"); }
-    cell(tr, r[C.category]);
-    cell(tr, r[C.sources]);
+    cell(tr, r[C.category], "tag");
+    cell(tr, r[C.sources], "tag");
     cell(tr, r[C["package"]]);
-    cell(tr, r[C.fix]);
+    folded(cell(tr, ""), r[C.fix], "");
     td = cell(tr, r[C.state], "state");
     if (r[C.suppression]) { line(td, "div", r[C.suppression], "small"); }
     return tr;
