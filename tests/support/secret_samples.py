@@ -13,7 +13,7 @@ import random
 import string
 from dataclasses import dataclass
 
-from tests.support.token_checksums import crc_token, pypi_token
+from token_checksums import crc_token, pypi_token
 
 ALNUM = string.ascii_letters + string.digits
 B64 = ALNUM + "+/"

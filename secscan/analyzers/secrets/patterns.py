@@ -47,6 +47,7 @@ class Pattern:
     checksum: str | None = None  # a checksums.CHECKS name
     format: str = ""  # the token format (tokenformat), when the regex was built from one
     context: tuple[str, ...] = ()
+    lead: str = ""  # literal text right before a format-built token
 
     @property
     def rule_id(self) -> str:
@@ -181,7 +182,7 @@ def _one(raw: Any, where: str, classes: dict[str, str]) -> Pattern:
         test_words=bool(raw.get("test_words", False)), code_refs=bool(raw.get("code_refs", False)),
         klass=str(raw.get("class") or ""), provider=str(raw.get("provider") or ""),
         revoke=str(raw.get("revoke") or ""), checksum=checksum, format=str(raw.get("format") or ""),
-        context=tuple(raw.get("context") or ()),
+        context=tuple(raw.get("context") or ()), lead=str(raw.get("lead") or ""),
     )
     try:
         rx = pat.compiled_bytes()

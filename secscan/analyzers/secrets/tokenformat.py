@@ -40,7 +40,7 @@ CHARSETS: dict[str, str] = {
 _PIECE = re.compile(r"\{([^{}]*)\}")
 _SPEC = re.compile(r"^(\w+):(\d+)(?:-(\d+))?$")
 # what may stand between a context word and the value: the rest of a name, a quote, an assignment operator
-_ASSIGN = r"""[\w.-]{0,40}['"]?[ \t]*(?::=|=>|==?|:|,)[ \t]*[brufBRUF]?['"]?"""
+_ASSIGN = r"""[\w.-]{0,40}['"]?[ \t]*(?::=|=>|==?|:|,)[ \t]*(?:[brufBRUF]{0,2}['"])?"""
 
 
 @dataclass(frozen=True)
