@@ -8,6 +8,7 @@ from pathlib import Path
 from secscan.core.model import Finding, Result, ScannerResult, Severity
 from secscan.core.options import ScanOptions
 from secscan.results import changes as changes_mod
+from secscan.results import placeholders
 from secscan.results import fingerprint, triage, weakened
 from secscan.results.dedup import merge, sort_findings
 from secscan.results.enrich import enrich_snippets, redact_findings, secret_line_keys
@@ -71,6 +72,8 @@ def finish(opts: ScanOptions, findings: Sequence[Finding], scanners: Sequence[Sc
     items, stale, tnotes = triage.apply(items, triage_rules(opts), target, partial_run=partial_run(opts),
                                         health={s.name: s for s in scanners},
                                         keep_candidates=opts.shard is not None)
+    items, pnotes = placeholders.apply(items, target)  # one placeholder policy for every secret source
+    tnotes += pnotes
     if changes is None and opts.changed_since:
         changes = changes_mod.collect(target, opts.changed_since)
     if changes is not None:
