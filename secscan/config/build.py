@@ -14,7 +14,7 @@ from typing import Any
 from secscan.config import changed, trust
 from secscan.config.declare import BY_KEY, BY_NAME, COMMANDS, SCANNING, Option
 from secscan.config.load import Config, load, load_user
-from secscan.config.tools import tool_settings
+from secscan.config.tools import mark_changes, tool_settings
 from secscan.config.values import Given
 from secscan.core.errors import UsageError
 from secscan.core.model import Trust
@@ -96,6 +96,11 @@ def build_options(target: str | os.PathLike[str] = ".", *, command: str = "all",
     configuration = trust.describe(described, root)
     if command in SCANNING:
         own = tool_settings(root, command, fields.get("scanners"))
+        since = fields.get("changed_since")
+        if own and (since or review.strict):
+            ref = review.reference or changed.reference(since)
+            own = mark_changes(own, root, ref, review.strict)
+            configuration = replace(configuration, reference=ref)
         configuration = replace(configuration, settings=(*configuration.settings, *own))
     return ScanOptions(target=root.resolve() if command in SCANNING else root, command=command,
                        paths=tuple(paths), extra=extra, sources=sources, configuration=configuration,

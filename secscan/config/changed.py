@@ -161,14 +161,8 @@ def reference(changed_since: str | None, env: Mapping[str, str] | None = None) -
     return "HEAD"
 
 
-def at_reference(tree: Config, root: Path, ref: str, runner: Runner | None = None) -> Config:
-    """The [tool.secscan] of the tree's pyproject.toml at REF (empty when the file or table is absent there).
-
-    UsageError (one line) when git cannot tell: not a git work tree, an unknown revision, an unreadable or
-    invalid file at REF. git reads the blob as stored (no filters, no textconv); nothing of it runs.
-    """
-    runner = runner or Runner()
-    path = (tree.source or root / "pyproject.toml").resolve()
+def _resolve(root: Path, ref: str, runner: Runner) -> tuple[Path, str]:
+    """(the work tree's top folder, REF's commit); UsageError (one line) when git cannot tell."""
     res = run_git(runner, root, "rev-parse", "--show-toplevel", timeout=30.0)
     if res.error or res.returncode != 0:
         raise UsageError(f"{root} is not inside a git work tree")
@@ -177,15 +171,36 @@ def at_reference(tree: Config, root: Path, ref: str, runner: Runner | None = Non
                   timeout=30.0)
     if ref.startswith("-") or res.error or res.returncode != 0:
         raise UsageError(f"git does not know the revision {ref!r}")
-    commit = res.stdout.decode().strip()
-    try:
-        rel = path.relative_to(top).as_posix()
-        if not git_text(runner, top, "ls-tree", "-z", commit, "--", rel, timeout=30.0).strip("\0"):
-            return Config(path, {}, Source.TREE)
-        text = git_bytes(runner, top, "cat-file", "blob", f"{commit}:{rel}", timeout=30.0)
-    except (GitError, ValueError) as exc:
-        raise UsageError(f"cannot read pyproject.toml at {ref}: {exc}") from None
-    try:
-        return parse(text.decode("utf-8"), path, Source.TREE)
-    except UnicodeDecodeError:
-        raise UsageError(f"{rel} at {ref} is not UTF-8") from None
+    return top, res.stdout.decode().strip()
+
+
+def texts_at(root: Path, ref: str, paths: Sequence[Path], runner: Runner | None = None) -> dict[Path, str]:
+    """The texts of these files at REF, as stored (no filters, no textconv; nothing of them runs); a file
+    absent at REF is left out. UsageError (one line) when git cannot tell or a file is unreadable there."""
+    runner = runner or Runner()
+    top, commit = _resolve(root, ref, runner)
+    out = {}
+    for path in paths:
+        try:
+            rel = path.resolve().relative_to(top).as_posix()
+            if not git_text(runner, top, "ls-tree", "-z", commit, "--", rel, timeout=30.0).strip("\0"):
+                continue
+            text = git_bytes(runner, top, "cat-file", "blob", f"{commit}:{rel}", timeout=30.0)
+        except (GitError, ValueError) as exc:
+            raise UsageError(f"cannot read {path.name} at {ref}: {exc}") from None
+        try:
+            out[path] = text.decode("utf-8")
+        except UnicodeDecodeError:
+            raise UsageError(f"{rel} at {ref} is not UTF-8") from None
+    return out
+
+
+def at_reference(tree: Config, root: Path, ref: str, runner: Runner | None = None) -> Config:
+    """The [tool.secscan] of the tree's pyproject.toml at REF (empty when the file or table is absent there).
+
+    UsageError (one line) when git cannot tell: not a git work tree, an unknown revision, an unreadable or
+    invalid file at REF. git reads the blob as stored (no filters, no textconv); nothing of it runs.
+    """
+    path = (tree.source or root / "pyproject.toml").resolve()
+    text = texts_at(root, ref, [path], runner).get(path)
+    return Config(path, {}, Source.TREE) if text is None else parse(text, path, Source.TREE)

@@ -82,8 +82,8 @@ def finish(opts: ScanOptions, findings: Sequence[Finding], scanners: Sequence[Sc
         tnotes += more
         tnotes.append(changed_note(opts.changed_since, items, changes))
     tnotes += triage.marker_note(items)
-    if opts.changed_since:  # the change's own loosening of the gate: never suppressed, always counted
-        items += weakened.findings(opts.configuration)
+    if opts.changed_since or opts.strict:  # the change's own loosening: never suppressed, always counted
+        items += weakened.findings(opts.configuration)  # (--strict: only what it could not drop, bandit's)
     items = sort_findings(apply_remediation(items))
     conf_notes = opts.configuration.notes
     items, scanners, all_notes = final_pass(items, recount(scanners, items), (*conf_notes, *notes, *tnotes),

@@ -11,7 +11,8 @@ from secscan.core.model import Category, Finding, Location, Parsed, Severity, St
 from secscan.core.resources import rules_path
 from secscan.run.execute import check_canary, coverage_sanity
 from secscan.scanners import canaries
-from secscan.scanners.bandit import BanditScanner, configured_skips, disabled_tests
+from secscan.scanners.bandit import BanditScanner
+from secscan.scanners.bandit_config import configured_skips, disabled_tests
 from secscan.scanners.detect_secrets import (
     DetectSecretsScanner,
     coverage_verdict,
