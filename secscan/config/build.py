@@ -246,7 +246,9 @@ def _check_files(settings: dict[str, _Setting], command: str) -> None:
     base = settings.get("baseline")
     if base is not None and base.value is not None:
         if not base.value.is_file():
-            raise UsageError(f"{base.label} {base.value}: no such file")
+            raise UsageError(f"{base.label} {base.value}: no such file; create it with `secscan baseline "
+                             f"create --reason \"accepted at adoption\" --output {base.value}` (it accepts "
+                             "the current findings), or drop --baseline")
         from secscan.results.triage import load_baseline
 
         load_baseline(base.value)  # a broken baseline is exit 2 before any scanner runs

@@ -71,7 +71,8 @@ def test_scan_is_an_alias_of_all(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 def test_severity_prints_its_word() -> None:
     assert str(Severity.HIGH) == "high" and f"{Severity.CRITICAL}" == "critical"
     assert f"{Severity.LOW:>6}|" == "   low|" and f"{Severity.LOW:d}" == "1"
-    assert "%s" % Severity.INFO == "info" and int(Severity.MEDIUM) == 2
+    assert "{:s}".format(str(Severity.INFO)) == "info" and str.format("{}", Severity.INFO) == "info"  # noqa: UP032
+    assert int(Severity.MEDIUM) == 2
     assert Severity.from_label(str(Severity.MEDIUM)) is Severity.MEDIUM
     assert Severity.HIGH > Severity.MEDIUM and sorted([Severity.HIGH, Severity.LOW])[0] is Severity.LOW
     out = subprocess.run([sys.executable, "-c", "from secscan.core.model import Severity; "
@@ -89,7 +90,8 @@ def _sr(name: str, status: Status, reason: str) -> ScannerResult:
      "PyPI/all.zip), or run without --offline"),
     (_sr("npm-audit", Status.SKIPPED, "offline"), "/usr/bin/npm", "npm/all.zip), or run without --offline"),
     (_sr("pip-audit", Status.FAILED, "pip-audit could not reach pypi.org: ConnectionError " + "x" * 300),
-     "/bin/pip-audit", "advisory service unreachable (network, proxy)? audit offline: --offline --osv-db DIR"),
+     "/bin/pip-audit",
+     "advisory service unreachable (network, proxy)? audit offline: --offline --osv-db DIR"),
     (_sr("npm-audit", Status.FAILED, "npm audit exited 1: request to https://registry.npmjs.org failed"),
      "/usr/bin/npm", "audit offline: --offline --osv-db DIR"),
     (_sr("npm-audit", Status.SKIPPED, "npm not found on PATH nor in secscan's environment: ..."), None,
@@ -120,8 +122,8 @@ def test_doctor_hint_unchanged_where_nothing_to_advise() -> None:
         "not run: no Python files"
 
 
-SEMGREP_MSG = ("MD5 is broken for security uses (collisions are cheap). Use SHA-256 or better; if this digest "
-               "is not used for security (a cache key, a checksum of your own files), say so with "
+SEMGREP_MSG = ("MD5 is broken for security uses (collisions are cheap). Use SHA-256 or better; if this "
+               "digest is not used for security (a cache key, a checksum of your own files), say so with "
                "hashlib.md5(..., usedforsecurity=False).")
 
 

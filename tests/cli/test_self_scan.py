@@ -28,12 +28,14 @@ def test_no_secret_generator_in_the_package() -> None:
 @pytest.mark.slow
 def test_secret_scanners_find_nothing_in_the_package(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    code = main(["secrets", str(ROOT / "secscan"), "--scanners", "secscan-secrets,detect-secrets", "--no-cache",
-                 "--offline", "--fail-on", "high", "--format", "json", "--output-dir", str(out), "-q"])
+    code = main(["secrets", str(ROOT / "secscan"), "--scanners", "secscan-secrets,detect-secrets",
+                 "--no-cache", "--offline", "--fail-on", "high", "--format", "json", "--output-dir", str(out),
+                 "-q"])
     report = json.loads((out / "secscan.json").read_text("utf-8"))
     statuses = {s["name"]: s["status"] for s in report["scanners"]}
     assert statuses == {"secscan-secrets": "ok", "detect-secrets": "ok"}, report["scanners"]
-    high = [(f["rule_id"], f["location"]) for f in report["findings"] if f["severity"] in ("high", "critical")]
+    high = [(f["rule_id"], f["location"]) for f in report["findings"]
+            if f["severity"] in ("high", "critical")]
     assert high == [] and code == 0
     assert not [f for f in report["findings"] if f.get("suppressed")]
     # what is left is detect-secrets' keyword heuristic on names such as SECRET = "secret" (medium)

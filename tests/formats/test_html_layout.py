@@ -60,11 +60,11 @@ def wide_result() -> Result:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     if not CHROMIUM.exists():
-        pytest.skip("[shared] /usr/bin/chromium is not installed (scripts/test.sh installs it)")
+        pytest.skip("/usr/bin/chromium is not installed (scripts/test.sh installs it)")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        pytest.skip("[shared] playwright (python) is not installed (the test extra has it)")
+        pytest.skip("playwright (python) is not installed (the test extra has it)")
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield b
