@@ -22,6 +22,13 @@ def scanner(report: dict[str, Any], name: str) -> dict[str, Any]:
     return entry
 
 
+@pytest.fixture(autouse=True)
+def _no_installed_advisory_db(tmp_path_factory: pytest.TempPathFactory,
+                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Offline runs use a database installed by `secscan db`: tests see none unless they install one."""
+    monkeypatch.setenv("SECSCAN_ADVISORY_DIR", str(tmp_path_factory.mktemp("no-advisory-db")))
+
+
 @pytest.fixture
 def samples() -> Path:
     """../shared/samples, or skip when this checkout has no shared material beside it."""

@@ -25,6 +25,7 @@ ALIASES = {"scan": "all"}
 MODULE_COMMANDS = {
     "pqc": ("secscan.cli.pqc", "verify that a liboqs KEM really works (not a stub)"),
     "mtls": ("secscan.cli.mtls", "verify that mutual TLS is really enforced"),
+    "db": ("secscan.cli.db", "the local advisory database for offline audits: update, status, import"),
 }
 
 

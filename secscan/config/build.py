@@ -82,6 +82,10 @@ def build_options(target: str | os.PathLike[str] = ".", *, command: str = "all",
         settings = _resolve_all(options, command, overrides, layers, origin)
     review.left_out += _offline_mtls(settings)
     fields = {n: s.value for n, s in settings.items() if BY_NAME[n].dest == "field"}
+    if "osv_db" in fields and fields["osv_db"] is None and fields.get("offline"):
+        from secscan.analyzers.advisories.db_store import current  # offline: the installed database, if any
+
+        fields["osv_db"] = current()
     extra = {n: s.value for n, s in settings.items() if BY_NAME[n].dest == "extra" and s.value is not None}
     if isinstance(extra.get("pqc_algs"), tuple):
         extra["pqc_algs"] = list(extra["pqc_algs"])  # the scanners' context holds what TOML would give

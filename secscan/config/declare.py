@@ -153,8 +153,13 @@ OPTIONS: tuple[Option, ...] = (
     Option("prefilter", "hand detect-secrets whole files (no candidate-line prefilter; findings are the same)",
            v.flag, ("--no-prefilter",), "false", dest="extra", api=False),
     Option("shard", "scan the I-th of N parts", v.shard, ("--shard",), metavar="I/N"),
-    Option("osv_db", "offline advisories (folder of OSV records)", v.path, ("--osv-db",), metavar="DIR",
+    Option("osv_db", "offline advisories: OSV JSON/zip or PyPA YAML records (default offline: the "
+           "`secscan db` database, when installed)", v.path, ("--osv-db",), metavar="DIR",
            key="osv_db", commands=_DOCTOR, config_in=_DOCTOR, trust=Trust.CHOOSES_TRUTH),
+    Option("advisory_max_age_days", "an advisory database older than this many days makes the offline "
+           "dependency audits partial (default 7)", v.count, ("--advisory-max-age-days",), metavar="DAYS",
+           key="advisory_max_age_days", toml=int, commands=_DOCTOR, config_in=_DOCTOR, dest="extra",
+           trust=Trust.WEAKENS_GATE, api=False),
     Option("images", "also scan image (repeatable)", v.names, ("--image",), "append", metavar="NAME",
            default=()),
     Option("no_containers", "skip container image scanning", v.flag, ("--no-containers",), "true",

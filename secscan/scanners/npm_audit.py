@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from secscan.analyzers.advisories import npm_canary, npm_lockfile
-from secscan.analyzers.advisories.canary import audit_canaries, manifest_for, pick_canary
+from secscan.analyzers.advisories.canary import audit_canaries
 from secscan.analyzers.advisories.npm_resolve import resolve_versions
 from secscan.analyzers.advisories.versions import NPM
 from secscan.core.errors import ParseError
@@ -76,13 +76,10 @@ class NpmAuditScanner(ToolScanner):
             names = ", ".join(c.key for c in npm_canary.CANDIDATES)
             text = f"npm audit canary: the first of {names} absent from the lockfile\n"
             return Canary({"npm-audit-canary.txt": text}, frozenset({npm_canary.EXPECTED}))
-        from secscan.analyzers.advisories import osv
+        from secscan.analyzers.advisories import db_use, shipped
 
-        pick = pick_canary(osv.load_db(ctx.osv_db), NPM)
-        if pick is None:
-            return None
-        name, content = manifest_for(pick)
-        return Canary({name: content}, frozenset({pick.record}))
+        (name, content), _key = db_use.canary_manifest(NPM)  # the record secscan ships, never the folder's
+        return Canary({name: content}, frozenset({shipped.canary(NPM).record}))
 
     def canary_keys(self, finding: Finding) -> set[str]:
         keys = super().canary_keys(finding)
@@ -94,8 +91,11 @@ class NpmAuditScanner(ToolScanner):
         from secscan.analyzers.advisories import osv
 
         assert ctx.osv_db is not None
+        from secscan.analyzers.advisories import db_use
+
         db = osv.load_db(ctx.osv_db)
-        p = npm_lockfile.audit_npm(ctx.target, lockfiles, db)
+        p = db_use.with_age(npm_lockfile.audit_npm(ctx.target, lockfiles, db), db,
+                            ctx.options.get("advisory_max_age_days"))
         canary = audit_canaries(npm_lockfile.audit_npm, db, canary_files, ctx.target) if canary_files else ()
         return ScanOutput(
             Parsed(
@@ -105,7 +105,7 @@ class NpmAuditScanner(ToolScanner):
                 p.reason,
                 {**p.coverage, "lockfiles": len(lockfiles)},
                 "osv-db",
-                {"advisory_source": f"osv-db {ctx.osv_db}"},
+                db_use.evidence(db, ctx.osv_db),
             )
         )
 

@@ -14,8 +14,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from secscan.analyzers.advisories import pypi_canary, python_deps
-from secscan.analyzers.advisories.canary import audit_canaries, manifest_for, pick_canary
+from secscan.analyzers.advisories import db_use, pypi_canary, python_deps
+from secscan.analyzers.advisories.canary import audit_canaries
 from secscan.analyzers.advisories.deps import Dep
 from secscan.analyzers.advisories.versions import PYPI, norm_name
 from secscan.core.model import Category, Finding, Location, Parsed, Status
@@ -58,14 +58,9 @@ class PipAuditScanner(ToolScanner):
         return python_deps.referenced_files(ctx.target, self.manifests(ctx, files))
 
     def canary(self, ctx: ScanContext) -> Canary | None:
-        if ctx.osv_db is not None:
-            from secscan.analyzers.advisories import osv
-
-            pick = pick_canary(osv.load_db(ctx.osv_db), PYPI)
-            if pick is None:
-                return None
-            file_name, content = manifest_for(pick)
-            return Canary({file_name: content}, frozenset({pick.key}))
+        if ctx.osv_db is not None:  # the record secscan ships, never one from the database folder
+            (file_name, content), key = db_use.canary_manifest(PYPI)
+            return Canary({file_name: content}, frozenset({key}))
         # online: the canary requirement is chosen per target and rides in every requirements process
         names = ", ".join(c.key for c in pypi_canary.CANDIDATES)
         text = f"pip-audit canary: the first of {names} that the target does not name\n"
@@ -91,11 +86,12 @@ class PipAuditScanner(ToolScanner):
 
         db = osv.load_db(ctx.osv_db)
         parsed = python_deps.audit_python(ctx.target, manifests, db)
+        parsed = db_use.with_age(parsed, db, ctx.options.get("advisory_max_age_days"))
         canary = audit_canaries(python_deps.audit_python, db, canary_files, ctx.target) \
             if canary_files else ()
         return ScanOutput(Parsed(self.name, (*parsed.findings, *canary), parsed.status, parsed.reason,
                                  {**parsed.coverage, "manifests": len(manifests)}, "osv-db",
-                                 {"advisory_source": f"osv-db {ctx.osv_db}"}))
+                                 db_use.evidence(db, ctx.osv_db)))
 
     def _online(self, ctx: ScanContext, manifests: Sequence[str], canary_files: Sequence[Path],
                 runner: Runner) -> ScanOutput:

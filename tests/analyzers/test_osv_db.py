@@ -92,7 +92,9 @@ def test_withdrawn_records_are_skipped_and_counted(tmp_path: Path) -> None:
 
 def test_missing_or_empty_folder_is_a_problem_not_an_exception(tmp_path: Path) -> None:
     assert load_folder(tmp_path / "nope").problem == f"OSV database folder not found: {tmp_path / 'nope'}"
-    assert load_folder(tmp_path).problem == f"no OSV records in {tmp_path}"
+    assert load_folder(tmp_path).problem == (
+        f"no advisory records in {tmp_path} (read: OSV JSON records (*.json), OSV zip archives (*.zip), PyPA "
+        "advisory-database YAML (*.yaml); or a database installed by `secscan db`)")
 
 
 def test_load_db_reuses_until_a_file_changes(tmp_path: Path) -> None:

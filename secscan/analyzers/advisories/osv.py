@@ -1,14 +1,19 @@
 """A folder of OSV records (osv.dev exports), loaded and indexed for offline matching.
 
-Accepted layouts: one JSON record per file (``PYSEC-2018-28.json``, ``GHSA-xxxx.json``), in the folder or
-in subfolders (e.g. one per ecosystem), and ``*.zip`` archives of records such as osv.dev's
-``<ecosystem>/all.zip``. A record that cannot be read is skipped and counted, never fatal; withdrawn
-records are skipped and counted apart. Records are indexed by (ecosystem, normalized package name).
+Accepted layouts, in any mix: one JSON record per file (``PYSEC-2018-28.json``, ``GHSA-xxxx.json``), in
+the folder or in subfolders (e.g. one per ecosystem); ``*.zip`` archives of records such as osv.dev's
+``<ecosystem>/all.zip``; the PyPA advisory-database layout, OSV records in YAML
+(``vulns/<package>/PYSEC-*.yaml``, :mod:`.pypa_yaml`); and a database installed by ``secscan db``
+(:mod:`.db_index`, read through its index). A record that cannot be read is skipped and counted, never
+fatal; withdrawn records are skipped and counted apart. Records are indexed by (ecosystem, normalized
+package name). The canary records secscan ships (:mod:`.shipped`) are looked up beside every database but
+never counted as its records.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -16,13 +21,18 @@ from pathlib import Path
 from typing import Any
 
 from secscan.analyzers.advisories.matching import Affected, parse_affected
+from secscan.analyzers.advisories.pypa_yaml import is_yaml, load_yaml
 from secscan.analyzers.advisories.severity import Rating, rate
+from secscan.analyzers.advisories.shipped import shipped_lookup
 from secscan.analyzers.advisories.versions import norm_name
 from secscan.parsers.interface import cwe_ids
 
 MAX_RECORD_BYTES = 8 * 1024 * 1024  # a record larger than this is not an advisory
 MAX_ERRORS_KEPT = 20
 SKIP_DIRS = frozenset({".git", "__MACOSX"})
+RECORD_SUFFIXES = (".json", ".yaml", ".yml")
+_ID_NAME = re.compile(r"^[A-Za-z]+-[\w.-]+\.ya?ml$")
+FORMATS = "OSV JSON records (*.json), OSV zip archives (*.zip), PyPA advisory-database YAML (*.yaml)"
 
 
 @dataclass(frozen=True)
@@ -58,10 +68,16 @@ class OsvDatabase:
     problem: str | None = None
     index: dict[tuple[str, str], list[tuple[OsvRecord, Affected]]] = field(default_factory=dict)
     per_ecosystem: dict[str, int] = field(default_factory=dict)
+    info: dict[str, Any] | None = None  # an installed database's meta.json (source, date, counts)
 
     def lookup(self, ecosystem: str, name: str) -> list[tuple[OsvRecord, Affected]]:
-        """Every (record, affected entry) naming this package."""
-        return self.index.get((ecosystem, norm_name(ecosystem, name)), [])
+        """Every (record, affected entry) naming this package, and a shipped canary record naming it."""
+        key = (ecosystem, norm_name(ecosystem, name))
+        return [*self.records_for(key), *shipped_lookup(key)]
+
+    def records_for(self, key: tuple[str, str]) -> list[tuple[OsvRecord, Affected]]:
+        """The database's own (record, entry) pairs for an (ecosystem, normalized name) key."""
+        return self.index.get(key, [])
 
     def count(self, ecosystem: str) -> int:
         """Number of records with at least one affected package of the ecosystem."""
@@ -122,23 +138,32 @@ def parse_record(data: Any, source: str) -> OsvRecord | None:
     )
 
 
-def _load_bytes(db: OsvDatabase, raw: bytes, where: str) -> None:
+def decode(raw: bytes, where: str) -> Any:
+    """The decoded document of a JSON or YAML record file (ValueError when unreadable)."""
+    if is_yaml(where):
+        return load_yaml(raw)
+    return json.loads(raw.decode("utf-8-sig"))
+
+
+def read_record(db: OsvDatabase, raw: bytes, where: str) -> tuple[Any, OsvRecord] | None:
+    """The decoded record and what secscan uses of it; None (counted in db) when unreadable or withdrawn."""
     try:
-        rec = parse_record(json.loads(raw.decode("utf-8-sig")), where)
+        data = decode(raw, where)
+        rec = parse_record(data, where)
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError, ValueError) as exc:
         db.skip(where, str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__)
-        return
+        return None
     if rec is None:
         db.withdrawn += 1
-    else:
-        db.add(rec)
+        return None
+    return data, rec
 
 
 def _zip_members(db: OsvDatabase, path: Path, rel: str) -> Iterator[tuple[bytes, str]]:
     try:
         with zipfile.ZipFile(path) as zf:
             for info in zf.infolist():
-                if info.is_dir() or not info.filename.lower().endswith(".json"):
+                if info.is_dir() or not info.filename.lower().endswith(RECORD_SUFFIXES):
                     continue
                 where = f"{rel}!{info.filename}"
                 if info.file_size > MAX_RECORD_BYTES:
@@ -152,27 +177,31 @@ def _zip_members(db: OsvDatabase, path: Path, rel: str) -> Iterator[tuple[bytes,
         db.skip(rel, f"unreadable zip archive: {exc}")
 
 
+def _wanted(parts: tuple[str, ...]) -> bool:
+    """A record file or archive: hidden folders (.git, .github) are left out, and a YAML file is a record
+    only under a ``vulns`` folder or when named like an advisory id (PYSEC-..., GHSA-...)."""
+    if any(part in SKIP_DIRS or part.startswith(".") for part in parts[:-1]):
+        return False
+    name = parts[-1]
+    if is_yaml(name):
+        return "vulns" in parts[:-1] or _ID_NAME.match(name) is not None
+    return name.lower().endswith((".json", ".zip"))
+
+
 def _files(root: Path) -> Iterator[Path]:
     for p in sorted(root.rglob("*")):
-        if any(part in SKIP_DIRS for part in p.relative_to(root).parts):
-            continue
-        if p.is_file() and p.suffix.lower() in (".json", ".zip"):
+        if _wanted(p.relative_to(root).parts) and p.is_file():
             yield p
 
 
-def load_folder(path: str | Path) -> OsvDatabase:
-    """Load every record under path; never raises (``problem`` says when the folder is unusable)."""
-    root = Path(path)
-    db = OsvDatabase(str(path))
-    if not root.is_dir():
-        db.problem = f"OSV database folder not found: {path}"
-        return db
+def raw_records(db: OsvDatabase, root: Path) -> Iterator[tuple[bytes, str]]:
+    """The bytes of every record file under root (zip members too) and where each is; what cannot be
+    read is counted in db, a folder that cannot be listed sets ``db.problem``."""
     try:
         for p in _files(root):
             rel = p.relative_to(root).as_posix()
             if p.suffix.lower() == ".zip":
-                for raw, where in _zip_members(db, p, rel):
-                    _load_bytes(db, raw, where)
+                yield from _zip_members(db, p, rel)
                 continue
             try:
                 if p.stat().st_size > MAX_RECORD_BYTES:
@@ -182,11 +211,29 @@ def load_folder(path: str | Path) -> OsvDatabase:
             except OSError as exc:
                 db.skip(rel, f"cannot read: {exc.strerror or exc}")
                 continue
-            _load_bytes(db, raw, rel)
+            yield raw, rel
     except OSError as exc:
-        db.problem = f"cannot list the OSV database folder {path}: {exc.strerror or exc}"
+        db.problem = f"cannot list the OSV database folder {db.path}: {exc.strerror or exc}"
+
+
+def no_records(path: str | Path) -> str:
+    """The problem of a folder holding no record, naming the formats read."""
+    return f"no advisory records in {path} (read: {FORMATS}; or a database installed by `secscan db`)"
+
+
+def load_folder(path: str | Path) -> OsvDatabase:
+    """Load every record under path; never raises (``problem`` says when the folder is unusable)."""
+    root = Path(path)
+    db = OsvDatabase(str(path))
+    if not root.is_dir():
+        db.problem = f"OSV database folder not found: {path}"
+        return db
+    for raw, where in raw_records(db, root):
+        got = read_record(db, raw, where)
+        if got is not None:
+            db.add(got[1])
     if db.problem is None and db.records == 0:
-        db.problem = f"no OSV records in {path}"
+        db.problem = no_records(path)
     return db
 
 
@@ -202,7 +249,11 @@ def _signature(root: Path) -> tuple[tuple[str, int, int], ...]:
 
 def load_db(path: str | Path) -> OsvDatabase:
     """Load (or reuse, when no file changed) the OSV database folder at path; never raises."""
-    root = Path(path)
+    from secscan.analyzers.advisories import db_index
+
+    root = db_index.installed_folder(Path(path)) or Path(path)
+    if db_index.is_indexed(root):
+        return db_index.load_indexed(root)
     key = (str(root.resolve()) if root.exists() else str(root), _signature(root) if root.is_dir() else ())
     if key not in _CACHE:
         _CACHE.clear()
