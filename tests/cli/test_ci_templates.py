@@ -6,6 +6,7 @@ options, valid --format and --fail-on values), so a renamed option cannot linger
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 from pathlib import Path
@@ -230,7 +231,8 @@ def _expand(cmd: list[str], shard: int, cwd: Path) -> list[str]:
     out: list[str] = []
     for word in cmd[1:]:
         word = (word.replace("${{matrix.shard}}", str(shard)).replace("$CI_NODE_INDEX", str(shard))
-                .replace("$CI_NODE_TOTAL", "4"))
+                .replace("$CI_NODE_TOTAL", "4").replace("$CI_PROJECT_DIR", str(cwd)))
+        word = os.path.expanduser(word)
         matches = sorted(glob.glob(word, root_dir=cwd)) if "*" in word else []
         out.extend(matches or [word])
     return out
@@ -246,11 +248,15 @@ def test_sharded_template_fails_its_merge_job_on_a_critical_finding(
     import shutil
     import string
     import subprocess
+    import zlib
 
+    from secscan.analyzers.secrets.checksums import base62
     from secscan.cli.main import main
 
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
     rng = random.Random(5)
-    token = "ghp_" + "".join(rng.choice(string.ascii_letters + string.digits) for _ in range(36))
+    body = "".join(rng.choice(string.ascii_letters + string.digits) for _ in range(30))
+    token = "ghp_" + body + base62(zlib.crc32(body.encode()), 6)  # a classic token's CRC32 checksum
     tree = tmp_path / "tree"
     tree.mkdir()
     (tree / "pyproject.toml").write_text('[tool.secscan]\nscanners = ["secscan-secrets"]\noffline = true\n')
