@@ -118,7 +118,7 @@ class PipAuditScanner(ToolScanner):
             evidence["canary_note"] = "not reported by the process auditing " + "; ".join(
                 f"{a.label} (canary {a.canary.key if a.canary else '-'})" for a in missed)
         out = combine(self.name, parts, {"manifests": len(manifests)}, evidence)
-        return ScanOutput(out, total, len(parts))
+        return ScanOutput(_rated(out), total, len(parts))
 
     def _read(self, ctx: ScanContext, audit: Audit, res: ProcResult, pins: dict[str, list[Dep]]
               ) -> tuple[Audit, Parsed, list[Finding]]:
@@ -139,6 +139,21 @@ class PipAuditScanner(ToolScanner):
         (res,) = results
         return parse_tool_output(self.name, "pip-audit", pa_parser.parse, res, accept=lambda rc: rc in (0, 1),
                                  why=pa_parser.error_line(res.stderr))
+
+
+def _rated(parsed: Parsed) -> Parsed:
+    """pip-audit gives no severity: rate its findings from the installed advisory database, when there is
+    one (``secscan db``); the evidence names it."""
+    from secscan.analyzers.advisories import db_store, osv
+
+    folder = db_store.current()
+    if folder is None or not parsed.findings:
+        return parsed
+    db = osv.load_db(folder)
+    if db.problem:
+        return parsed
+    evidence = {**(parsed.evidence or {}), "severities_from": f"secscan db {folder}"}
+    return replace(parsed, findings=db_use.enrich(parsed.findings, db, PYPI), evidence=evidence)
 
 
 def with_manifests(parsed: Parsed, files: Sequence[str], pins: dict[str, list[Dep]]) -> Parsed:

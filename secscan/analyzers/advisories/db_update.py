@@ -46,7 +46,8 @@ def download(url: str, dest: Path, timeout: float = 60.0, max_bytes: int = MAX_D
     size = 0
     try:
         req = urllib.request.Request(url, headers={"User-Agent": "secscan-db"})  # noqa: S310 - scheme checked
-        with urllib.request.urlopen(req, timeout=timeout) as resp, dest.open("wb") as fh:  # noqa: S310
+        opener = urllib.request.build_opener()  # a new one: its ProxyHandler reads HTTPS_PROXY now
+        with opener.open(req, timeout=timeout) as resp, dest.open("wb") as fh:
             announced = resp.headers.get("Content-Length")
             while chunk := resp.read(CHUNK):
                 size += len(chunk)

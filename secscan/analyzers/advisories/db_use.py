@@ -3,10 +3,12 @@
 A database installed by ``secscan db`` carries its source and date (meta.json); one older than
 ``advisory_max_age_days`` makes the audit ``partial`` with the age in the reason (advisories published
 since are missing). The canary of every offline audit is the record secscan ships (:mod:`.shipped`).
+Online pip-audit findings (pip-audit gives no severity) are rated from the installed database.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -15,7 +17,9 @@ from secscan.analyzers.advisories import shipped
 from secscan.analyzers.advisories.canary import manifest_for
 from secscan.analyzers.advisories.db_store import age_days
 from secscan.analyzers.advisories.osv import OsvDatabase
-from secscan.core.model import Parsed, Status
+from secscan.analyzers.advisories.severity import strongest
+from secscan.analyzers.advisories.versions import norm_name
+from secscan.core.model import Finding, Parsed, Status
 
 DEFAULT_MAX_AGE_DAYS = 7
 
@@ -51,3 +55,26 @@ def canary_manifest(ecosystem: str) -> tuple[tuple[str, str], str]:
     """((file name, content) of the canary manifest, the expected key) for the shipped canary record."""
     pick = shipped.canary(ecosystem)
     return manifest_for(pick), pick.key
+
+
+def enrich(findings: Sequence[Finding], db: OsvDatabase, ecosystem: str) -> tuple[Finding, ...]:
+    """Findings of a tool that gives no severity (pip-audit) rated from the records of the same advisory
+    (by id or alias) in the installed database; a finding none of whose records is rated stays as it is."""
+    out = []
+    for f in findings:
+        p = f.package
+        ids = {i.upper() for i in (f.rule_id, *f.identifiers)}
+        records = [r for r, _e in db.records_for((ecosystem, norm_name(ecosystem, p.name)))] if p else []
+        same = [r for r in records if ids & {r.id.upper(), *(a.upper() for a in r.aliases)}]
+        rating = strongest(r.rating for r in same)
+        if not same or rating.source == "default":
+            out.append(f)
+            continue
+        raw = rating.word or (f"CVSS {rating.score:.1f}" if rating.score is not None else f.raw_severity)
+        props = {**f.properties, "severity_source": rating.source, "severity_from": f"secscan db {db.path}"}
+        if rating.score is not None:
+            props["cvss_score"] = rating.score
+        if rating.vector:
+            props["cvss_vector"] = rating.vector
+        out.append(f.with_(severity=rating.severity, raw_severity=raw, properties=props))
+    return tuple(out)
