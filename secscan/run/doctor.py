@@ -63,22 +63,19 @@ def one_line(text: str, width: int = HINT_WIDTH) -> str:
 
 
 AUDITS = ("pip-audit", "npm-audit")
-OSV_DB = "--osv-db DIR (unzipped OSV records: osv-vulnerabilities.storage.googleapis.com/{}/all.zip)"
+DB_UPDATE = "run `secscan db update` once (offline audits then use it) or give --osv-db DIR"
 INSTALL_TRIVY = ("install Trivy (a pinned release, checksum verified: "
                  "https://trivy.dev/latest/getting-started/installation/), then run doctor again")
-
-
-def _osv(s: ScannerResult) -> str:
-    return OSV_DB.format("npm" if s.name == "npm-audit" else "PyPI")
 
 
 def advice(s: ScannerResult, found: str | None) -> str | None:
     """What to do, for the cases a user can act on (put before the cause in the hint)."""
     reason = (s.reason or "").lower()
     if s.name in AUDITS and s.status is Status.SKIPPED and "offline" in reason:
-        return f"to audit offline give {_osv(s)}, or run without --offline"
+        return f"to audit offline {DB_UPDATE}; or run without --offline"
     if s.name in AUDITS and s.status in (Status.FAILED, Status.TIMEOUT, Status.PARTIAL) and found:
-        return f"advisory service unreachable (network, proxy)? audit offline: --offline {_osv(s)}"
+        return "advisory service unreachable (network, proxy)? `secscan db update` once, then --offline " \
+               "(or --offline --osv-db DIR)"
     if s.name == "npm-audit" and found is None:
         return "install Node.js with npm (https://nodejs.org/en/download, apt install npm)"
     if s.name.startswith("trivy") and found is None:

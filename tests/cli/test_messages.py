@@ -86,14 +86,14 @@ def _sr(name: str, status: Status, reason: str) -> ScannerResult:
 
 @pytest.mark.parametrize(("result", "found", "todo"), [
     (_sr("pip-audit", Status.SKIPPED, "offline"), "/bin/pip-audit",
-     "to audit offline give --osv-db DIR (unzipped OSV records: osv-vulnerabilities.storage.googleapis.com/"
-     "PyPI/all.zip), or run without --offline"),
-    (_sr("npm-audit", Status.SKIPPED, "offline"), "/usr/bin/npm", "npm/all.zip), or run without --offline"),
+     "to audit offline run `secscan db update` once (offline audits then use it) or give --osv-db DIR; "
+     "or run without --offline"),
+    (_sr("npm-audit", Status.SKIPPED, "offline"), "/usr/bin/npm", "`secscan db update`"),
     (_sr("pip-audit", Status.FAILED, "pip-audit could not reach pypi.org: ConnectionError " + "x" * 300),
      "/bin/pip-audit",
-     "advisory service unreachable (network, proxy)? audit offline: --offline --osv-db DIR"),
+     "advisory service unreachable (network, proxy)? `secscan db update` once, then --offline"),
     (_sr("npm-audit", Status.FAILED, "npm audit exited 1: request to https://registry.npmjs.org failed"),
-     "/usr/bin/npm", "audit offline: --offline --osv-db DIR"),
+     "/usr/bin/npm", "(or --offline --osv-db DIR)"),
     (_sr("npm-audit", Status.SKIPPED, "npm not found on PATH nor in secscan's environment: ..."), None,
      "install Node.js with npm"),
     (_sr("trivy", Status.SKIPPED, "trivy not found on PATH nor in secscan's environment: install trivy: "

@@ -50,7 +50,7 @@ def test_real_tools_are_trustworthy(real_report: DoctorReport) -> None:
     if importlib.util.find_spec("hyperscan") is not None:
         assert engine == "hyperscan"
     audit = row(real_report, "pip-audit")
-    assert (audit.hint or "").startswith("to audit offline give --osv-db DIR") and audit.trustworthy
+    assert (audit.hint or "").startswith("to audit offline run `secscan db update`") and audit.trustworthy
     assert real_report.exit_code == 0
 
 
