@@ -37,6 +37,7 @@ def test_secret_scanners_find_nothing_in_the_package(tmp_path: Path) -> None:
     high = [(f["rule_id"], f["location"]) for f in report["findings"]
             if f["severity"] in ("high", "critical")]
     assert high == [] and code == 0
-    assert not [f for f in report["findings"] if f.get("suppressed")]
+    # the only suppressions: the placeholder policy's (results/placeholders.py), visible and counted
+    assert all(f["suppression"]["kind"] == "policy" for f in report["findings"] if f.get("suppressed"))
     # what is left is detect-secrets' keyword heuristic on names such as SECRET = "secret" (medium)
     assert {f["rule_id"] for f in report["findings"]} <= {"detect-secrets.KeywordDetector"}

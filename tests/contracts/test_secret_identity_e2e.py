@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from token_checksums import crc_token
 
 from secscan.cli.main import main
 
@@ -33,7 +34,8 @@ def tree(tmp_path: Path) -> Path:
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
                             serialization.NoEncryption())
     (root / "id_rsa.pem").write_bytes(pem)
-    (root / "two.py").write_text(f'TOKENS = ("ghp_{rand(36, 1)}", "sk_live_{rand(24, 2)}")\n', "utf-8")
+    gh = crc_token("ghp_", random.Random(1))  # a GitHub token with its CRC32 checksum (secscan checks it)
+    (root / "two.py").write_text(f'TOKENS = ("{gh}", "sk_live_{rand(24, 2)}")\n', "utf-8")
     return root
 
 

@@ -14,28 +14,30 @@ A *context* rule only matches after one of its context words in an assignment (`
 from __future__ import annotations
 
 import re
+import string
 from dataclasses import dataclass
 from functools import cache
 
+_UP, _LO, _DI = string.ascii_uppercase, string.ascii_lowercase, string.digits
 CHARSETS: dict[str, str] = {
-    "hex": "0123456789abcdef",
-    "HEX": "0123456789ABCDEF",
-    "xhex": "0123456789abcdefABCDEF",
-    "digit": "0123456789",
-    "lower": "abcdefghijklmnopqrstuvwxyz",
-    "upper": "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
-    "alpha": "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
-    "lalnum": "abcdefghijklmnopqrstuvwxyz0123456789",
-    "ualnum": "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789",
-    "b62": "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
-    "b64": "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",
-    "b64u": "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-",
-    "word": "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_",
-    "b32": "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567",
-    "b32l": "abcdefghijklmnopqrstuvwxyz234567",
-    "bech32u": "QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L",
-    "azs": "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_~.-",
-    "urlq": "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789%",
+    "hex": _DI + "abcdef",
+    "HEX": _DI + "ABCDEF",
+    "xhex": _DI + "abcdefABCDEF",
+    "digit": _DI,
+    "lower": _LO,
+    "upper": _UP,
+    "alpha": _LO + _UP,
+    "lalnum": _LO + _DI,
+    "ualnum": _UP + _DI,
+    "b62": _UP + _LO + _DI,
+    "b64": _UP + _LO + _DI + "+/",
+    "b64u": _UP + _LO + _DI + "_-",
+    "word": _UP + _LO + _DI + "_",
+    "b32": _UP + "234567",
+    "b32l": _LO + "234567",
+    "bech32u": "".join(c for c in _UP + _DI if c not in "1BIO"),  # bech32: no 1, b, i, o
+    "azs": _UP + _LO + _DI + "_~.-",
+    "urlq": _UP + _LO + _DI + "%",
 }
 _PIECE = re.compile(r"\{([^{}]*)\}")
 _SPEC = re.compile(r"^(\w+):(\d+)(?:-(\d+))?$")
