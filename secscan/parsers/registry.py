@@ -18,6 +18,7 @@ PARSERS: dict[str, str] = {
     "trivy": "secscan.parsers.trivy",
     "npm-audit": "secscan.parsers.npm_audit",
     "gitlab": "secscan.parsers.gitlab",
+    "checkov": "secscan.parsers.checkov",
 }
 
 

@@ -43,6 +43,20 @@ def environment_dirs() -> tuple[Path, ...]:
     return tuple(found)
 
 
+#: Where secscan keeps the isolated environments of the tools it installs itself (checkov: its dependencies
+#: cannot share secscan's environment); their executables are linked into its ``bin`` folder, searched after
+#: secscan's own environment and before PATH.
+TOOLS_HOME_VAR = "SECSCAN_TOOLS_HOME"
+
+
+def tools_home(env: Mapping[str, str]) -> Path:
+    """$SECSCAN_TOOLS_HOME, else $XDG_CACHE_HOME/secscan/tools, else ~/.cache/secscan/tools."""
+    if env.get(TOOLS_HOME_VAR):
+        return Path(env[TOOLS_HOME_VAR])
+    cache = env.get("XDG_CACHE_HOME") or os.path.join(env.get("HOME") or os.path.expanduser("~"), ".cache")
+    return Path(cache, "secscan", "tools")
+
+
 def default_tool_dirs(env: Mapping[str, str]) -> tuple[Path, ...]:
     """The folders searched before PATH: $SECSCAN_TOOL_PATH, then secscan's own environment."""
     extra = [Path(p) for p in env.get(TOOL_PATH_VAR, "").split(os.pathsep) if p]
@@ -105,6 +119,7 @@ class Runner:
         self._env = dict(os.environ if env is None else env)
         dirs = default_tool_dirs(self._env) if tool_dirs is None else tool_dirs
         self.tool_dirs = tuple(Path(d) for d in dirs)
+        self.managed_dir = tools_home(self._env) / "bin"  # the tools secscan installed itself
         self._live: dict[int, subprocess.Popen[bytes]] = {}
         self._lock = threading.Lock()
         self.interrupted = threading.Event()
@@ -116,13 +131,15 @@ class Runner:
 
     def which(self, name: str, path: str | None = None) -> str | None:
         """Where an executable is: first in secscan's own environment (``tool_dirs``: a tool installed beside
-        secscan is found without activating its venv), then on PATH (the runner's, or ``path``)."""
+        secscan is found without activating its venv), then among the tools secscan installed itself
+        (``managed_dir``), then on PATH (the runner's, or ``path``)."""
         if os.sep in name:
             return shutil.which(name)
         search = path if path is not None else self._env.get("PATH")
         if search is None:
             search = os.environ.get("PATH", os.defpath)
-        folders = [str(d) for d in self.tool_dirs] + [p for p in search.split(os.pathsep) if p]
+        folders = [str(d) for d in (*self.tool_dirs, self.managed_dir)]
+        folders += [p for p in search.split(os.pathsep) if p]
         return shutil.which(name, path=os.pathsep.join(folders)) if folders else None
 
     def not_found(self, name: str) -> str:

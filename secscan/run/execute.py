@@ -25,7 +25,7 @@ from secscan.core.model import (
     Status,
 )
 from secscan.process.runner import Runner
-from secscan.scanners import registry
+from secscan.scanners import managed, registry
 from secscan.scanners.interface import (
     Canary,
     CoverageKind,
@@ -91,6 +91,12 @@ def missing_tool(scanner: Scanner, ctx: ScanContext, runner: Runner, required: b
     if not isinstance(scanner, ToolScanner) or not scanner.needs_executable(ctx):
         return None
     tool = scanner.tool
+    if tool.managed:  # installed by secscan on first use (scanners/managed.py)
+        problem = managed.ensure(tool, runner)
+        if problem is None:
+            return None
+        return ScannerResult(scanner.name, Status.FAILED, reason=f"{problem}: {tool.missing_hint()}",
+                             required=required, categories=categories(scanner))
     if runner.which(tool.executable) is not None:
         return None
     status = Status.FAILED if tool.bundled or required else Status.SKIPPED

@@ -51,14 +51,21 @@ class Tool:
     executable: str
     package: str | None = None  # the Python package secscan depends on for it (bundled); None: external
     install: str = ""  # how to install an external tool (a hint shown when it is missing)
+    # a pinned pip requirement ("checkov==3.3.30") secscan installs into an isolated environment of its own
+    # on first use (scanners/managed.py): for a tool whose dependencies cannot share secscan's environment
+    managed: str = ""
 
     @property
     def bundled(self) -> bool:
         """True when the tool ships with secscan (a dependency): missing means a broken installation."""
-        return self.package is not None
+        return self.package is not None or bool(self.managed)
 
     def missing_hint(self) -> str:
         """What to do when the executable is not found."""
+        if self.managed:
+            return (f"secscan installs {self.managed} into its own environment on first use "
+                    "(SECSCAN_TOOLS_HOME, default ~/.cache/secscan/tools; needs the package index once), "
+                    f"or put a {self.executable} on SECSCAN_TOOL_PATH")
         if self.package is not None:
             return (f"{self.executable} ships with secscan (dependency {self.package}): reinstall secscan in "
                     "its environment (`python -m pip install --force-reinstall secscan`, or "

@@ -20,6 +20,7 @@ SCANNERS: dict[str, str] = {
     "detect-secrets": "secscan.scanners.detect_secrets:DetectSecretsScanner",
     "secscan-secrets": "secscan.scanners.secscan_secrets:SecscanSecretsScanner",
     "trivy": "secscan.scanners.trivy:TrivyFsScanner",
+    "checkov": "secscan.scanners.checkov:CheckovScanner",
     "trivy-image": "secscan.scanners.trivy:TrivyImageScanner",
     "pqc": "secscan.scanners.pqc:PqcScanner",
     "mtls": "secscan.scanners.mtls:MtlsScanner",

@@ -30,6 +30,8 @@ OWN_SAMPLE = {
     "trivy": "trivy/trivyrepo__alpine-310.json.golden",
     "npm-audit": "npm_audit/defectdojo__npm_audit_7_plus__one_vuln.json",
     "gitlab": "gitlab/defectdojo__gl-sast-report-1-vuln_v15.json",
+    # not in ../shared: secscan's own recording of the real checkov (tests/fixtures/checkov/README.md)
+    "checkov": str(Path(__file__).resolve().parents[1] / "fixtures" / "checkov" / "multi_framework.json"),
 }
 TOOLS = sorted(PARSERS)
 

@@ -77,7 +77,8 @@ def test_every_derived_table_has_every_scanner(name: str) -> None:
     # a rule id each of its patterns accepts is attributed to it
     samples = {r"^B\d{3}$": "B602", r"^detect-secrets\.": "detect-secrets.AWSKeyDetector",
                r"^trivy\.": "trivy.aws-access-key-id", r"^secscan\.": "secscan.github-pat",
-               r"^PQC-": "PQC-STUB", r"^mtls\.": "mtls.not-enforced", ADVISORY_IDS: "CVE-2021-23337"}
+               r"^PQC-": "PQC-STUB", r"^mtls\.": "mtls.not-enforced", ADVISORY_IDS: "CVE-2021-23337",
+                   r"^CKV2?_[A-Z0-9]+_\d+$": "CKV_K8S_16"}
     for pattern in info.rule_ids:
         assert pattern in samples, f"add a sample rule id for {pattern!r} here"
         assert name in staleness.producers(samples[pattern])
