@@ -83,7 +83,7 @@ def rule(rid, message, cwe, owasp, refs, sinks, sanitizers=(), cls=None, severit
 
 INJECTION = [
     rule("sql-injection",
-         """Input from the request (or the command line) reaches the SQL text of $SINK... without binding: SQL
+         """Input from the request (or the command line) reaches the text of an SQL statement without binding: SQL
          injection. Put placeholders in a constant statement and pass the values separately, e.g.
          cur.execute("SELECT * FROM t WHERE id = %s", (uid,)).""",
          ["CWE-89: Improper Neutralization of Special Elements used in an SQL Command ('SQL Injection')"], A03,
@@ -346,9 +346,39 @@ HEADER = {
            "# session; the random module into security values. Same sources as python-taint-injection.yaml.\n",
 }
 
+# Classes whose pattern hits (bandit, secscan pattern rules) the taint rule supersedes where it found no flow:
+# their reach rules say whether a function parameter reaches the sink (data from a caller, which an
+# intraprocedural analysis cannot see); such a pattern hit is never superseded. Read by results/evidence.py.
+REACH_CLASSES = ("sql-injection", "command-injection", "code-injection", "deserialization", "xss",
+                 "weak-password-hash")
+PARAM_SOURCES = [{"patterns": [
+    {"pattern-either": [{"pattern-inside": "def $F(..., $P, ...):\n  ...\n"},
+                        {"pattern-inside": "async def $F(..., $P, ...):\n  ...\n"}]},
+    {"pattern": "$P"}]}]
+
+
+def reach_rules(rules):
+    out = []
+    for r in rules:
+        cls = r["id"].removeprefix("secscan.python.taint-")
+        if cls not in REACH_CLASSES:
+            continue
+        meta = {**r["metadata"], "secscan-evidence": "reach", "confidence": "LOW", "impact": "LOW"}
+        out.append({**r, "id": f"secscan.python.reach-{cls}", "severity": "INFO", "metadata": meta,
+                    "message": (f"Evidence rule for {r['id']} (never reported on its own): a parameter of the "
+                                "enclosing function reaches this sink, so data from a caller may reach it; a "
+                                "pattern hit here is not superseded by the taint analysis."),
+                    "pattern-sources": PARAM_SOURCES})
+    return out
+
+
 if __name__ == "__main__":
     out = sys.argv[1]
-    for name, rules in (("injection", INJECTION), ("web", web_rules())):
+    every = [*INJECTION, *web_rules()]
+    HEADER["reach"] = ("# secscan evidence rules (semgrep mode: taint): does a function parameter reach a sink of a\n"
+                       "# class whose pattern hits the taint rules supersede? Consumed by secscan/results/evidence.py,\n"
+                       "# never reported as findings. Generated with the taint rules (scripts/gen_taint_rules.py).\n")
+    for name, rules in (("injection", INJECTION), ("web", web_rules()), ("reach", reach_rules(every))):
         text = yaml.dump({"rules": rules}, Dumper=Dumper, sort_keys=False, width=110)
         with open(f"{out}/python-taint-{name}.yaml", "w") as fh:
             fh.write(HEADER[name] + text)

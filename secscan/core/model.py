@@ -170,6 +170,9 @@ class Finding:
     secret_hash: str | None = None
     secret_mask: str | None = None
     properties: Mapping[str, Any] = field(default_factory=dict)
+    # a pattern hit in a class a taint rule covers that found no flow here: the taint rule's id (such a
+    # finding counts for the gate only at --fail-on low)
+    superseded_by: str | None = None
 
     def with_(self, **changes: Any) -> Finding:
         """A copy with some fields changed."""

@@ -82,6 +82,8 @@ def finding_to_dict(f: Finding) -> dict[str, Any]:
         else {"mask": f.secret_mask, "hash": f.secret_hash},
         "properties": dict(f.properties),
     }
+    if f.superseded_by:
+        out["superseded_by"] = f.superseded_by
     return out
 
 
@@ -224,6 +226,7 @@ def finding_from_dict(d: Mapping[str, Any]) -> Finding:
         secret_hash=sec.get("hash"),
         secret_mask=sec.get("mask"),
         properties=dict(d.get("properties") or {}),
+        superseded_by=d.get("superseded_by"),
     )
 
 

@@ -9,7 +9,7 @@ from secscan.core.model import Finding, Result, ScannerResult, Severity
 from secscan.core.options import ScanOptions
 from secscan.results import changes as changes_mod
 from secscan.results import placeholders
-from secscan.results import fingerprint, triage, weakened
+from secscan.results import evidence, fingerprint, triage, weakened
 from secscan.results.dedup import merge, sort_findings
 from secscan.results.enrich import enrich_snippets, redact_findings, secret_line_keys
 from secscan.results.gate import evaluate
@@ -67,6 +67,7 @@ def finish(opts: ScanOptions, findings: Sequence[Finding], scanners: Sequence[Sc
         from secscan.analyzers.advisories.npm_resolve import resolve_imported
 
         items = resolve_imported(items, target)
+    items = evidence.apply(items, scanners, taint_rule_ids(opts))  # severity from evidence, superseded hits
     items = fingerprint.assign(merge(items), secret_lines)
     items = apply_overrides(items, opts.severity_overrides)
     items, stale, tnotes = triage.apply(items, triage_rules(opts), target, partial_run=partial_run(opts),
@@ -94,6 +95,15 @@ def finish(opts: ScanOptions, findings: Sequence[Finding], scanners: Sequence[Sc
                   actions=tuple(top_actions(items)),
                   secscan_version=version, notes=tuple(all_notes), stale_suppressions=tuple(stale),
                   run_id=run_id, configuration=opts.configuration, shard=opts.shard)
+
+
+def taint_rule_ids(opts: ScanOptions) -> frozenset[str]:
+    """The rule ids of the semgrep rules folder this run used (``semgrep_rules`` option, else bundled)."""
+    from secscan.core.resources import rules_path
+    from secscan.scanners.semgrep import read_rules
+
+    custom = opts.extra.get("semgrep_rules")
+    return frozenset(read_rules(Path(custom) if custom else rules_path("semgrep")).ids)
 
 
 def partial_run(opts: ScanOptions) -> str | None:

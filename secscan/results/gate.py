@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from secscan.core.model import Finding, Gate, ScannerResult, threshold
+from secscan.core.model import Finding, Gate, ScannerResult, Severity, threshold
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3
 
@@ -19,7 +19,8 @@ def evaluate(
     """Decide the exit code: 1 for findings (wins over 3), 3 for an incomplete scan, else 0."""
     reasons: list[str] = []
     limit = threshold(fail_on)
-    blocking = [f for f in findings if f.counts_for_gate and limit is not None and f.severity >= limit]
+    blocking = [f for f in findings if f.counts_for_gate and limit is not None and f.severity >= limit
+                and (f.superseded_by is None or limit <= Severity.LOW)]
     if blocking:
         by_sev: dict[str, int] = {}
         for f in blocking:

@@ -22,6 +22,7 @@ from secscan.core.errors import ParseError
 from secscan.core.model import Category, Finding, Parsed, Status
 from secscan.core.resources import rules_path, tree_hash
 from secscan.parsers import semgrep as semgrep_parser
+from secscan.parsers.semgrep_traces import parse_traces
 from secscan.process.runner import Invocation, ProcResult
 from secscan.scanners import canaries, native_markers
 from secscan.scanners.interface import (
@@ -41,6 +42,8 @@ if TYPE_CHECKING:
 ENV = {"SEMGREP_ENABLE_VERSION_CHECK": "0", "SEMGREP_SEND_METRICS": "off"}
 OFFLINE_FLAGS = ("--metrics=off", "--disable-version-check")
 DISABLE_NOSEM = "--disable-nosem"  # every finding reported; secscan suppresses # nosemgrep ones visibly
+# Taint traces exist only in semgrep's text report: it goes to stderr beside the JSON on stdout.
+TRACE_FLAGS = ("--dataflow-traces", "--text-output=/dev/stderr")
 CANARY_FILE = "canary_semgrep.py"
 # Lines of canaries.PYTHON_CANARY that hold a problem (for rule folders that declare none of ours).
 CANARY_LINES = frozenset(f"line:{n}" for n in canaries.SEMGREP_RULE_LINES.values())
@@ -110,7 +113,7 @@ class SemgrepScanner(ToolScanner):
         return None if files else "no files semgrep's bundled rules cover (Python)"
 
     def cache_salt(self, ctx: ScanContext) -> str:
-        return f"{tree_hash(self.rules(ctx))}\0{DISABLE_NOSEM}"
+        return f"{tree_hash(self.rules(ctx))}\0{DISABLE_NOSEM}\0{' '.join(TRACE_FLAGS)}"
 
     def canary(self, ctx: ScanContext) -> Canary:
         declared = set(bundled_rule_ids(self.rules(ctx)))
@@ -134,7 +137,7 @@ class SemgrepScanner(ToolScanner):
                     canary_files: Sequence[Path]) -> list[Invocation]:
         jobs = ("-j", str(ctx.cpu_share)) if ctx.cpu_share > 0 else ()
         argv = ["semgrep", "scan", "--config", str(self.rules(ctx)), "--json", *OFFLINE_FLAGS, "--quiet",
-                "--no-git-ignore", DISABLE_NOSEM, *jobs, "--", *files, *map(str, canary_files)]
+                "--no-git-ignore", DISABLE_NOSEM, *TRACE_FLAGS, *jobs, "--", *files, *map(str, canary_files)]
         return [Invocation(tuple(argv), ctx.target, ctx.timeout, env=ENV, label="semgrep")]
 
     def execute(self, ctx: ScanContext, files: Sequence[str], canary_files: Sequence[Path],
@@ -161,11 +164,22 @@ class SemgrepScanner(ToolScanner):
             parsed = semgrep_parser.parse(res.stdout, "semgrep output")
         except ParseError as exc:
             return Parsed(self.name, status=Status.FAILED, reason=f"unreadable output: {exc.problem}")
-        marked = native_markers.mark_semgrep(ctx.target, parsed.findings)  # by the check_id semgrep gave
+        marked = native_markers.mark_semgrep(ctx.target, with_traces(parsed.findings, res))  # semgrep's ids
         findings = tuple(f.with_(rule_id=strip_prefix(f.rule_id, folder.ids)) for f in marked)
         status, reason = _health(parsed, res, folder, self.rules(ctx))
         cov = {**parsed.coverage, "rules_bundled": len(folder.ids), "rule_files": folder.files}
         return Parsed(self.name, findings, status, reason, cov, parsed.version)
+
+
+def with_traces(findings: Sequence[Finding], res: ProcResult) -> tuple[Finding, ...]:
+    """Each taint finding with the trace semgrep's text report gives it (``properties["taint"]``)."""
+    traces = parse_traces(res.stderr.decode("utf-8", "replace")) if res.stderr else {}
+    out = []
+    for f in findings:
+        loc = f.location
+        trace = traces.get((loc.path, f.rule_id, loc.start_line or 0)) if loc else None
+        out.append(f.with_(properties={**f.properties, "taint": trace.as_property()}) if trace else f)
+    return tuple(out)
 
 
 def _shown(path: Path) -> str:
