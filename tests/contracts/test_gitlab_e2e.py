@@ -5,6 +5,7 @@ the real ones GitLab's own analyzers wrote (../shared/samples/gitlab)."""
 from __future__ import annotations
 
 import json
+import random
 import re
 import uuid
 from collections.abc import Callable
@@ -13,6 +14,7 @@ from typing import Any
 
 import pytest
 from shared_samples import or_skip
+from token_checksums import crc_token
 
 from secscan.cli.main import main
 from secscan.formats.json_report import validate
@@ -20,7 +22,7 @@ from secscan.formats.json_report import validate
 ROOT = Path(__file__).resolve().parents[2]
 OSV = ROOT / "tests" / "fixtures" / "osv"
 SAMPLES = ROOT.parent / "shared" / "samples" / "gitlab"
-TOKEN = "ghp_R8sYq2LmZ4vN7wK1pX9tB3cD6fH0jA5eU2iO"
+TOKEN = crc_token("ghp_", random.Random(23))  # with its CRC32 checksum
 SHELL = "import subprocess\n\n\ndef run(cmd):\n    subprocess.call(cmd, shell=True)\n"
 REPORTS = {"sast": "gl-sast-report.json", "dependency_scanning": "gl-dependency-scanning-report.json",
            "secret_detection": "gl-secret-detection-report.json"}

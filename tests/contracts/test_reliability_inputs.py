@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 import os
+import random
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from token_checksums import crc_token
 
 from secscan.cli.main import main
 from secscan.core.errors import ParseError
@@ -235,7 +237,7 @@ def test_bad_import_inside_all_is_a_failed_scanner_and_the_rest_is_kept(
     tree = tmp_path / "proj"
     tree.mkdir()
     (tree / "config.py").write_text(
-        'GITHUB_TOKEN = "ghp_' + "aB3dE6gH9jK2mN5pQ8sT1vW4yZ7bC0eF3hJ6" + '"\n', "utf-8"
+        'GITHUB_TOKEN = "' + crc_token("ghp_", random.Random(238)) + '"\n', "utf-8"
     )
     bad = tmp_path / "trivy bad\nname.json"
     bad.write_bytes(b'{"Results": [ {"Target": "x", "Vulnerabilities": [')

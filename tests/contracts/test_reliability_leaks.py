@@ -22,6 +22,7 @@ from urllib.parse import quote
 
 import pytest
 from secret_samples import positive_samples
+from token_checksums import crc_token
 
 from secscan.cli.main import main
 from secscan.core.model import Category, Finding, Location, Package, Severity
@@ -48,7 +49,7 @@ def _pw(n: int = 20) -> str:
 
 # Credentials that SAST rules (not secret scanners) report: bandit B105/B106/B107, semgrep's credentials rule.
 B105, B106, B107, DICT_PW = _pw(), _pw(), _pw(), _pw()
-PATH_TOKEN = "ghp_" + "".join(_rng.choice(string.ascii_letters + string.digits) for _ in range(36))
+PATH_TOKEN = crc_token("ghp_", _rng)  # with the CRC32 checksum secscan-secrets checks
 SAST_PY = f'''import subprocess
 
 db_password = "{B105}"
@@ -236,7 +237,7 @@ def _finding(
 
 
 SECRET = "Zr8" + "pQ4mX7kL2vN9cB5" + "hT1"
-GH = "ghp_" + "aB3dE6gH9jK2mN5pQ8sT1vW4yZ7bC0eF3hJ6"
+GH = crc_token("ghp_", random.Random(239))
 # name -> a finding with a secret where a non-secret scanner put it; every one must come out masked.
 ELSEWHERE: dict[str, Finding] = {
     "bandit B105 message": _finding(
