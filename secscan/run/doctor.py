@@ -26,6 +26,7 @@ from secscan.scanners import registry
 SAMPLE_PY = '"""secscan doctor sample."""\n\n\ndef add(a: int, b: int) -> int:\n    return a + b\n'
 SAMPLE_LOCK = ('{"name": "doctor", "lockfileVersion": 3, "requires": true, '
                '"packages": {"": {"name": "doctor"}}}\n')
+SAMPLE_DOCKERFILE = "FROM python:3.12-slim\nCOPY doctor_sample.py /app/\nUSER 10001\n"
 HINT_WIDTH = 150
 
 
@@ -128,6 +129,7 @@ def _sample_tree(target: Path, folder: Path) -> None:
     (folder / "doctor_sample.py").write_text(SAMPLE_PY, "utf-8")
     (folder / "requirements.txt").write_text("packaging==24.0\n", "utf-8")
     (folder / "package-lock.json").write_text(SAMPLE_LOCK, "utf-8")
+    (folder / "Dockerfile").write_text(SAMPLE_DOCKERFILE, "utf-8")  # so checkov runs (with its canary)
 
 
 def diagnose(target: Path, offline: bool = False, osv_db: Path | None = None, timeout: float = 300.0,
