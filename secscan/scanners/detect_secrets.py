@@ -28,7 +28,7 @@ import shutil
 import tempfile
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +36,14 @@ from secscan.core.model import Category, Finding, Location, Parsed, Status
 from secscan.parsers import detect_secrets as ds_parser
 from secscan.process.runner import Invocation, ProcResult
 from secscan.scanners import canaries
+from secscan.scanners import detect_secrets_stage as ds_stage
+from secscan.scanners.detect_secrets_prefilter import (
+    PREFILTER_VERSION,
+    Conditions,
+    Unavailable,
+    canonical_plugins,
+    derive,
+)
 from secscan.scanners.interface import (
     CachePolicy,
     Canary,
@@ -181,12 +189,33 @@ class DetectSecretsScanner(ToolScanner):
             res = ProcResult(res.invocation, 0, copy.read_bytes(), res.stderr, res.duration_s)
         return res
 
+    def cache_salt(self, ctx: ScanContext) -> str:
+        return super().cache_salt(ctx) + "\0" + prefilter_salt(ctx)
+
+    def _run_prefiltered(self, ctx: ScanContext, names: Sequence[str], tmp: Path,
+                         runner: Runner) -> tuple[ProcResult, str]:
+        """detect-secrets on the prefiltered copies (or on the real files when the prefilter is off or its
+        assumptions do not hold for the tool that ran), and the prefilter's note for the evidence."""
+        try:
+            if ctx.options.get("prefilter") is False:
+                raise Unavailable("--no-prefilter")
+            cond = derive(read_baseline(ctx.target))
+            stats = ds_stage.stage(ctx.target, names, tmp / "copies", cond)
+        except Unavailable as exc:
+            return self._run(ctx, ctx.target, names, tmp, runner), f"off: {exc}"
+        res = self._run(ctx, tmp / "copies", names, tmp, runner)
+        problem = _assumption_broken(res, cond)
+        if problem:
+            return self._run(ctx, ctx.target, names, tmp, runner), f"off: {problem}; ran again on whole files"
+        return _map_lines(res, stats), f"on ({cond.engine}): {stats.describe()}"
+
     def execute(self, ctx: ScanContext, files: Sequence[str], canary_files: Sequence[Path],
                 runner: Runner) -> ScanOutput:
         inside = [str(p) for p in canary_files if not p.is_absolute()]
         outside = [p for p in canary_files if p.is_absolute()]
         with tempfile.TemporaryDirectory(prefix="secscan-ds-") as tmp:
-            results = [self._run(ctx, ctx.target, [*files, *inside], Path(tmp), runner)]
+            first, note = self._run_prefiltered(ctx, [*files, *inside], Path(tmp), runner)
+            results = [first]
             for path in outside:
                 results.append(self._run(ctx, path.parent, [path.name], Path(tmp), runner))
         spent = sum(r.duration_s for r in results)
@@ -198,7 +227,9 @@ class DetectSecretsScanner(ToolScanner):
                 failed = Parsed(self.name, status=Status.FAILED, reason=res.error)
                 return ScanOutput(failed, spent, len(results))
         dirs = (*ctx.canary_dirs, *dict.fromkeys(str(p.parent) for p in canary_files))
-        return ScanOutput(self._combine(ctx, files, results, outside, dirs), spent, len(results))
+        parsed = self._combine(ctx, files, results, outside, dirs)
+        parsed = replace(parsed, evidence={**(parsed.evidence or {}), "prefilter": note})
+        return ScanOutput(parsed, spent, len(results))
 
     def _combine(self, ctx: ScanContext, files: Sequence[str], results: Sequence[ProcResult],
                  outside: Sequence[Path], canary_dirs: Sequence[str]) -> Parsed:
@@ -233,6 +264,62 @@ class DetectSecretsScanner(ToolScanner):
         (res,) = results
         return parse_tool_output(self.name, "detect-secrets", ds_parser.parse, res, accept=lambda rc: rc == 0,
                                  why=_stderr_problem(res) or "no output")
+
+
+def read_baseline(target: Path) -> dict[str, Any] | None:
+    """The target's .secrets.baseline as JSON (None: none); Unavailable when it cannot be read."""
+    path = target / BASELINE
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text("utf-8", "replace"))
+    except ValueError as exc:
+        raise Unavailable(f"{BASELINE} is not JSON") from exc
+    if not isinstance(data, dict):
+        raise Unavailable(f"{BASELINE} is not a JSON object")
+    return data
+
+
+def prefilter_salt(ctx: ScanContext) -> str:
+    """The cache salt part for the prefilter: whether it may run, its version and detect-secrets'."""
+    if ctx.options.get("prefilter") is False:
+        return "prefilter off"
+    try:
+        from detect_secrets.__version__ import VERSION as version
+    except ImportError:
+        version = "not importable"
+    return f"prefilter {PREFILTER_VERSION} for detect-secrets {version}"
+
+
+def _assumption_broken(res: ProcResult, cond: Conditions) -> str | None:
+    """Why the prefiltered run cannot stand: detect-secrets reported another version or plugin set than
+    the one the conditions were derived from (None: it matches, or the run failed, which is reported)."""
+    if res.returncode != 0 or res.error or res.timed_out:
+        return None
+    try:
+        data = json.loads(res.stdout)
+        version, plugins = data.get("version"), canonical_plugins(data.get("plugins_used") or [])
+    except (ValueError, AttributeError, TypeError):
+        return None  # unreadable output is reported by the parser
+    if version != cond.version:
+        return f"detect-secrets reported version {version}, the prefilter was derived from {cond.version}"
+    if plugins != cond.plugins:
+        return "detect-secrets reported other plugin settings than the prefilter was derived from"
+    return None
+
+
+def _map_lines(res: ProcResult, stats: ds_stage.StageStats) -> ProcResult:
+    """The tool's output with each finding's line number mapped from the copy to the real file."""
+    if res.returncode != 0 or res.error or res.timed_out:
+        return res
+    try:
+        data = json.loads(res.stdout)
+        for name, items in (data.get("results") or {}).items():
+            for item in items:
+                item["line_number"] = stats.original_line(name, int(item["line_number"]))
+    except (ValueError, AttributeError, TypeError, KeyError):
+        return res  # unreadable output is reported by the parser
+    return ProcResult(res.invocation, res.returncode, json.dumps(data).encode(), res.stderr, res.duration_s)
 
 
 def _stderr_problem(res: ProcResult, limit: int = 300) -> str:
