@@ -6,9 +6,11 @@ Applied to the code findings before duplicates merge:
   eval/templates, deserialisation) becomes critical, and says from which line to which line;
 - every other finding keeps its tool's severity (a pattern hit is never promoted, bandit's LOW confidence
   included);
+- a semgrep pattern hit at a traced flow repeats the flow's finding: marked ``superseded_by`` it;
 - a pattern hit in a class a taint rule covers, where that rule ran (semgrep ok) and found no flow at the
-  same place, and where no parameter of the enclosing function reaches the sink (the class's evidence rule
-  ``secscan.python.reach-*``: data from a caller stays possible), is marked ``superseded_by`` the taint
+  same place (its sink or a line the taint passes through), and where no parameter of the enclosing
+  function reaches the sink (the class's evidence rule ``secscan.python.reach-*``: data from a caller
+  stays possible), is marked ``superseded_by`` the taint
   rule (it counts for the gate only at ``--fail-on low``); the evidence rules' own matches are consumed
   here and never reported;
 - CWE identifiers are ordered most specific first.
@@ -126,6 +128,13 @@ def order_cwes(ids: Sequence[str], t: Table) -> tuple[str, ...]:
     return tuple(out)
 
 
+def ordered(findings: Iterable[Finding], t: Table | None = None) -> list[Finding]:
+    """Every finding's CWEs most specific first (again after merging: a merge concatenates its sources')."""
+    t = t or table()
+    return [f.with_(identifiers=ids) if (ids := order_cwes(f.identifiers, t)) != tuple(f.identifiers) else f
+            for f in findings]
+
+
 def semgrep_ran(scanners: Iterable[ScannerResult]) -> bool:
     """The bundled taint rules really ran: the semgrep scanner (not an import) completed."""
     return any(s.name == SEMGREP and s.status is Status.OK for s in scanners)
@@ -150,8 +159,9 @@ def apply(findings: Sequence[Finding], scanners: Sequence[ScannerResult], taint_
         cls = t.superseding(f.rule_id)
         if cls is None or not ran or cls.taint_rule not in taint_rules or f.location is None:
             out.append(f)
-        elif any(g.rule_id == cls.taint_rule and _same_place(f, g) for g in flows):
-            out.append(f)
+        elif flow := next((g for g in flows if g.rule_id == cls.taint_rule and _on_flow(f, g)), None):
+            # a pattern rule of semgrep itself repeats the flow's finding (never merged: one tool)
+            out.append(f.with_(superseded_by=flow.rule_id) if set(f.sources) & set(flow.sources) else f)
         elif caller := next((g for g in reach if g.rule_id == reach_rule(cls.taint_rule)
                              and _same_place(f, g)), None):
             out.append(f.with_(properties={**f.properties, "reached_from_parameter": _source_line(caller)}))
@@ -180,6 +190,18 @@ def _lines(f: Finding) -> tuple[int, int]:
     loc = f.location
     start = (loc.start_line or 0) if loc else 0
     return start, max(start, (loc.end_line or start) if loc else start)
+
+
+def _on_flow(f: Finding, flow: Finding) -> bool:
+    """The pattern hit is at the flow's sink, or on a line the taint passes through (the query built from
+    the input two lines above the execute())."""
+    if _same_place(f, flow):
+        return True
+    trace = flow.properties.get("taint")
+    through = trace.get("through") if isinstance(trace, Mapping) else None
+    start, end = _lines(f)
+    return (f.location is not None and flow.location is not None and f.location.path == flow.location.path
+            and isinstance(through, list) and any(isinstance(n, int) and start <= n <= end for n in through))
 
 
 def _same_place(a: Finding, b: Finding) -> bool:

@@ -8,8 +8,7 @@ from pathlib import Path
 from secscan.core.model import Finding, Result, ScannerResult, Severity
 from secscan.core.options import ScanOptions
 from secscan.results import changes as changes_mod
-from secscan.results import placeholders
-from secscan.results import evidence, fingerprint, triage, weakened
+from secscan.results import evidence, fingerprint, placeholders, triage, weakened
 from secscan.results.dedup import merge, sort_findings
 from secscan.results.enrich import enrich_snippets, redact_findings, secret_line_keys
 from secscan.results.gate import evaluate
@@ -68,7 +67,7 @@ def finish(opts: ScanOptions, findings: Sequence[Finding], scanners: Sequence[Sc
 
         items = resolve_imported(items, target)
     items = evidence.apply(items, scanners, taint_rule_ids(opts))  # severity from evidence, superseded hits
-    items = fingerprint.assign(merge(items), secret_lines)
+    items = fingerprint.assign(evidence.ordered(merge(items)), secret_lines)
     items = apply_overrides(items, opts.severity_overrides)
     items, stale, tnotes = triage.apply(items, triage_rules(opts), target, partial_run=partial_run(opts),
                                         health={s.name: s for s in scanners},

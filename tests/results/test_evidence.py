@@ -157,3 +157,27 @@ def test_traces_from_semgreps_text_report() -> None:
 def test_traces_from_text_without_a_report() -> None:
     assert parse_traces("") == {}
     assert parse_traces("Traceback (most recent call last):\n  File 'x', line 3\nValueError: boom\n") == {}
+
+
+def test_a_pattern_hit_on_a_line_the_taint_passes_through_is_not_superseded() -> None:
+    flow = finding("secscan.python.taint-sql-injection", line=12, ids=("CWE-89",),
+                   taint={"source": {"line": 8, "code": "name = request.POST['n']"}, "sink": {"line": 12},
+                          "through": [8, 10]})
+    built = finding("B608", line=10, severity=Severity.MEDIUM, source="bandit", ids=("CWE-89",))
+    elsewhere = finding("B608", line=20, severity=Severity.MEDIUM, source="bandit", ids=("CWE-89",))
+    loaded = frozenset({"secscan.python.taint-sql-injection"})
+    out = evidence.apply([built, elsewhere, flow], SEMGREP_OK, loaded)
+    assert [f.superseded_by for f in out] == [None, "secscan.python.taint-sql-injection", None]
+
+
+def test_a_semgrep_pattern_hit_at_a_flow_repeats_it() -> None:
+    flow = finding(CMD, taint=trace("h = request.args['h']"))
+    pattern = finding("secscan.python.os-system-injection")
+    bandit = finding("B605", source="bandit")
+    out = evidence.apply([pattern, bandit, flow], SEMGREP_OK, LOADED)
+    assert [f.superseded_by for f in out] == [CMD, None, None]  # bandit's hit merges with the flow later
+
+
+def test_cwes_are_ordered_again_after_merging() -> None:
+    merged = finding("B506", ids=("CWE-20", "CWE-502"))
+    assert evidence.ordered([merged])[0].identifiers == ("CWE-502", "CWE-20")
