@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
-from dataclasses import replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,20 +28,47 @@ def verdict_to_parsed(verdict: Verdict) -> Parsed:
                   coverage={"probes": len(probes)}, version=openssl_version(), evidence=verdict.evidence)
 
 
-def _timeout(ctx: ScanContext) -> float:
+def _timeout(value: Any, bound: float) -> float:
     """The probes' timeout: mtls_timeout, bounded by the scanner's (a probe cut short is a time-out)."""
-    value: Any = ctx.options.get("mtls_timeout", DEFAULT_TIMEOUT)
     try:
-        seconds = min(float(value), ctx.timeout)
+        seconds = min(float(value), bound)
     except (TypeError, ValueError):
         return DEFAULT_TIMEOUT
     return seconds if seconds > 0 else DEFAULT_TIMEOUT
 
 
-def with_skipped_target(parsed: Parsed, skipped: Any) -> Parsed:
+def _text(value: Any) -> str | None:
+    return str(value) if value else None
+
+
+@dataclass(frozen=True)
+class MtlsSettings:
+    """The mTLS check's settings (``mtls_*``), typed: no target means the loopback self-test."""
+
+    timeout: float = DEFAULT_TIMEOUT
+    target: str | None = None  # HOST:PORT
+    ca: str | None = None
+    cert: str | None = None
+    key: str | None = None
+    server_name: str | None = None
+    pq: bool = False  # offer a post-quantum hybrid group
+    require_pq: bool = False  # and fail unless it is negotiated
+    target_skipped: Mapping[str, Any] | None = None  # a target left out (--offline, an untrusted tree)
+
+    @classmethod
+    def from_options(cls, options: Mapping[str, Any], bound: float) -> MtlsSettings:
+        """From the scan's scanner settings (``ScanContext.options``), the timeout bounded by ``bound``."""
+        skipped = options.get("mtls_target_skipped")
+        text = {k: _text(options.get(f"mtls_{k}")) for k in ("target", "ca", "cert", "key", "server_name")}
+        return cls(_timeout(options.get("mtls_timeout", DEFAULT_TIMEOUT), bound), **text,
+                   pq=bool(options.get("mtls_pq")), require_pq=bool(options.get("mtls_require_pq")),
+                   target_skipped=skipped if isinstance(skipped, Mapping) else None)
+
+
+def with_skipped_target(parsed: Parsed, skipped: Mapping[str, Any] | None) -> Parsed:
     """The self-test's result, saying that the target check was skipped and why (``mtls_target_skipped``
     from the options: --offline, or a target the scanned tree named and the caller did not trust)."""
-    if not isinstance(skipped, dict) or not skipped.get("target"):
+    if not skipped or not skipped.get("target"):
         return parsed
     check = {"target": str(skipped["target"]), "status": Status.SKIPPED.value,
              "reason": str(skipped.get("reason") or "")}
@@ -52,16 +79,13 @@ def with_skipped_target(parsed: Parsed, skipped: Any) -> Parsed:
 
 def run_mtls(ctx: ScanContext) -> Parsed:
     """The self-test, or the target check when ctx.options has mtls_target. Never raises."""
-    opts = ctx.options
-    timeout = _timeout(ctx)
+    s = MtlsSettings.from_options(ctx.options, ctx.timeout)
     try:
-        if opts.get("mtls_target"):
-            spec = make_target_spec(str(opts["mtls_target"]), opts.get("mtls_ca"), opts.get("mtls_cert"),
-                                    opts.get("mtls_key"), server_name=opts.get("mtls_server_name"),
-                                    timeout=timeout, pq=bool(opts.get("mtls_pq")),
-                                    require_pq=bool(opts.get("mtls_require_pq")))
+        if s.target:
+            spec = make_target_spec(s.target, s.ca, s.cert, s.key, server_name=s.server_name,
+                                    timeout=s.timeout, pq=s.pq, require_pq=s.require_pq)
             return verdict_to_parsed(check_target(spec))
-        return with_skipped_target(verdict_to_parsed(self_test(timeout)), opts.get("mtls_target_skipped"))
+        return with_skipped_target(verdict_to_parsed(self_test(s.timeout)), s.target_skipped)
     except UsageError as exc:
         return Parsed(NAME, status=Status.FAILED, reason=f"mTLS check not run: {exc}")
 

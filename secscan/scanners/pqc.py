@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -94,18 +95,33 @@ def _algs(value: Any) -> tuple[str, ...]:
     return algs or DEFAULT_ALGS
 
 
+@dataclass(frozen=True)
+class PqcSettings:
+    """The PQC check's settings (``pqc_python``, ``pqc_algs``, ``require_pqc``), typed."""
+
+    python: str = sys.executable  # the interpreter whose liboqs is checked
+    algs: tuple[str, ...] = DEFAULT_ALGS
+    require: bool = False  # an unavailable liboqs is a critical finding, not a skip
+
+    @classmethod
+    def from_options(cls, options: Mapping[str, Any]) -> PqcSettings:
+        """From the scan's scanner settings (``ScanContext.options``)."""
+        return cls(str(options.get("pqc_python") or sys.executable), _algs(options.get("pqc_algs")),
+                   bool(options.get("require_pqc")))
+
+
 def run_pqc(ctx: ScanContext, runner: Runner | None = None) -> Parsed:
     """The self-test of the verdict logic, then the check. Never raises for environment problems."""
     problem = self_test()
     if problem:
         return Parsed(NAME, status=Status.FAILED, reason=problem, evidence={"self_test": problem})
-    opts = ctx.options
+    settings = PqcSettings.from_options(ctx.options)
     try:
-        result = verify(_algs(opts.get("pqc_algs")), python=opts.get("pqc_python") or sys.executable,
-                        timeout=min(ctx.timeout, CHILD_TIMEOUT), runner=runner)
+        result = verify(settings.algs, python=settings.python, timeout=min(ctx.timeout, CHILD_TIMEOUT),
+                        runner=runner)
     except UsageError as exc:
         return Parsed(NAME, status=Status.FAILED, reason=f"PQC check not run: {exc}")
-    parsed = result_to_parsed(result, bool(opts.get("require_pqc")))
+    parsed = result_to_parsed(result, settings.require)
     evidence = {**(parsed.evidence or {}), "self_test": "passed"}
     return Parsed(parsed.tool, parsed.findings, parsed.status, parsed.reason, parsed.coverage, parsed.version,
                   evidence, parsed.skip)
