@@ -147,6 +147,9 @@ class Suppression:
     source: str | None = None  # a tool's own inline marker: where it is and what it says (app.py:4 # nosec)
 
 
+CONTEXTS = ("product", "test", "example", "docs", "generated", "vendored")
+
+
 @dataclass(frozen=True)
 class Finding:
     """One normalized problem. Never holds a secret value (see `secret_hash`)."""
@@ -173,6 +176,11 @@ class Finding:
     # a pattern hit in a class a taint rule covers that found no flow here: the taint rule's id (such a
     # finding counts for the gate only at --fail-on low)
     superseded_by: str | None = None
+    # where the code is (CONTEXTS: product, test, example, docs, generated, vendored; results/context.py)
+    context: str = "product"
+    # why a reported finding does not count for the gate although unsuppressed (a SAST finding in test code
+    # without --gate-tests); None: it counts as usual
+    out_of_gate: str | None = None
 
     def with_(self, **changes: Any) -> Finding:
         """A copy with some fields changed."""

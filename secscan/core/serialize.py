@@ -84,6 +84,9 @@ def finding_to_dict(f: Finding) -> dict[str, Any]:
     }
     if f.superseded_by:
         out["superseded_by"] = f.superseded_by
+    out["context"] = f.context
+    if f.out_of_gate:
+        out["out_of_gate"] = f.out_of_gate
     return out
 
 
@@ -176,6 +179,7 @@ def _report(r: Result) -> dict[str, Any]:
             ],
             "stale_suppressions": [dict(s) for s in r.stale_suppressions],
             "not_audited": r.not_audited,
+            "out_of_gate": _out_of_gate(r),
             "suppressed": {
                 "total": sum(1 for f in r.findings if f.suppressed),
                 "inline_marker_without_reason": sum(1 for f in r.findings if f.suppressed and f.suppression
@@ -188,6 +192,15 @@ def _report(r: Result) -> dict[str, Any]:
 
 def finding_from_dict(d: Mapping[str, Any]) -> Finding:
     """One finding back from its JSON form (used by the report, the cache and merge)."""
+def _out_of_gate(r: Result) -> dict[str, Any]:
+    """Reported findings the gate leaves out by their code context: how many, by context."""
+    by: dict[str, int] = {}
+    for f in r.findings:
+        if f.out_of_gate and f.counts_for_gate:
+            by[f.context] = by.get(f.context, 0) + 1
+    return {"total": sum(by.values()), "by_context": by}
+
+
     loc, pkg, sup, sec = d.get("location"), d.get("package"), d.get("suppression"), d.get("secret") or {}
     return Finding(
         rule_id=d["rule_id"],
@@ -229,6 +242,8 @@ def finding_from_dict(d: Mapping[str, Any]) -> Finding:
         superseded_by=d.get("superseded_by"),
     )
 
+        context=d.get("context") or "product",
+        out_of_gate=d.get("out_of_gate"),
 
 def scanner_from_dict(d: Mapping[str, Any]) -> ScannerResult:
     return ScannerResult(

@@ -20,7 +20,7 @@ def evaluate(
     reasons: list[str] = []
     limit = threshold(fail_on)
     blocking = [f for f in findings if f.counts_for_gate and limit is not None and f.severity >= limit
-                and (f.superseded_by is None or limit <= Severity.LOW)]
+                and (f.superseded_by is None or limit <= Severity.LOW) and f.out_of_gate is None]
     if blocking:
         by_sev: dict[str, int] = {}
         for f in blocking:
