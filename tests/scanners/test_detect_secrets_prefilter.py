@@ -1,0 +1,199 @@
+"""The detect-secrets prefilter (issue 24): conditions derived from the installed plugins, and identical
+findings (file, line, type, hashed secret) with and without it, by the real detect-secrets.
+
+The fake secrets are generated here by code (random tokens of each provider's shape), never real ones.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import string
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from secscan.core.model import Finding
+from secscan.process.runner import Runner
+from secscan.scanners.detect_secrets import DetectSecretsScanner, prefilter_salt
+from secscan.scanners.detect_secrets_prefilter import KNOWN_VERSIONS, Unavailable, derive
+from secscan.scanners.detect_secrets_stage import FILTERED, NOT_UTF8, TRANSFORMED, prepare, stage
+from secscan.scanners.interface import ScanContext
+
+ROOT = Path(__file__).resolve().parents[2]
+Found = set[tuple[str, int, str, str]]
+
+
+def token(rng: random.Random, n: int, chars: str = string.ascii_letters + string.digits) -> str:
+    return "".join(rng.choice(chars) for _ in range(n))
+
+
+def scan_inprocess(root: Path, names: list[str], origin: dict[str, tuple[int, ...]] | None = None) -> Found:
+    """detect-secrets' own scan_file on each file, default plugins and filters; every occurrence
+    (file, line, type, hashed secret), lines mapped through ``origin`` when given."""
+    from detect_secrets.core.scan import scan_file
+    from detect_secrets.settings import default_settings
+
+    found: Found = set()
+    with default_settings():
+        for name in names:
+            for secret in scan_file(str(root / name)):
+                line = secret.line_number
+                if origin is not None and name in origin:
+                    line = origin[name][line - 1]
+                found.add((name, line, secret.type, secret.secret_hash))
+    return found
+
+
+def differential(tree: Path, names: list[str], tmp: Path) -> tuple[Found, Found]:
+    """Findings on the real files and on the prefiltered copies (in process)."""
+    stats = stage(tree, names, tmp / "copies", derive(None))
+    return scan_inprocess(tree, names), scan_inprocess(tmp / "copies", names, stats.origin)
+
+
+Key = tuple[str, int | None, str, str | None]
+
+
+def scanner_findings(tree: Path, prefilter: bool) -> tuple[set[Key], dict]:
+    """The real scanner (the detect-secrets command line secscan runs) on every file of the tree."""
+    names = sorted(str(p.relative_to(tree)) for p in tree.rglob("*") if p.is_file() and not p.is_symlink())
+    ctx = ScanContext(tree, options={} if prefilter else {"prefilter": False})
+    out = DetectSecretsScanner().execute(ctx, names, [], Runner())
+    assert out.parsed.status.value == "ok", out.parsed.reason
+    return {_key(f) for f in out.parsed.findings}, dict(out.parsed.evidence or {})
+
+
+def _key(f: Finding) -> Key:
+    assert f.location is not None
+    return f.location.path, f.location.start_line, f.rule_id, f.secret_hash
+
+
+# -- the conditions come from the installed detect-secrets --------------------------------------------------
+
+
+def test_conditions_are_the_installed_plugins_own() -> None:
+    from detect_secrets.plugins.base import RegexBasedDetector
+    from detect_secrets.settings import default_settings, get_plugins
+
+    cond = derive(None)
+    with default_settings():
+        plugins = list(get_plugins())
+    denylists = {r for p in plugins if isinstance(p, RegexBasedDetector) for r in p.denylist}
+    assert denylists <= set(cond.regexes)
+    assert sorted(t.limit for t in cond.entropy) == [3.0, 4.5]
+    assert cond.context == 5 and cond.gate is not None and cond.gated
+    assert len(cond.plugins) == len(plugins)
+
+
+def test_baseline_settings_change_the_conditions() -> None:
+    cond = derive({"plugins_used": [{"name": "Base64HighEntropyString", "limit": 2.0},
+                                    {"name": "AWSKeyDetector"}]})
+    assert [t.limit for t in cond.entropy] == [2.0] and cond.gate is None
+    assert cond.entropy[0].min_length() == 4  # entropy <= log2(length): 2 bits need more than 4 characters
+    assert cond.is_candidate("x = 'ab1Z'") is False and cond.is_candidate("x = 'abcde'") is True
+    assert cond.is_candidate("password = 'aaaaaaaaaaaa'") is False  # no keyword plugin configured
+
+
+def test_unknown_version_plugin_or_filter_turns_it_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(Unavailable, match="custom plugin"):
+        derive({"plugins_used": [{"name": "Mine", "path": "file://x.py"}]})
+    with pytest.raises(Unavailable, match="custom filter"):
+        derive({"plugins_used": [], "filters_used": [{"path": "file://f.py::f"}]})
+    monkeypatch.setattr("secscan.scanners.detect_secrets_prefilter.KNOWN_VERSIONS", frozenset({"0.0"}))
+    with pytest.raises(Unavailable, match="not a version the prefilter knows"):
+        derive(None)
+    assert KNOWN_VERSIONS  # the real table is untouched
+
+
+def test_lines_and_reasons_of_one_file() -> None:
+    rng = random.Random(7)
+    cond = derive(None)
+    lines = [f"a{i} = {i}" for i in range(40)]
+    lines[20] = f'password = "{token(rng, 14)}"'
+    got = prepare(("\r\n".join(lines) + "\r\n").encode(), "m.py", cond)
+    assert got.how == FILTERED and got.lines == 40
+    assert got.origin == tuple(range(16, 27))  # the candidate (line 21) and 5 context lines each side
+    assert got.content.decode().splitlines()[5] == lines[20]
+    assert prepare(b"x = '\xff'\n", "m.py", cond).how == NOT_UTF8
+    assert prepare(b"[db]\npassword = hunter2\n", "settings.cfg", cond).how == TRANSFORMED
+    assert prepare(b"a: 1\nb: two\n", "c.yaml", cond).how == TRANSFORMED
+
+
+def test_the_cache_salt_says_whether_and_which_prefilter(tmp_path: Path) -> None:
+    on = prefilter_salt(ScanContext(tmp_path))
+    off = prefilter_salt(ScanContext(tmp_path, options={"prefilter": False}))
+    assert on != off and "prefilter 1" in on and "off" in off
+    scanner = DetectSecretsScanner()
+    assert scanner.cache_salt(ScanContext(tmp_path)) != scanner.cache_salt(
+        ScanContext(tmp_path, options={"prefilter": False}))
+
+
+# -- identical findings ------------------------------------------------------------------------------------
+
+
+def transform_tree(root: Path) -> list[str]:
+    """A file of every extension detect-secrets gives a type (each transformer's and the keyword plugin's
+    file types) and a few it does not, each with secrets, near-misses, pragmas and mixed line breaks."""
+    from detect_secrets.util.filetype import determine_file_type
+
+    code = determine_file_type.__code__
+    consts = [c for k in code.co_consts for c in (k if isinstance(k, tuple) else (k,))]
+    known = sorted({c for c in consts if isinstance(c, str) and c[:1] == "."})
+    assert ".yaml" in known and ".ini" in known and ".py" in known
+    rng = random.Random(24)
+    names = []
+    for ext in [*known, ".env", ".txt", ".json", ".md", ""]:
+        name = f"sample{ext}" if ext else "Dockerfile"
+        names.append(name)
+        body = [f"# {name}", "[section]", f"plain = {token(rng, 30)}", f'quoted = "{token(rng, 30)}"',
+                "    continued value", f"password: {token(rng, 12)}", f"api_key = '{token(rng, 16)}'",
+                "# pragma: allowlist nextline secret", f'secret = "{token(rng, 20)}"',
+                f"aws = AKIA{token(rng, 16, string.ascii_uppercase + string.digits)}",
+                "nothing here at all", f"- item: {token(rng, 40, string.hexdigits)}",
+                f'x = "{token(rng, 25)}"  # pragma: allowlist secret', "", "trailing   "]
+        body += [f"filler line {i} with words" for i in range(30)]
+        body.insert(rng.randrange(len(body)), f'db_pass => "{token(rng, 18)}"')
+        sep = rng.choice(["\n", "\r\n", "\r"])
+        (root / name).write_bytes(sep.join(body).encode())
+    return names
+
+
+def test_identical_on_every_file_type_detect_secrets_transforms(tmp_path: Path) -> None:
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    names = transform_tree(tree)
+    full, pre = differential(tree, names, tmp_path)
+    assert full and pre == full
+    with_cli, evidence = scanner_findings(tree, prefilter=True)
+    without, off = scanner_findings(tree, prefilter=False)
+    assert with_cli and with_cli == without
+    assert str(evidence["prefilter"]).startswith("on") and off["prefilter"] == "off: --no-prefilter"
+
+
+def test_identical_on_secscans_own_tree(tmp_path: Path) -> None:
+    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
+    names = [n for n in tracked.decode().split("\0")
+             if n and (ROOT / n).is_file() and not (ROOT / n).is_symlink()]
+    full, pre = differential(ROOT, names, tmp_path)
+    assert full and pre == full
+
+
+def test_a_mismatching_tool_report_reruns_on_whole_files(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = random.Random(3)
+    (tmp_path / "a.py").write_text(f'password = "{token(rng, 14)}"\n', "utf-8")
+    import secscan.scanners.detect_secrets as module
+
+    real = module.derive
+
+    def wrong(baseline: dict | None) -> object:
+        cond = real(baseline)
+        cond.version = "0.0"  # as if another detect-secrets answered
+        return cond
+
+    monkeypatch.setattr(module, "derive", wrong)
+    out = DetectSecretsScanner().execute(ScanContext(tmp_path), ["a.py"], [], Runner())
+    assert "ran again on whole files" in out.parsed.evidence["prefilter"]
+    assert [f.location.start_line for f in out.parsed.findings if f.location] == [1]
+    assert json.dumps(out.parsed.evidence)  # evidence stays JSON
