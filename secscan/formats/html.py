@@ -20,6 +20,7 @@ from markupsafe import Markup
 
 from secscan.core.model import Finding, Result, Severity, Status
 from secscan.formats import configuration
+from secscan.formats.flow import flow_text, superseded_text
 from secscan.formats.interface import (
     SEVERITY_ORDER,
     TOP_ACTIONS,
@@ -87,6 +88,12 @@ def _state(f: Finding) -> str:
     return "pre-existing" if f.pre_existing else "new"
 
 
+def _message(f: Finding) -> str:
+    """The message, led by the taint flow's lines and a superseded hit's note when there are."""
+    lead = [text[0].upper() + text[1:] + "." for text in (flow_text(f), superseded_text(f)) if text]
+    return " ".join([*lead, f.message]) if lead else f.message
+
+
 def _row(f: Finding) -> list[Any]:
     loc = f.location
     path = loc.path if loc and loc.path else (loc.image if loc and loc.image else "")
@@ -100,7 +107,7 @@ def _row(f: Finding) -> list[Any]:
         f.category.value,
         f.rule_id,
         f.title,
-        f.message,
+        _message(f),
         path,
         (loc.start_line or 0) if loc else 0,
         ", ".join(f.sources),

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 
 from secscan.core.model import Finding, Result, ScannerResult, Severity, Status
 from secscan.formats import configuration
+from secscan.formats.flow import flow_text, superseded_text
 from secscan.formats.interface import (
     SEVERITY_ORDER,
     TOP_ACTIONS,
@@ -145,10 +146,14 @@ def _finding_row(f: Finding) -> list[str]:
     title = md(f.title)
     if f.message and f.message != f.title:
         title += "<br>" + md(f.message, 200)
+    if flow := flow_text(f):
+        title += f"<br>**{md(flow)}**"
     ids = ", ".join(md(i, 60) for i in [i for i in f.identifiers if i != f.rule_id][:4])
     state = "pre-existing" if f.pre_existing else "new"
     if f.suppression is not None and f.suppression.expired:
         state += f" ({WARN} suppression expired {md(f.suppression.expires or '')})"
+    if sup := superseded_text(f):
+        state += f", {md(sup)}"
     return [
         sev,
         md(location_text(f)) or "-",

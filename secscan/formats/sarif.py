@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 from secscan.core.model import Finding, Result, ScannerResult, Severity, Status
 from secscan.core.serialize import configuration_to_dict
+from secscan.formats.flow import flow_steps, flow_text
 from secscan.formats.interface import (
     Format,
     cwe_numbers,
@@ -156,6 +157,17 @@ def _locations(f: Finding) -> list[dict[str, Any]]:
     return [{"physicalLocation": phys}]
 
 
+def _code_flows(f: Finding) -> list[dict[str, Any]] | None:
+    """A taint finding's flow, source first and sink last, as one SARIF thread flow (None: no trace)."""
+    steps = flow_steps(f)
+    if not steps or f.location is None or not f.location.path or f.location.image:
+        return None
+    artifact = _artifact(f.location.path)
+    locs = [{"location": {"physicalLocation": {"artifactLocation": artifact, "region": {"startLine": line}},
+                          "message": {"text": what}}} for line, what in steps]
+    return [{"message": {"text": flow_text(f) or "taint flow"}, "threadFlows": [{"locations": locs}]}]
+
+
 def _result(f: Finding, index: int, with_baseline: bool) -> dict[str, Any]:
     text = f.title if not f.message or f.message == f.title else f"{f.title}: {f.message}"
     out: dict[str, Any] = {
@@ -165,6 +177,8 @@ def _result(f: Finding, index: int, with_baseline: bool) -> dict[str, Any]:
         "message": {"text": text or f.rule_id},
     }
     out["locations"] = _locations(f)
+    if (flows := _code_flows(f)) is not None:
+        out["codeFlows"] = flows
     out["partialFingerprints"] = {FINGERPRINT_KEY: fingerprint_of(f)}
     if f.suppressed:
         s = f.suppression
@@ -196,6 +210,8 @@ def _result(f: Finding, index: int, with_baseline: bool) -> dict[str, Any]:
         props["remediation"] = fix_text(f)
     if f.suppression is not None and f.suppression.expired:
         props["suppression_expired"] = f.suppression.expires or True
+    if f.superseded_by:
+        props["superseded_by"] = f.superseded_by
     out["properties"] = props
     return out
 
