@@ -247,6 +247,13 @@ def _check_files(settings: dict[str, _Setting], command: str) -> None:
         s = settings.get(name)
         if s is not None and s.value is not None and not Path(s.value).is_dir():
             raise UsageError(f"{s.label} {s.value}: not a folder")
+    db = settings.get("osv_db")
+    if db is not None and db.value is not None:
+        from secscan.analyzers.advisories.osv import FORMATS, has_records
+
+        if not has_records(Path(db.value)):
+            raise UsageError(f"{db.label} {db.value}: no advisory records (read: {FORMATS}; or a database "
+                             "installed by `secscan db`)")
     base = settings.get("baseline")
     if base is not None and base.value is not None:
         if not base.value.is_file():

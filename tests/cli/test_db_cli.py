@@ -194,3 +194,14 @@ def test_online_pip_audit_findings_take_their_severity_from_the_database(
     ev = scanner(after, "pip-audit")["evidence"]
     assert ev["severities_from"] == f"secscan db {db_store.current(db_root)}"
     assert os.environ["SECSCAN_ADVISORY_DIR"] == str(db_root)
+
+
+def test_an_osv_db_folder_without_records_is_a_usage_error_naming_the_formats(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    empty = project(tmp_path / "empty", {"notes.txt": "x", "config.yaml": "a: 1\n"})
+    root = project(tmp_path / "app", {"requirements.txt": "requests==2.19.1\n"})
+    assert main(["deps", str(root), "--osv-db", str(empty), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"secscan: error: --osv-db {empty}: no advisory records (read: OSV JSON records")
+    assert "PyPA advisory-database YAML (*.yaml); or a database installed by `secscan db`)" in err

@@ -218,6 +218,8 @@ def test_user_configuration_is_trusted_and_ranks_between_tree_and_config(
     tree.mkdir()
     home.mkdir()
     (home / "advisories").mkdir()
+    for folder in (home / "advisories", tree):  # an --osv-db folder must hold records (else a usage error)
+        (folder / "PYSEC-0-0.json").write_text("{}", "utf-8")
     (tree / "pyproject.toml").write_text('[tool.secscan]\ntimeout = 60\njobs = 2\nosv_db = "."\n', "utf-8")
     user = home / "config.toml"
     user.write_text('[tool.secscan]\ntimeout = 120\nosv_db = "advisories"\n', "utf-8")

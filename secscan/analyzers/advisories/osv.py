@@ -216,6 +216,14 @@ def raw_records(db: OsvDatabase, root: Path) -> Iterator[tuple[bytes, str]]:
         db.problem = f"cannot list the OSV database folder {db.path}: {exc.strerror or exc}"
 
 
+def has_records(path: Path) -> bool:
+    """Whether a folder holds anything this module reads (record files, archives, an installed database)."""
+    from secscan.analyzers.advisories import db_index
+
+    folder = db_index.installed_folder(path) or path
+    return db_index.is_indexed(folder) or next(_files(folder), None) is not None
+
+
 def no_records(path: str | Path) -> str:
     """The problem of a folder holding no record, naming the formats read."""
     return f"no advisory records in {path} (read: {FORMATS}; or a database installed by `secscan db`)"
