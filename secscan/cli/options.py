@@ -26,6 +26,8 @@ def _kwargs(opt: Option, command: str) -> dict[str, Any]:
         kwargs["metavar"] = opt.metavar
         if opt.action == "append":
             kwargs["action"] = "append"
+        elif opt.action == "optional":
+            kwargs.update(nargs="?", const=True)
     return kwargs
 
 

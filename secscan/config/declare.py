@@ -22,7 +22,7 @@ COMMANDS = REPORTING | {"doctor", "pqc", "mtls"}
 PQC_TIMEOUT = 30.0
 MTLS_TIMEOUT = 10.0  # analyzers.mtls.check.DEFAULT_TIMEOUT (not imported: start-up cost; a test compares)
 
-Action = Literal["store", "true", "false", "toggle", "append"]
+Action = Literal["store", "true", "false", "toggle", "append", "optional"]
 Dest = Literal["field", "extra", "cli"]
 
 
@@ -40,7 +40,8 @@ class Option:
     """One option. ``name`` is the ScanOptions field (dest "field"), the key of ScanOptions.extra that the
     scanners read (dest "extra"), or a command-line-only setting (dest "cli"); it is also scan()'s keyword.
 
-    action: store (a value), true/false (a flag that sets it), toggle (--x/--no-x), append (repeatable).
+    action: store (a value), true/false (a flag that sets it), toggle (--x/--no-x), append (repeatable),
+    optional (a flag with an optional value: True without it).
     commands: the commands that take it; config_in: those that also read ``key`` from [tool.secscan].
     trust: what the setting can do (README "Trust model"): dangerous ones (executes, contacts, chooses-truth,
     grants-trust) are refused from the scanned tree unless the caller trusts it; weakens-gate ones apply
@@ -103,6 +104,7 @@ _DOCTOR = SCANNING | {"doctor"}  # settings `secscan doctor` shares with the sca
 _CONFIGURED = SCANNING | {"doctor", "pqc"}  # the commands that read [tool.secscan]
 _WEAKENS, _CONTACTS = Trust.WEAKENS_GATE, Trust.CONTACTS
 LEVELS = "|".join(FAIL_ON_CHOICES)
+_HISTORY = frozenset({"all", "secrets", "baseline"})  # the scans that may read git history
 
 OPTIONS: tuple[Option, ...] = (
     # what the commands that write reports take
@@ -148,6 +150,9 @@ OPTIONS: tuple[Option, ...] = (
     Option("canary", "check that each scanner detects its canary (--no-canary skips it; the report says so)",
            v.flag, ("--canary",), "toggle", key="canary", toml=bool, default=True, trust=_WEAKENS),
     Option("changed_since", "only changes since REF count", v.text, ("--changed-since",), metavar="REF"),
+    Option("history", "also scan the secrets of git history: every commit reachable, or RANGE", v.history,
+           ("--history",), "optional", metavar="RANGE", key="history", toml=(bool, str), default=None,
+           commands=_HISTORY, config_in=_HISTORY, dest="extra"),
     Option("cache_dir", "incremental cache folder", v.path, ("--cache-dir",), metavar="DIR"),
     Option("use_cache", "do not use the incremental cache", v.flag, ("--no-cache",), "false", default=True),
     Option("prefilter", "hand detect-secrets whole files (no candidate-line prefilter; findings are the same)",
@@ -184,6 +189,9 @@ OPTIONS: tuple[Option, ...] = (
            "choose the advisories (pqc_python, mtls_*, osv_db, paths outside the tree)", v.flag,
            ("--trust-tree-config",), "toggle", key="trust_tree_config", toml=bool, default=False,
            commands=_CONFIGURED, config_in=_CONFIGURED, trust=Trust.GRANTS_TRUST),
+    Option("gate_tests", "SAST findings in test and example code count for the gate too (default: reported, "
+           "not counted)", v.flag, ("--gate-tests",), "toggle", key="gate_tests", toml=bool, default=False,
+           commands=SCANNING | {"import"}, trust=_WEAKENS),
     Option("strict", "ignore gate-weakening settings the change adds to the tree's [tool.secscan] (compared "
            "with --changed-since REF, a CI pull request's base, else HEAD)", v.flag, ("--strict",), "toggle",
            key="strict", toml=bool, default=False),

@@ -20,7 +20,7 @@ from secscan.core.options import DEFAULT_FORMATS
 from secscan.scanners.registry import SCANNERS
 
 SEVERITIES = ("critical", "high", "medium", "low", "info")
-KNOWN_FORMATS = ("json", "md", "html", "sarif", "gitlab")
+KNOWN_FORMATS = ("json", "md", "html", "sarif", "gitlab", "cyclonedx", "junit")
 
 
 @dataclass(frozen=True)
@@ -90,6 +90,15 @@ def text(value: Any, given: Given) -> str:
     if not isinstance(value, str) or not value.strip():
         raise given.bad(f"must be a non-empty string, not {value!r}")
     return value
+
+
+def history(value: Any, given: Given) -> bool | str:
+    """true, false, or a git revision range (never one git could read as an option)."""
+    if isinstance(value, bool):
+        return value
+    if not isinstance(value, str) or not value.strip() or any(p.startswith("-") for p in value.split()):
+        raise given.bad(f"must be true, false or a git revision range, not {value!r}")
+    return value.strip()
 
 
 def names(value: Any, given: Given) -> tuple[str, ...]:

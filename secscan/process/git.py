@@ -6,6 +6,9 @@ fsmonitor hook is switched off; diffs are asked for with --no-ext-diff/--no-text
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from secscan.process.runner import Invocation, ProcResult, Runner
@@ -46,3 +49,64 @@ def git_text(runner: Runner, cwd: Path, *args: str, timeout: float = 120.0) -> s
 def is_available(runner: Runner) -> bool:
     """Whether a git executable can be found."""
     return runner.which("git") is not None
+
+
+def object_sizes(runner: Runner, cwd: Path, oids: Sequence[str], timeout: float = 600.0
+                 ) -> dict[str, tuple[str, int]]:
+    """oid -> (type, size) of each object git has (``cat-file --batch-check``); missing ones are left out."""
+    out = git_bytes(runner, cwd, "cat-file", "--batch-check=%(objectname) %(objecttype) %(objectsize)",
+                    stdin="".join(f"{o}\n" for o in oids).encode("ascii"), timeout=timeout)
+    sizes: dict[str, tuple[str, int]] = {}
+    for line in out.decode("ascii", "replace").splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[2].isdigit():
+            sizes[parts[0]] = (parts[1], int(parts[2]))
+    return sizes
+
+
+def cat_blobs(runner: Runner, cwd: Path, oids: Sequence[str], timeout: float = 600.0
+              ) -> Iterator[tuple[str, bytes | None]]:
+    """Stream the content of each object, in order, through one ``git cat-file --batch`` (no checkout, no
+    filter: the bytes as committed); (oid, None) when git does not have it. GitError when git cannot start,
+    exits non-zero or takes longer than timeout in all."""
+    args = ("cat-file", "--batch")
+    started = runner.open_stream(Invocation(("git", *GIT_CONFIG, *args), cwd, timeout, env=GIT_ENV))
+    if isinstance(started, str):
+        raise GitError(args, started)
+    proc, deadline = started, time.monotonic() + timeout
+    feed = threading.Thread(target=_feed, args=(proc.stdin, oids), daemon=True)
+    feed.start()
+    done = False
+    try:
+        assert proc.stdout is not None
+        for _ in oids:
+            header = proc.stdout.readline().split()
+            if len(header) == 2 and header[1] == b"missing":
+                yield header[0].decode("ascii", "replace"), None
+                continue
+            if len(header) != 3 or not header[2].isdigit():
+                raise GitError(args, f"unexpected answer {b' '.join(header)[:80]!r}")
+            data = proc.stdout.read(int(header[2]))
+            proc.stdout.read(1)  # the newline after the content
+            if len(data) != int(header[2]):
+                raise GitError(args, "output ended early")
+            yield header[0].decode("ascii"), data
+            if time.monotonic() > deadline:
+                raise GitError(args, f"timed out after {timeout:g} s")
+        done = True
+    finally:
+        code, err = runner.close_stream(proc, timeout=5.0 if done else 0.0)
+        feed.join(timeout=1.0)
+    if code != 0:
+        why = " ".join(err.decode("utf-8", "replace").split())[-300:]
+        raise GitError(args, why or f"exit {code}")
+
+
+def _feed(pipe: object, oids: Sequence[str]) -> None:
+    """Write the object ids to cat-file's stdin, then close it (a closed reader ends it quietly)."""
+    try:
+        for i in range(0, len(oids), 512):
+            pipe.write("".join(f"{o}\n" for o in oids[i:i + 512]).encode("ascii"))  # type: ignore[attr-defined]
+        pipe.close()  # type: ignore[attr-defined]
+    except (OSError, ValueError):
+        return

@@ -207,6 +207,44 @@ class Runner:
             error=error,
         )
 
+    def open_stream(self, inv: Invocation) -> subprocess.Popen[bytes] | str:
+        """Start a process whose stdin and stdout the caller streams (``git cat-file --batch``), in its own
+        process group; an interrupt stops it. Returns the process, or why it could not start. The caller
+        ends it with :meth:`close_stream`."""
+        if self.interrupted.is_set():
+            return "interrupted before it started"
+        env = {**(self._env if inv.inherit_env else minimal_env(self._env)), **inv.env}
+        exe = self.which(inv.argv[0], env.get("PATH")) if "/" not in inv.argv[0] else inv.argv[0]
+        if exe is None:
+            return self.not_found(inv.argv[0])
+        try:
+            proc = subprocess.Popen([exe, *inv.argv[1:]], cwd=inv.cwd, env=env, start_new_session=True,
+                                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        except OSError as exc:
+            return f"cannot start {inv.argv[0]}: {exc.strerror or exc}"
+        with self._lock:
+            self._live[proc.pid] = proc
+        return proc
+
+    def close_stream(self, proc: subprocess.Popen[bytes], timeout: float = _GRACE_S
+                     ) -> tuple[int | None, bytes]:
+        """End a streamed process (stopped when it does not exit within timeout): (exit code, stderr)."""
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self._stop(proc)
+        finally:
+            with self._lock:
+                self._live.pop(proc.pid, None)
+        err = proc.stderr.read() if proc.stderr is not None else b""
+        for pipe in (proc.stdin, proc.stdout, proc.stderr):
+            if pipe is not None:
+                try:
+                    pipe.close()
+                except OSError:
+                    pass
+        return proc.returncode, err or b""
+
     def _stop(self, proc: subprocess.Popen[bytes]) -> None:
         for sig in (signal.SIGTERM, signal.SIGKILL):
             try:

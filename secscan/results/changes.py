@@ -60,6 +60,8 @@ class Changes:
             return any(PurePosixPath(p).name.startswith(DEPENDENCY_FILES) for p in self.lines)
         if f.location is None or not f.location.path:
             return True  # not tied to code (pqc, mtls): always counts
+        if (f.properties.get("history") or {}).get("after"):
+            return True  # found in the commits after REF (--history with --changed-since): in the change
         path = f.location.path
         if self._in_tree(path):
             return True

@@ -35,7 +35,7 @@ SCOPE_VERSION = "v2"
 IRRELEVANT_OPTIONS = frozenset({
     "require_pqc", "no_containers", "pqc_algs", "pqc_python", "mtls_target",
     "mtls_ca", "mtls_cert", "mtls_key", "mtls_server_name", "mtls_pq", "mtls_require_pq", "mtls_timeout",
-    "mtls_target_skipped", "output_dir"})
+    "mtls_target_skipped", "output_dir", "history", "history_since", "history_cache"})
 
 
 def _tree_stats(root: Path) -> list[tuple[str, int, int]]:

@@ -19,6 +19,7 @@ SCANNERS: dict[str, str] = {
     "npm-audit": "secscan.scanners.npm_audit:NpmAuditScanner",
     "detect-secrets": "secscan.scanners.detect_secrets:DetectSecretsScanner",
     "secscan-secrets": "secscan.scanners.secscan_secrets:SecscanSecretsScanner",
+    "secscan-history": "secscan.scanners.secscan_history:SecscanHistoryScanner",
     "trivy": "secscan.scanners.trivy:TrivyFsScanner",
     "checkov": "secscan.scanners.checkov:CheckovScanner",
     "trivy-image": "secscan.scanners.trivy:TrivyImageScanner",
@@ -30,7 +31,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "all": tuple(SCANNERS),
     "sast": ("bandit", "semgrep"),
     "deps": ("pip-audit", "npm-audit"),
-    "secrets": ("detect-secrets", "secscan-secrets"),
+    "secrets": ("detect-secrets", "secscan-secrets", "secscan-history"),
     "container": ("trivy-image",),
 }
 
