@@ -6,6 +6,13 @@ one secret of every supported type in several file types, runs both engines as f
 time, files, recall on the planted secrets and findings outside them (false positives), and the speed ratio.
 
     python scripts/bench_secrets.py [--work bench-work] [--backends hyperscan,re2,keywords]
+    python scripts/bench_secrets.py --timing [--tree DIR]   # engine time, bundled rules vs patterns.yaml only
+    python scripts/bench_secrets.py --corpus [--per-rule N] # recall and look-alike rate per family
+
+--timing scans the pristine Django tree (or --tree) with every backend, the full bundled rule set and the
+hand-written patterns.yaml alone, three times each in one process after a warm-up, and prints the medians.
+--corpus generates N true tokens per format-built rule from the rule's own format and N/4 look-alikes of
+each kind (tests/support/token_corpus.py) and prints recall and look-alike rate per provider family.
 
 Every planted value is generated at run time (seeded), so this script holds no secret.
 """
@@ -22,10 +29,13 @@ import string
 import subprocess
 import sys
 import time
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 from bench import prepare  # scripts/bench.py: the same Django source tree, downloaded once
+
+from secscan.analyzers.secrets.checksums import base62
 
 ROOT = Path(__file__).resolve().parents[1]
 ALNUM = string.ascii_letters + string.digits
@@ -66,6 +76,21 @@ class Gen:
         lines = [self.s(B64, 64) for _ in range(20)] + [self.s(B64, 40) + "=="]
         return [f"-----BEGIN {kind}-----", *lines, f"-----END {kind}-----"]
 
+    def crc(self, prefix: str) -> str:
+        """A GitHub/npm-style token: 30 random base62 characters and their CRC32 in base62 (6 characters)."""
+        body = self.s(ALNUM, 30)
+        return prefix + body + base62(zlib.crc32(body.encode()), 6)
+
+    def pypi(self) -> str:
+        """pypi- + base64url of a v2 macaroon for pypi.org (location, identifier, a caveat, signature)."""
+        def field(kind: int, data: bytes) -> bytes:
+            return bytes([kind, len(data)]) + data
+
+        sig = bytes(self.r.randrange(256) for _ in range(32))
+        mac = (b"\x02" + field(1, b"pypi.org") + field(2, self.s(HEX, 32).encode()) + b"\x00"
+               + field(4, b"[1, 2024]") + b"\x00\x00" + field(6, sig))
+        return "pypi-" + base64.urlsafe_b64encode(mac).decode().rstrip("=")
+
     def password(self, n: int = 20, alphabet: str = "") -> str:
         head, tail = self.s(ALNUM, 4), self.s(string.digits, 2) + self.s(string.ascii_uppercase, 2)
         return head + self.s(alphabet or MIXED, n - 8) + tail
@@ -95,7 +120,7 @@ def _plan_app(g: Gen) -> Lines:
         "deploy/.env": [
             ("database-url-password", f"DATABASE_URL=postgres://app:{pw(18, URLPW)}@db.{host}:5432/app"),
             ("broker-url-password", f"CELERY_BROKER_URL=amqp://svc:{pw(16, URLPW)}@mq.{host}:5672/vhost"),
-            ("github-pat", f"GITHUB_TOKEN=ghp_{g.s(ALNUM, 36)}"),
+            ("github-pat", f"GITHUB_TOKEN={g.crc('ghp_')}"),
             ("slack-token", f"SLACK_BOT_TOKEN=xoxb-{g.s(string.digits, 11)}-{g.s(string.digits, 12)}-"
                             f"{g.s(ALNUM, 24)}"),
             ("anthropic-api-key", f"ANTHROPIC_API_KEY=sk-ant-api03-{g.s(URLSAFE, 93)}AA"),
@@ -118,21 +143,21 @@ def _plan_config(g: Gen) -> Lines:
         "django/contrib/admin/static/admin/js/planted_config.js": [
             ("google-api-key", f'const mapsKey = "AIza{g.s(URLSAFE, 35)}";'),
             ("jwt", f'const session = "{g.jwt()}";'),
-            ("github-oauth-token", f'const oauth = "gho_{g.s(ALNUM, 36)}";'),
+            ("github-oauth-token", f'const oauth = "{g.crc("gho_")}";'),
         ],
         "tests/fixtures_planted/credentials.json": [
             (None, "{"),
             ("generic-api-key", f'  "api_key": "{pw(32)}",'),
-            ("npm-token", f'  "npm": "npm_{g.s(ALNUM, 36)}",'),
+            ("npm-token", f'  "npm": "{g.crc("npm_")}",'),
             ("openai-api-key", f'  "openai": "sk-{g.s(ALNUM, 20)}T3BlbkFJ{g.s(ALNUM, 20)}",'),
-            ("github-app-token", f'  "app": "ghs_{g.s(ALNUM, 36)}",'),
-            ("github-refresh-token", f'  "refresh": "ghr_{g.s(ALNUM, 36)}"'),
+            ("github-app-token", f'  "app": "{g.crc("ghs_")}",'),
+            ("github-refresh-token", f'  "refresh": "{g.crc("ghr_")}"'),
             (None, "}"),
         ],
         ".npmrc": [("npm-auth-token", f"//registry.npmjs.org/:_authToken={g.s(HEX, 8)}-{g.s(HEX, 4)}-"
                                       f"{g.s(HEX, 4)}-{g.s(HEX, 4)}-{g.s(HEX, 12)}")],
         ".pypirc": [(None, "[pypi]"), (None, "username = __token__"),
-                    ("pypi-token", f"password = pypi-AgEIcHlwaS5vcmc{g.s(URLSAFE, 120)}")],
+                    ("pypi-token", f"password = {g.pypi()}")],
         "docs/planted_notes.txt": [
             (None, "Mirror and alerts used by the release job:"),
             ("url-basic-auth", f"  git clone https://deploy:{pw(18, URLPW)}@git.{host}/mirror.git"),
@@ -267,12 +292,96 @@ def report(plants: list[Plant], runs: list[dict]) -> None:
         print(f"  {d}{s}  {p.type:<28}{p.path}:{p.line}")
 
 
+TIMING_SNIPPET = """
+import json, os, statistics, sys, time
+from pathlib import Path
+from secscan.analyzers.secrets import ScanOptions, SecretEngine, load_patterns
+root, backend, which = Path(sys.argv[1]), sys.argv[2], sys.argv[3]
+pats = load_patterns(Path(which)) if which != "all" else load_patterns()
+t0 = time.perf_counter()
+eng = SecretEngine(pats, backend)
+setup = time.perf_counter() - t0
+files = sorted(os.path.relpath(os.path.join(d, f), root) for d, _, fs in os.walk(root) for f in fs)
+opts = ScanOptions(backend=backend)
+eng.scan_paths(root, files[:200], opts)  # warm-up: regex compilation
+runs = []
+for _ in range(3):
+    t = time.perf_counter()
+    res = eng.scan_paths(root, files, opts)
+    runs.append(time.perf_counter() - t)
+print(json.dumps({"backend": eng.prefilter.name, "patterns": len(pats), "setup_s": setup,
+                  "median_s": statistics.median(runs), "runs": runs, "files": len(files),
+                  "findings": len(res.findings)}))
+"""
+
+
+def timing(tree: Path, backends: list[str]) -> None:
+    """Medians of 3 scans per backend: every bundled rule vs the hand-written patterns.yaml alone."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    legacy = str(ROOT / "rules" / "secrets" / "patterns.yaml")
+    print(f"{'backend':<11}{'rules':>7}{'setup s':>9}{'median s':>10}{'runs':>24}{'files':>7}{'findings':>9}")
+    for backend in backends:
+        for which in (legacy, "all"):
+            out = subprocess.run([sys.executable, "-c", TIMING_SNIPPET, str(tree), backend, which],
+                                 capture_output=True, text=True, env=env, check=True)
+            r = json.loads(out.stdout)
+            runs = " ".join(f"{x:.2f}" for x in r["runs"])
+            print(f"{r['backend']:<11}{r['patterns']:>7}{r['setup_s']:>9.2f}{r['median_s']:>10.3f}{runs:>24}"
+                  f"{r['files']:>7}{r['findings']:>9}")
+
+
+def corpus(per_rule: int) -> None:
+    """Recall and look-alike rate per provider family on tokens generated from each rule's format."""
+    import hashlib
+
+    sys.path.insert(0, str(ROOT / "tests" / "support"))
+    from token_corpus import lookalikes, true_examples
+
+    from secscan.analyzers.secrets import SecretEngine, load_patterns
+
+    pats = load_patterns()
+    eng = SecretEngine(pats, "auto")
+    fams: dict[str, list[int]] = {}
+    for pat in (p for p in pats if p.format):
+        trues, fakes = true_examples(pat, per_rule, 23), lookalikes(pat, max(per_rule // 4, 1), 23)
+        data = "\n".join(x.line for x in trues).encode()
+        hits = {(f.location.start_line, f.secret_hash) for f in eng.scan_bytes("c", data)
+                if f.rule_id == pat.rule_id and f.location}
+        found = sum((i, hashlib.sha1(x.token.encode()).hexdigest()) in hits for i, x in enumerate(trues, 1))
+        flagged_lines = {f.location.start_line for f in
+                         eng.scan_bytes("n", "\n".join(x.line for x in fakes).encode()) if f.location}
+        row = fams.setdefault(pat.provider or pat.id, [0, 0, 0, 0, 0])
+        row[0] += 1
+        row[1] += len(trues)
+        row[2] += found
+        row[3] += len(fakes)
+        row[4] += len(flagged_lines)
+    print(f"{'family':<36}{'rules':>6}{'tokens':>8}{'recall':>9}{'look-alikes':>13}{'flagged':>9}")
+    tot = [0, 0, 0, 0, 0]
+    for fam, row in sorted(fams.items()):
+        tot = [a + b for a, b in zip(tot, row, strict=True)]
+        recall, flagged = row[2] / row[1], row[4] / row[3]
+        print(f"{fam[:35]:<36}{row[0]:>6}{row[1]:>8}{recall:>9.1%}{row[3]:>13}{flagged:>9.2%}")
+    total = f"TOTAL ({len(fams)} families)"
+    print(f"{total:<36}{tot[0]:>6}{tot[1]:>8}{tot[2] / tot[1]:>9.2%}{tot[3]:>13}{tot[4] / tot[3]:>9.2%}")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--work", type=Path, default=ROOT / "bench-work")
     ap.add_argument("--backends", default="hyperscan,re2,keywords")
     ap.add_argument("--seed", type=int, default=4216)
+    ap.add_argument("--timing", action="store_true", help="engine time: bundled rules vs patterns.yaml alone")
+    ap.add_argument("--tree", type=Path, help="with --timing: scan this tree instead of Django's sdist")
+    ap.add_argument("--corpus", action="store_true", help="recall and look-alike rate per provider family")
+    ap.add_argument("--per-rule", type=int, default=1000)
     args = ap.parse_args()
+    if args.corpus:
+        corpus(args.per_rule)
+        return 0
+    if args.timing:
+        timing(args.tree or prepare(args.work), [b for b in args.backends.split(",") if b])
+        return 0
     src = prepare(args.work)
     tree = args.work / "bench-tree"
     shutil.rmtree(tree, ignore_errors=True)

@@ -89,7 +89,7 @@ class SecretEngine:
             pat, rx = self.patterns[idx], self._rx[idx]
             for m in rx.finditer(data):
                 raw = next((g for g in m.groups() if g), None)
-                if raw is None:
+                if raw is None or (pat.word_start and m.start() and data[m.start() - 1] in _WORD):
                     continue
                 value = raw.decode("utf-8", "replace")
                 whole = (_name_before(data, m.start()) if pat.test_words else b"") + m.group(0)
@@ -190,6 +190,7 @@ class SecretEngine:
         return sorted(out, key=lambda f: (f.location.start_line or 0) if f.location else 0)
 
 
+_WORD = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 _NAME_CHARS = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-$")
 
 

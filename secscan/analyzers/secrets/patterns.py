@@ -48,6 +48,7 @@ class Pattern:
     format: str = ""  # the token format (tokenformat), when the regex was built from one
     context: tuple[str, ...] = ()
     lead: str = ""  # literal text right before a format-built token
+    word_start: bool = False  # a match must not follow a word character (checked by the engine)
 
     @property
     def rule_id(self) -> str:
@@ -79,6 +80,11 @@ class Pattern:
         if self.format:
             return "(?:" + "|".join(re.escape(k) for k in self.keywords) + ")"
         return self.regex
+
+    @property
+    def literal_regex(self) -> str:
+        """The keywords as one case-less alternation of literals (what an RE2 set matches fastest)."""
+        return "(?:" + "|".join(re.escape(k) for k in self.keywords) + ")"
 
     @property
     def prefilter_caseless(self) -> bool:
@@ -183,6 +189,8 @@ def _one(raw: Any, where: str, classes: dict[str, str]) -> Pattern:
         klass=str(raw.get("class") or ""), provider=str(raw.get("provider") or ""),
         revoke=str(raw.get("revoke") or ""), checksum=checksum, format=str(raw.get("format") or ""),
         context=tuple(raw.get("context") or ()), lead=str(raw.get("lead") or ""),
+        word_start=bool(raw.get("format")) and tokenformat.word_start(
+            raw["format"], tuple(raw.get("context") or ()), str(raw.get("lead") or "")),
     )
     try:
         rx = pat.compiled_bytes()

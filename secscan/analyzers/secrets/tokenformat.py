@@ -141,8 +141,16 @@ def _start(pieces: tuple[Piece, ...]) -> str:
     first = pieces[0]
     if first.kind == "set":
         return f"(?:^|[^{_class(CHARSETS[first.charset])[1:-1]}])"
-    starts = _first_chars(first)
-    return r"\b" if all(c.isalnum() or c == "_" for c in starts) else ""
+    return ""  # a literal start: the word boundary is checked by the engine (see word_start)
+
+
+def word_start(fmt: str, context: tuple[str, ...] = (), lead: str = "") -> bool:
+    """Whether a match must not follow a word character. Checked outside the regex, so that the regex starts
+    with its literal (Python's ``re`` then finds candidates by a fast literal search instead of trying every
+    position, as it must for a leading ``\\b``)."""
+    first = parse(fmt)[0]
+    return not context and not lead and first.kind != "set" and \
+        all(c.isalnum() or c == "_" for c in _first_chars(first))
 
 
 def _end(pieces: tuple[Piece, ...]) -> str:
@@ -165,18 +173,19 @@ def rule_regex(fmt: str, context: tuple[str, ...] = (), lead: str = "") -> str:
 
 
 def literal_keywords(fmt: str, lead: str = "") -> tuple[str, ...]:
-    """Lower-case literals one of which every token contains: the token's literal start (alternatives
-    expanded) when it reaches 3 characters, else its longest literal piece; empty when there is none."""
+    """Lower-case literals one of which every token contains: the token's whole literal start (alternatives
+    expanded) when it has 3 or more characters, else its longest literal piece; empty when there is none."""
     if lead:
         return (lead.lower(),)
     starts = [""]
     for p in parse(fmt):
-        if p.kind == "set" or (p.kind == "alt" and "" in p.options):
+        stop = p.kind == "set" or (p.kind == "alt" and "" in p.options)
+        if stop or len(starts) * len(p.options or "x") > 16:
             break
         opts = (p.text,) if p.kind == "lit" else p.options
         starts = [a + b for a in starts for b in opts]
-        if all(len(x) >= 3 for x in starts):
-            return tuple(sorted({x.lower() for x in starts}))
+    if all(len(x) >= 3 for x in starts):
+        return tuple(sorted({x.lower() for x in starts}))
     lits = [p.text for p in parse(fmt) if p.kind == "lit" and len(p.text) >= 3]
     return (max(lits, key=len).lower(),) if lits else ()
 
