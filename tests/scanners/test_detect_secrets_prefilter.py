@@ -7,12 +7,16 @@ The fake secrets are generated here by code (random tokens of each provider's sh
 from __future__ import annotations
 
 import json
+import os
 import random
 import string
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from secscan.core.model import Finding
 from secscan.process.runner import Runner
@@ -194,6 +198,75 @@ def test_a_mismatching_tool_report_reruns_on_whole_files(tmp_path: Path,
 
     monkeypatch.setattr(module, "derive", wrong)
     out = DetectSecretsScanner().execute(ScanContext(tmp_path), ["a.py"], [], Runner())
-    assert "ran again on whole files" in out.parsed.evidence["prefilter"]
+    assert "ran again on whole files" in (out.parsed.evidence or {})["prefilter"]
     assert [f.location.start_line for f in out.parsed.findings if f.location] == [1]
     assert json.dumps(out.parsed.evidence)  # evidence stays JSON
+
+
+# -- differential fuzz ---------------------------------------------------------------------------------------
+
+EXTENSIONS = (".py", ".yaml", ".yml", ".ini", ".cfg", ".conf", ".properties", ".toml", ".env", "", ".txt",
+              ".js", ".go", ".java", ".json", ".md", ".c", ".cpp", ".cs", ".tf", ".swift", ".php", ".m",
+              ".cls", ".example", ".lock", ".png")
+KEYWORDS = ("password", "PASSWORD", "api_key", "apikey", "secret", "pwd", "passwd", "db_pass", "private_key",
+            "contrase\u00f1a", "pa\u017f\u017fword", "my_secret_value", "auth_key", "token")
+# characters Python's Unicode classes or case folding treat unlike ASCII (long s, Kelvin sign, dotless i...)
+ODD = "\t\x0b\x0c\x1c\x85\u2028\u017f\u212a\u0130\u0131 \u00e9\u20ac\U0001f600\x00"
+
+
+def _fuzz_line(draw: st.DrawFn) -> str:
+    b64 = string.ascii_letters + string.digits + "+/=-_"
+    value = draw(st.one_of(st.text(b64, max_size=60), st.text(string.hexdigits, max_size=50),
+                           st.text(string.printable + ODD, max_size=40)))
+    quote = draw(st.sampled_from(['"', "'", "`", ""]))
+    kind = draw(st.integers(0, 11))
+    if kind == 0:
+        sep = draw(st.sampled_from([" = ", ": ", ":=", " => ", " == ", "(", " ", "=", " !== ", ": @"]))
+        end = draw(st.sampled_from(["", ";", ","]))
+        return f"{draw(st.sampled_from(KEYWORDS))}{sep}{quote}{value}{quote}{end}"
+    if kind == 1:
+        return f"x = {quote}{value}{quote}"
+    if kind == 2:  # provider shapes
+        return draw(st.sampled_from([
+            "AKIA" + value.upper()[:16], "ghp_" + value[:36], "xoxb-" + value[:40], "sk_live_" + value[:24],
+            "-----BEGIN RSA PRIVATE KEY-----", "eyJ" + value + ".eyJ" + value + "." + value,
+            f"https://user:{value[:12]}@host.example", "8.8.4.4:8080", "npm_" + value[:36]]))
+    if kind == 3:
+        return draw(st.sampled_from(["# pragma: allowlist nextline secret", "// pragma: allowlist secret",
+                                     f'k = "{value}"  # pragma: allowlist secret']))
+    if kind == 4:  # YAML and INI structure
+        return draw(st.sampled_from([f"{value}:", f"  key: {value}", f"- {quote}{value}{quote}", "[section]",
+                                     f"[{value}]", f"    {value}", "---", f"k = {value}", "k: |", "#"]))
+    if kind == 5:
+        return value * draw(st.integers(1, 30))  # long lines
+    if kind == 6:
+        return ""
+    return draw(st.text(string.printable + ODD, max_size=80))
+
+
+@st.composite
+def fuzz_files(draw: st.DrawFn) -> list[tuple[str, bytes]]:
+    files = []
+    for i in range(draw(st.integers(1, 4))):
+        lines = draw(st.lists(st.composite(lambda d: _fuzz_line(d))(), max_size=40))
+        sep = draw(st.sampled_from(["\n", "\r\n", "\r"]))
+        data = sep.join(lines).encode("utf-8", "surrogatepass")
+        if draw(st.booleans()) and draw(st.booleans()):
+            at = draw(st.integers(0, len(data)))
+            data = data[:at] + draw(st.sampled_from([b"\xff", b"\xc3", b"\xfe\xff"])) + data[at:]
+        files.append((f"f{i}{draw(st.sampled_from(EXTENSIONS))}", data))
+    return files
+
+
+@settings(max_examples=int(os.environ.get("SECSCAN_FUZZ_EXAMPLES", "40")), deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(files=fuzz_files())
+def test_fuzz_identical_findings(files: list[tuple[str, bytes]]) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        tree = Path(tmp) / "tree"
+        tree.mkdir()
+        for name, data in files:
+            (tree / name).write_bytes(data)
+        names = [name for name, _ in files]
+        full, pre = differential(tree, names, Path(tmp))
+        assert pre == full
