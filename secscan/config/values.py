@@ -20,7 +20,7 @@ from secscan.core.options import DEFAULT_FORMATS
 from secscan.scanners.registry import SCANNERS
 
 SEVERITIES = ("critical", "high", "medium", "low", "info")
-KNOWN_FORMATS = ("json", "md", "html", "sarif", "gitlab")
+KNOWN_FORMATS = ("json", "md", "html", "sarif", "gitlab", "cyclonedx", "junit")
 
 
 @dataclass(frozen=True)

@@ -351,6 +351,8 @@ class Result:
     configuration: Configuration | None = None  # None: not described (imported or older reports)
     not_audited: int = 0  # pinned dependencies present but audited by nothing (offline, no --osv-db)
     shard: tuple[int, int] | None = None  # (I, N) when this result is shard I of N (``secscan merge``)
+    # the dependencies the scan read (pinned Python requirements and locks, npm lockfiles): SBOM components
+    components: tuple[Package, ...] = ()
 
     @property
     def counts(self) -> dict[str, int]:

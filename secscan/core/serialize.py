@@ -187,6 +187,8 @@ def _report(r: Result) -> dict[str, Any]:
             },
         },
         "notes": list(r.notes),
+        **({"components": [{"name": c.name, "version": c.version, "ecosystem": c.ecosystem,
+                            "manifest": c.manifest} for c in r.components]} if r.components else {}),
     }
 
 
@@ -309,6 +311,8 @@ def result_from_dict(data: Mapping[str, Any]) -> Result:
         notes=tuple(data.get("notes") or ()),
         stale_suppressions=tuple(summary.get("stale_suppressions") or ()),
         not_audited=int(summary.get("not_audited") or 0),
+        components=tuple(Package(c["name"], c.get("version"), ecosystem=c.get("ecosystem"),
+                                 manifest=c.get("manifest")) for c in data.get("components") or ()),
         run_id=data.get("run_id", ""),
         configuration=configuration_from_dict(data["configuration"]) if data.get("configuration") else None,
         shard=_shard(data),

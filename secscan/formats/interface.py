@@ -23,6 +23,8 @@ REPORT_FILES: frozenset[str] = frozenset(
         "gl-sast-report.json",
         "gl-dependency-scanning-report.json",
         "gl-secret-detection-report.json",
+        "secscan.cdx.json",
+        "secscan-junit.xml",
     }
 )
 

@@ -7,9 +7,11 @@ from collections.abc import Iterable
 from secscan.core.errors import UsageError
 from secscan.core.model import Result
 from secscan.formats import json_report
+from secscan.formats.cyclonedx import CycloneDxFormat
 from secscan.formats.gitlab import GitLabFormat
 from secscan.formats.html import HtmlFormat
 from secscan.formats.interface import Format
+from secscan.formats.junit import JunitFormat
 from secscan.formats.markdown import MarkdownFormat
 from secscan.formats.sarif import SarifFormat
 
@@ -28,9 +30,10 @@ class JsonFormat(Format):
 
 
 FORMATS: dict[str, Format] = {
-    f.name: f for f in (JsonFormat(), MarkdownFormat(), HtmlFormat(), SarifFormat(), GitLabFormat())
+    f.name: f for f in (JsonFormat(), MarkdownFormat(), HtmlFormat(), SarifFormat(), GitLabFormat(),
+                        CycloneDxFormat(), JunitFormat())
 }
-ALIASES = {"markdown": "md", "gl": "gitlab"}
+ALIASES = {"markdown": "md", "gl": "gitlab", "cdx": "cyclonedx", "sbom": "cyclonedx", "junit-xml": "junit"}
 
 
 def get(name: str) -> Format:

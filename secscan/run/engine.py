@@ -21,6 +21,7 @@ from secscan.process.runner import Runner
 from secscan.results.changes import collect as collect_changes
 from secscan.results.enrich import redact_outcomes
 from secscan.results.finish import finish, target_root
+from secscan.results.inventory import inventory
 from secscan.results.not_audited import count_not_audited
 from secscan.results.redact import secret_values
 from secscan.run.cache import Cache, default_dir
@@ -302,7 +303,7 @@ def scan(opts: ScanOptions, progress: Progress | None = None, runner: Runner | N
     if unwritten:
         result = replace(result, notes=(*result.notes, unwritten))
     gap = count_not_audited(opts.target, fs.files, result.scanners, opts.offline, opts.osv_db)
-    return replace(result, not_audited=gap) if gap else result
+    return replace(result, not_audited=gap, components=inventory(opts.target, fs.files))
 
 
 def scanner_names(names: Sequence[str]) -> list[str]:

@@ -17,7 +17,7 @@ from secscan.formats.write import write_reports
 
 
 def test_registry_names_and_files() -> None:
-    assert list(registry.FORMATS) == ["json", "md", "html", "sarif", "gitlab"]
+    assert list(registry.FORMATS) == ["json", "md", "html", "sarif", "gitlab", "cyclonedx", "junit"]
     files = [f for fmt in registry.FORMATS.values() for f in fmt.files]
     assert sorted(files) == sorted(REPORT_FILES)
     assert [f.name for f in registry.parse_formats("json,md, sarif,md")] == ["json", "md", "sarif"]
@@ -38,7 +38,7 @@ def test_each_format_renders_only_its_declared_files() -> None:
 def test_writes_every_file_into_a_new_folder(tmp_path: Path) -> None:
     out = tmp_path / "a" / "b"
     r = sample_result()
-    paths = write_reports(r, ["json", "md", "html", "sarif", "gitlab"], out)
+    paths = write_reports(r, ["json", "md", "html", "sarif", "gitlab", "cyclonedx", "junit"], out)
     assert sorted(p.name for p in paths) == sorted(REPORT_FILES)
     assert sorted(os.listdir(out)) == sorted(REPORT_FILES)  # no temporary files left
     assert (out / "secscan.md").read_text(encoding="utf-8") == registry.get("md").render(r)["secscan.md"]
