@@ -62,6 +62,8 @@ class SecscanHistoryScanner(InProcessScanner):
     def execute(self, ctx: ScanContext, files: Sequence[str], canary_files: Sequence[Path],
                 runner: Runner) -> ScanOutput:
         """Walk the target's history, then the canary repository's."""
+        from dataclasses import replace
+
         from secscan.analyzers.history import findings as hfind
         from secscan.analyzers.history.scan import run
         from secscan.process.git import GitError, git_text
@@ -73,7 +75,7 @@ class SecscanHistoryScanner(InProcessScanner):
             if git_text(runner, repo, "rev-parse", "--is-inside-work-tree").strip() != "true":
                 raise GitError(("rev-parse",), "not inside a git work tree")
             prefix = git_text(runner, repo, "rev-parse", "--show-prefix").strip()
-            hist = run(runner, repo, opts)
+            hist = run(runner, repo, replace(opts, prefix=prefix))
             canary = [f for p in canary_files for f in self._canary(runner, ctx.target / p, opts)]
         except (GitError, ValueError) as exc:
             return self._failed(f"git history not read: {exc}", started)
@@ -108,7 +110,7 @@ class SecscanHistoryScanner(InProcessScanner):
             git_bytes(runner, folder, *_GIT, "commit", "-q", "--no-verify", "-m", "canary")
             git_bytes(runner, folder, *_GIT, "rm", "-q", "--", CANARY_FILE)
             git_bytes(runner, folder, *_GIT, "commit", "-q", "--no-verify", "-m", "canary removed")
-            hist = run(runner, folder, replace(opts, spec=None, since=None, cache_dir=None))
+            hist = run(runner, folder, replace(opts, spec=None, since=None, cache_dir=None, prefix=""))
         finally:
             shutil.rmtree(folder, ignore_errors=True)
         where = str(path)

@@ -35,6 +35,7 @@ class HistoryOptions:
     max_blob_size: int = DEFAULT_MAX_BLOB
     engine: ScanOptions = field(default_factory=ScanOptions)
     timeout: float = 900.0
+    prefix: str = ""  # the scanned folder's path in the repository ("": its top)
 
 
 @dataclass
@@ -83,7 +84,7 @@ def run(runner: Runner, repo: Path, opts: HistoryOptions) -> HistoryScan:
     """Walk the range and scan every blob it introduced once. GitError when git fails."""
     revs = range_args(opts.spec, opts.since)
     shallow = shallow_depth(runner, repo)
-    walked = walk(runner, repo, revs, opts.timeout)
+    walked = walk(runner, repo, revs, opts.timeout, opts.prefix)
     at_head = head_blobs(runner, repo)
     return HistoryScan(walked, read_blobs(runner, repo, walked, opts), at_head, shallow, revs)
 

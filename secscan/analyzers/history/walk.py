@@ -67,29 +67,35 @@ def range_args(spec: str | None, since: str | None) -> list[str]:
     return check_range(spec).split()
 
 
-def walk(runner: Runner, repo: Path, revs: list[str], timeout: float = 600.0) -> Walk:
-    """Walk the commits of revs (oldest first) and index the blobs they add under repo (which may be a folder
-    of the repository; paths stay relative to its top). GitError when git fails."""
+def walk(runner: Runner, repo: Path, revs: list[str], timeout: float = 600.0, prefix: str = "") -> Walk:
+    """Walk the commits of revs (oldest first) and index the blobs they add under prefix (the scanned folder's
+    path in the repository; paths stay relative to its top). GitError when git fails."""
     out = git_bytes(runner, repo, "log", "--raw", "-c", "--no-renames", "--no-abbrev", "--no-ext-diff",
                     "--no-textconv", "--topo-order", "--reverse", "-z", LOG_FORMAT,
                     *(revs if revs == ["--all"] else ["--end-of-options", *revs]),
-                    "--", ".", timeout=timeout)  # ".": the scanned folder (all of it at the top)
-    return parse_log(out)
+                    timeout=timeout)  # no pathspec: it would simplify history (merges would hide blobs)
+    return parse_log(out, prefix)
 
 
-def parse_log(out: bytes) -> Walk:
-    """The Walk of ``git log --raw -c -z`` output in LOG_FORMAT."""
+def parse_log(out: bytes, prefix: str = "") -> Walk:
+    """The Walk of ``git log --raw -c -z`` output in LOG_FORMAT (only paths under prefix)."""
     result = Walk()
     for chunk in out.split(b"\x01")[1:]:
         head, _, rest = chunk.partition(b"\0")
         sha, _, when = head.decode("ascii", "replace").partition(" ")
         n = len(result.commits)
         result.commits.append((sha, int(when) if when.strip().isdigit() else 0))
-        tokens = rest.lstrip(b"\n").split(b"\0")
-        for i in range(0, len(tokens) - 1, 2):
+        tokens = rest.split(b"\0")
+        i = 0
+        while i < len(tokens) - 1:  # (":meta", "path") pairs; a merge's come after an empty token
             meta = tokens[i].lstrip(b"\n").decode("ascii", "replace")
-            if meta.startswith(":"):
-                _entry(result, n, meta, tokens[i + 1].decode("utf-8", "surrogateescape"))
+            if not meta.startswith(":"):
+                i += 1
+                continue
+            path = tokens[i + 1].decode("utf-8", "surrogateescape")
+            if path.startswith(prefix):
+                _entry(result, n, meta, path)
+            i += 2
     return result
 
 
