@@ -12,7 +12,14 @@ prints:
    with a run without cache (fingerprints);
 4. two shards, each run alone, and ``secscan merge`` of both compared with the unsharded run.
 
-    python scripts/bench.py [--work bench-work] [--repeat 3] [--only seq,canary,cache,shard]
+5. (issue 24) detect-secrets through secscan with the candidate-line prefilter and with whole files
+   (--no-prefilter): CPU and wall medians, their ratio, and whether the findings (file, line, type, hashed
+   secret) are identical; secscan's fixed overhead (an empty folder); bandit in one process vs two at once
+   on halves of the .py files (wall, CPU, identical findings). Every row has CPU seconds (user+sys of all
+   processes): on a shared machine they are steadier than wall time.
+
+    python scripts/bench.py [--work bench-work] [--repeat 3] [--seq-repeat 1]
+                            [--only seq,canary,cache,shard,prefilter,overhead,bandit-split]
 
 Every command is a fresh process. Memory: the largest single process of the command (getrusage
 RUSAGE_CHILDREN in a small measuring parent) and the peak of all its processes together (tools running in
@@ -32,6 +39,8 @@ import tarfile
 import tempfile
 from collections import Counter
 from pathlib import Path
+
+import bench_prefilter
 
 ROOT = Path(__file__).resolve().parents[1]
 DJANGO = "django==4.2.16"
@@ -185,26 +194,45 @@ def header(title: str) -> None:
     print("  (peak MiB: the largest single process; tree MiB: all processes of the run at once, sampled)")
 
 
-def bench_sequential(tree: Path, work: Path) -> None:
-    header("Issue 3: secscan all (--offline, same tools) vs the tools one after another")
-    seq = sequential(tree, work / "seq")
-    total = sum(m["wall"] for m, _ in seq.values())
-    for tool, (m, found) in seq.items():
-        print(row(f"{tool} (alone)", m, f"{sum(found.values())} findings, exit {m['rc']}"))
-    peak = max(m["peak_mib"] for m, _ in seq.values())
-    cpu = sum(m["cpu"] for m, _ in seq.values())
-    print(row("sequential total", {"wall": total, "peak_mib": peak, "cpu": cpu}))
-    m, report = secscan(tree, work / "s3", "--no-cache", "--scanners", ",".join(TOOLS))
-    print(row("secscan all --scanners bandit,semgrep,detect-secrets", m, f"ratio {m['wall'] / total:.2f}"))
-    floor(total, cpu, m)
-    for tool, (_m, found) in seq.items():
-        mine = secscan_places(report, tool)
-        lost = found - mine
-        extra = mine - found
-        status = next(s for s in report["scanners"] if s["name"] == tool)
-        print(f"  {tool}: alone {sum(found.values())}, in secscan {sum(mine.values())} "
-              f"(status {status['status']}); lost {sum(lost.values())}"
-              + (f" e.g. {sorted(lost)[:3]}" if lost else "") + f"; only in secscan {sum(extra.values())}")
+def bench_sequential(tree: Path, work: Path, repeat: int = 1) -> None:
+    header("Issues 3 and 24: secscan all (--offline --no-cache, same tools) vs the tools one after another")
+    walls: dict[str, list[float]] = {"seq": [], "secscan": []}
+    cpus: dict[str, list[float]] = {"seq": [], "secscan": []}
+    for i in range(repeat):
+        seq = sequential(tree, work / f"seq-{i}")
+        total = sum(m["wall"] for m, _ in seq.values())
+        for tool, (m, found) in seq.items():
+            print(row(f"{tool} (alone, run {i + 1})", m, f"{sum(found.values())} findings, exit {m['rc']}"))
+        peak = max(m["peak_mib"] for m, _ in seq.values())
+        cpu = sum(m["cpu"] for m, _ in seq.values())
+        tree_mib = max(m.get("tree_mib", 0) for m, _ in seq.values())
+        print(row(f"sequential total (run {i + 1})", {"wall": total, "peak_mib": peak, "cpu": cpu,
+                                                      "tree_mib": tree_mib}))
+        m, report = secscan(tree, work / f"s3-{i}", "--no-cache", "--scanners", ",".join(TOOLS))
+        print(row(f"secscan all --scanners {','.join(TOOLS)} (run {i + 1})", m,
+                  f"ratio {m['wall'] / total:.2f}, CPU ratio {m['cpu'] / cpu:.2f}"))
+        walls["seq"].append(total)
+        walls["secscan"].append(m["wall"])
+        cpus["seq"].append(cpu)
+        cpus["secscan"].append(m["cpu"])
+        floor(total, cpu, m)
+        same = True
+        for tool, (_m, found) in seq.items():
+            mine = secscan_places(report, tool)
+            lost = found - mine
+            extra = mine - found
+            same = same and not lost and not extra
+            status = next(s for s in report["scanners"] if s["name"] == tool)
+            print(f"  {tool}: alone {sum(found.values())}, in secscan {sum(mine.values())} "
+                  f"(status {status['status']}); lost {sum(lost.values())}"
+                  + (f" e.g. {sorted(lost)[:3]}" if lost else "")
+                  + f"; only in secscan {sum(extra.values())}")
+        print(f"  findings (file, line) identical to the tools' own: {same}")
+    med = {k: statistics.median(v) for k, v in walls.items()}
+    cmed = {k: statistics.median(v) for k, v in cpus.items()}
+    print(f"  medians of {repeat}: sequential {med['seq']:.1f} s wall / {cmed['seq']:.1f} CPU-s; secscan all "
+          f"{med['secscan']:.1f} s wall / {cmed['secscan']:.1f} CPU-s; ratio "
+          f"{med['secscan'] / med['seq']:.2f} (target <= 0.6), CPU ratio {cmed['secscan'] / cmed['seq']:.2f}")
 
 
 def floor(seq_wall: float, seq_cpu: float, m: dict) -> None:
@@ -286,7 +314,10 @@ def main() -> int:
     ap.add_argument("--work", type=Path, default=ROOT / "bench-work")
     ap.add_argument("--repeat", type=int, default=3, help="runs of the cheap measurements (median quoted)")
     ap.add_argument("--canary-repeat", type=int, default=1, help="runs of each full canary on/off scan")
-    ap.add_argument("--only", default="seq,canary,cache,shard")
+    ap.add_argument("--only", default="seq,canary,cache,shard,prefilter,overhead,bandit-split",
+                    help="sections: seq,canary,cache,shard (issues 3, 11, 14), "
+                         "prefilter,overhead,bandit-split (issue 24)")
+    ap.add_argument("--seq-repeat", type=int, default=1, help="runs of the sequential-vs-secscan comparison")
     args = ap.parse_args()
     only = set(args.only.split(","))
     src = prepare(args.work.resolve())
@@ -294,8 +325,14 @@ def main() -> int:
     tree = fresh_tree(src, work / "django")
     print(f"Django 4.2.16: {sum(1 for _ in tree.rglob('*') if _.is_file())} files; {os.cpu_count()} CPUs; "
           f"work in {work}")
+    if "overhead" in only:
+        bench_prefilter.bench_overhead(sys.modules[__name__], work, args.repeat)
+    if "prefilter" in only:
+        bench_prefilter.bench_prefilter(sys.modules[__name__], tree, work, args.repeat)
+    if "bandit-split" in only:
+        bench_prefilter.bench_bandit_split(sys.modules[__name__], tree, work, args.repeat)
     if "seq" in only:
-        bench_sequential(tree, work)
+        bench_sequential(tree, work, args.seq_repeat)
     reference: dict = {}
     if "canary" in only:
         reference, ref_wall = bench_canary(tree, work, args.canary_repeat)

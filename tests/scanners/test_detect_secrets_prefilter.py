@@ -11,6 +11,7 @@ import os
 import random
 import string
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -270,3 +271,23 @@ def test_fuzz_identical_findings(files: list[tuple[str, bytes]]) -> None:
         names = [name for name, _ in files]
         full, pre = differential(tree, names, Path(tmp))
         assert pre == full
+
+
+# -- the scheduled comparison job -------------------------------------------------------------------------
+
+
+def test_the_scheduled_ci_template_compares_both_modes() -> None:
+    import re
+
+    import yaml
+
+    path = ROOT / "scripts" / "ci" / "github-actions-prefilter-check.yml"
+    text = path.read_text("utf-8")
+    doc = yaml.safe_load(text)
+    assert "schedule" in doc[True] and text.lstrip().startswith("#")  # YAML reads the key `on` as True
+    shell = "\n".join(str(s.get("run", "")) for s in doc["jobs"]["prefilter-check"]["steps"])
+    assert "--no-prefilter" in shell and '"prefilter", "whole"' not in shell
+    helptext = subprocess.run([sys.executable, "-m", "secscan", "all", "--help"], capture_output=True,
+                              text=True, check=True).stdout
+    for flag in set(re.findall(r"(--[a-z-]+)", shell.split("Compare the findings")[0])):
+        assert flag in helptext, flag
