@@ -115,6 +115,30 @@ def _link_code(uf: _UnionFind, items: Sequence[Finding], idxs: Sequence[int]) ->
                 uf.union(a, b)
 
 
+def _link_iac(uf: _UnionFind, items: Sequence[Finding]) -> None:
+    """Infrastructure-as-code checks of different tools in one file: checkov spans a resource (a Kubernetes
+    object, a Dockerfile's lines), Trivy names the line of the cause, or none for a whole-file check.
+    Two equivalent rules (rules/equivalence.yaml) whose lines overlap, or where one has no line, are one
+    finding."""
+    by_path: dict[str, list[int]] = {}
+    for i, f in enumerate(items):
+        if f.category in (Category.IAC, Category.MISCONFIGURATION) and f.location and f.package is None:
+            by_path.setdefault(f.location.path, []).append(i)
+    for idxs in by_path.values():
+        for a in idxs:
+            for b in idxs:
+                if (a < b and uf.find(a) != uf.find(b) and _equivalent(items[a], items[b])
+                        and _overlap(items[a], items[b]) and _compatible(uf, items, idxs, a, b)):
+                    uf.union(a, b)
+
+
+def _overlap(a: Finding, b: Finding) -> bool:
+    la, lb = a.location, b.location
+    if la is None or lb is None or la.start_line is None or lb.start_line is None:
+        return True
+    return la.start_line <= (lb.end_line or lb.start_line) and lb.start_line <= (la.end_line or la.start_line)
+
+
 def _same_rule(a: Finding, b: Finding) -> bool:
     return a.rule_id == b.rule_id and a.category is b.category
 
@@ -233,6 +257,7 @@ def merge(findings: Iterable[Finding]) -> list[Finding]:
     items = list(findings)
     uf = _UnionFind(len(items))
     _link(uf, items)
+    _link_iac(uf, items)
     groups: dict[int, list[Finding]] = {}
     for i, f in enumerate(items):
         groups.setdefault(uf.find(i), []).append(f)
