@@ -19,6 +19,7 @@ from secscan.parsers import bandit as bandit_parser
 from secscan.process.runner import Invocation, ProcResult
 from secscan.scanners import canaries, native_markers
 from secscan.scanners.bandit_config import config_args, disabled_tests
+from secscan.scanners.bandit_python import newer_syntax_hint
 from secscan.scanners.interface import (
     CachePolicy,
     Canary,
@@ -82,4 +83,8 @@ class BanditScanner(ToolScanner):
         parsed = parse_tool_output(
             self.name, "bandit", bandit_parser.parse, res, accept=lambda rc: rc not in FATAL_EXIT_CODES
         )
+        failed = (parsed.evidence or {}).get("failed_files")
+        hint = newer_syntax_hint(ctx.target, failed) if isinstance(failed, dict) and parsed.reason else None
+        if hint:  # bandit's Python is older than the code: say exactly how to fix it
+            parsed = replace(parsed, reason=f"{parsed.reason}; {hint}")
         return replace(parsed, findings=native_markers.mark_bandit(ctx.target, parsed.findings))
