@@ -291,3 +291,40 @@ def test_the_scheduled_ci_template_compares_both_modes() -> None:
                               text=True, check=True).stdout
     for flag in set(re.findall(r"(--[a-z-]+)", shell.split("Compare the findings")[0])):
         assert flag in helptext, flag
+
+
+# -- the secret-results cache ----------------------------------------------------------------------
+
+
+def _cli(tree: Path, out: Path, cache: Path, *extra: str) -> tuple[set[Key], dict]:
+    from secscan.cli.main import main
+
+    main(["all", str(tree), "--scanners", "detect-secrets", "--offline", "--format", "json", "--quiet",
+          "--cache-dir", str(cache), "--output-dir", str(out), *extra])
+    doc = json.loads((out / "secscan.json").read_text("utf-8"))
+    found = {(f["location"]["path"], f["location"]["start_line"], f["rule_id"], f["secret"]["hash"])
+             for f in doc["findings"] if "detect-secrets" in f["sources"]}
+    return found, next(s for s in doc["scanners"] if s["name"] == "detect-secrets")
+
+
+def test_cached_results_stay_correct_and_are_kept_apart(tmp_path: Path) -> None:
+    rng = random.Random(11)
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    lines = [f"v{i} = {i}" for i in range(60)]
+    lines[30] = f'password = "{token(rng, 14)}"'
+    (tree / "a.py").write_text("\n".join(lines) + "\n", "utf-8")
+    (tree / "b.py").write_text(f'x = "{token(rng, 40)}"\n', "utf-8")
+    cache = tmp_path / "cache"
+    cold, cold_status = _cli(tree, tmp_path / "1", cache)
+    assert {(p, line) for p, line, _, _ in cold} == {("a.py", 31), ("b.py", 1)}
+    assert str(cold_status["evidence"]["prefilter"]).startswith("on")
+    warm, warm_status = _cli(tree, tmp_path / "2", cache)
+    assert warm == cold and warm_status["coverage"]["files_from_cache"] == 2
+    whole, whole_status = _cli(tree, tmp_path / "3", cache, "--no-prefilter")
+    assert whole == cold and whole_status["coverage"].get("files_from_cache", 0) == 0  # another cache scope
+    lines.insert(0, "# one more line")
+    (tree / "a.py").write_text("\n".join(lines) + "\n", "utf-8")
+    edited, edited_status = _cli(tree, tmp_path / "4", cache)
+    assert ("a.py", 32) in {(p, line) for p, line, _, _ in edited}
+    assert edited_status["coverage"]["files_from_cache"] == 1  # b.py
