@@ -26,6 +26,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -195,7 +196,9 @@ class DetectSecretsScanner(ToolScanner):
     def _run_prefiltered(self, ctx: ScanContext, names: Sequence[str], tmp: Path,
                          runner: Runner) -> tuple[ProcResult, str]:
         """detect-secrets on the prefiltered copies (or on the real files when the prefilter is off or its
-        assumptions do not hold for the tool that ran), and the prefilter's note for the evidence."""
+        assumptions do not hold for the tool that ran), and the prefilter's note for the evidence. The
+        time spent making the copies counts in the result's duration."""
+        started = time.monotonic()
         try:
             if ctx.options.get("prefilter") is False:
                 raise Unavailable("--no-prefilter")
@@ -203,11 +206,14 @@ class DetectSecretsScanner(ToolScanner):
             stats = ds_stage.stage(ctx.target, names, tmp / "copies", cond)
         except Unavailable as exc:
             return self._run(ctx, ctx.target, names, tmp, runner), f"off: {exc}"
+        staged = time.monotonic() - started
         res = self._run(ctx, tmp / "copies", names, tmp, runner)
         problem = _assumption_broken(res, cond)
         if problem:
             return self._run(ctx, ctx.target, names, tmp, runner), f"off: {problem}; ran again on whole files"
-        return _map_lines(res, stats), f"on ({cond.engine}): {stats.describe()}"
+        res = _map_lines(res, stats)
+        note = f"on ({cond.engine}, copies made in {staged:.1f} s): {stats.describe()}"
+        return replace(res, duration_s=res.duration_s + staged), note
 
     def execute(self, ctx: ScanContext, files: Sequence[str], canary_files: Sequence[Path],
                 runner: Runner) -> ScanOutput:
