@@ -25,6 +25,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import shutil
 import statistics
 import subprocess
@@ -90,20 +91,27 @@ def requirements(pins: list[tuple[str, str]], folder: Path, vulnerable: float) -
     return folder
 
 
-def timed(fn: object, *args: object) -> float:
-    start = time.perf_counter()
+def timed(fn: object, *args: object) -> tuple[float, float]:
+    """(wall, CPU) seconds of one call in this process."""
+    start, cpu = time.perf_counter(), time.process_time()
     fn(*args)  # type: ignore[operator]
-    return time.perf_counter() - start
+    return time.perf_counter() - start, time.process_time() - cpu
 
 
-def cli_cold(app: Path, out: Path, env: dict[str, str]) -> tuple[float, dict[str, object]]:
+def _children_cpu() -> float:
+    use = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return use.ru_utime + use.ru_stime
+
+
+def cli_cold(app: Path, out: Path, env: dict[str, str]) -> tuple[float, float, dict[str, object]]:
+    """(wall, CPU) seconds of one secscan deps --offline process, and its pip-audit entry."""
     cmd = [sys.executable, "-m", "secscan", "deps", str(app), "--offline", "--scanners", "pip-audit",
            "--no-cache", "--quiet", "--format", "json", "--output-dir", str(out), "--fail-on", "never"]
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), _children_cpu()
     subprocess.run(cmd, env=env, check=False, capture_output=True)
     wall = time.perf_counter() - start
     report = json.loads((out / "secscan.json").read_text("utf-8"))
-    return wall, next(s for s in report["scanners"] if s["name"] == "pip-audit")
+    return wall, _children_cpu() - cpu, next(s for s in report["scanners"] if s["name"] == "pip-audit")
 
 
 def main() -> int:
@@ -122,27 +130,31 @@ def main() -> int:
         install = timed(db_update.import_path, root, work / "records")
         env = {**os.environ, "SECSCAN_ADVISORY_DIR": str(root)}
         cold = [cli_cold(app, work / f"out{i}", env) for i in range(args.repeat)]
-        scanner = cold[-1][1]
+        scanner = cold[-1][2]
         python_deps.audit_python(app, ["requirements.txt"], root)  # this process's first audit
         warm = [timed(python_deps.audit_python, app, ["requirements.txt"], root) for _ in range(args.repeat)]
         records = work / "records"
         plain = [timed(lambda: python_deps.audit_python(app, ["requirements.txt"], osv.load_folder(records)))
                  for _ in range(max(1, args.repeat // 2))]
-        rows = [("install (import + index, once)", install, 1),
-                ("cold: first secscan deps --offline after install", cold[0][0], 1),
+        later = cold[1:] or cold
+        rows = [("install (import + index, once)", *install, 1),
+                ("cold: first secscan deps --offline after install", cold[0][0], cold[0][1], 1),
                 ("warm: later secscan deps --offline (fresh processes)",
-                 statistics.median(w for w, _ in cold[1:] or cold), max(1, len(cold) - 1)),
-                ("the audit again in the same process (library)", statistics.median(warm), len(warm)),
-                ("no index: parse every record (--osv-db folder)", statistics.median(plain), len(plain))]
+                 statistics.median(c[0] for c in later), statistics.median(c[1] for c in later), len(later)),
+                ("the audit again in the same process (library)", statistics.median(w for w, _ in warm),
+                 statistics.median(c for _, c in warm), len(warm)),
+                ("no index: parse every record (--osv-db folder)", statistics.median(w for w, _ in plain),
+                 statistics.median(c for _, c in plain), len(plain))]
         print(f"records: {count} ({args.source}, padded with renamed copies); dependencies: "
               f"{len(app.joinpath('requirements.txt').read_text().splitlines())}")
         print(f"pip-audit: {scanner['status']} ({scanner['reason']}), canary {scanner['canary']}, "
               f"{scanner['coverage'].get('dependencies_audited')} audited, {scanner['findings']} findings, "
               f"scanner time in the cold run {scanner['duration_s']:.2f} s")
-        print(f"{'step':50} {'median s':>9} {'runs':>5}")
-        for name, secs, runs in rows:
-            print(f"{name:50} {secs:9.2f} {runs:5d}")
-        print("targets: warm < 2 s, cold < 10 s")
+        print(f"{'step':52} {'wall s':>7} {'CPU s':>7} {'runs':>5}  (medians)")
+        for name, wall, cpu, runs in rows:
+            print(f"{name:52} {wall:7.2f} {cpu:7.2f} {runs:5d}")
+        print(f"targets: warm < 2 s, cold < 10 s; load average now {os.getloadavg()[0]:.1f} "
+              f"on {os.cpu_count()} cores")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0
