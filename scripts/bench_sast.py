@@ -76,7 +76,9 @@ def rules_before(ref: str | None, dest: Path) -> tuple[str, Path]:
     for name in names:
         text = subprocess.run(["git", "show", f"{ref}:{name}"], cwd=ROOT, capture_output=True, check=True)
         (dest / Path(name).name).write_bytes(text.stdout)
-    return ref, dest
+    short = subprocess.run(["git", "rev-parse", "--short", ref], cwd=ROOT, capture_output=True, text=True,
+                           check=True).stdout.strip()
+    return short, dest
 
 
 def semgrep_time(rules: Path, tree: Path, extra: tuple[str, ...], repeat: int) -> tuple[float, int, int]:
@@ -100,7 +102,7 @@ def bench_time(work: Path, ref: str | None, repeat: int) -> None:
     print(f"\n## semgrep on Django 4.2.16 django/ (median of {repeat}, -j 2)\n")
     print(f"{'rules':<44} {'wall s':>8} {'findings':>9} {'errors':>7}")
     base, n0, e0 = semgrep_time(old, tree, (), repeat)
-    print(f"{'before (' + ref[:12] + ')':<44} {base:>8.1f} {n0:>9} {e0:>7}")
+    print(f"{'before (' + ref + ')':<44} {base:>8.1f} {n0:>9} {e0:>7}")
     now, n1, e1 = semgrep_time(new, tree, ("--dataflow-traces", "--text-output=/dev/null"), repeat)
     print(f"{'now (taint + evidence rules, traces)':<44} {now:>8.1f} {n1:>9} {e1:>7}")
     print(f"\nratio {now / base:.2f}x (target <= 2x)")

@@ -18,6 +18,11 @@ def canary(cmd, data):
     conf = yaml.load(data)
     digest = hashlib.md5(data).hexdigest()
     return obj, conf, digest
+
+
+def canary_flow():
+    from flask import request
+    return subprocess.call("ls " + request.args["d"], shell=True)
 '''
 
 # bandit test ids the Python canary triggers.
@@ -29,6 +34,7 @@ SEMGREP_RULE_LINES: dict[str, int] = {
     "secscan.python.pickle-loads": 11,
     "secscan.python.yaml-load": 12,
     "secscan.python.weak-hash-md5": 13,
+    "secscan.python.taint-command-injection": 19,  # a taint flow: the taint engine really runs
 }
 
 # bundled semgrep rule ids the Python canary triggers.

@@ -42,7 +42,7 @@ def test_canary_file_names_are_the_ones_adapters_write(tmp_path: Path) -> None:
 def test_semgrep_rule_lines_point_at_the_problems() -> None:
     lines = canaries.PYTHON_CANARY.splitlines()
     words = {"subprocess-shell-true": "shell=True", "pickle-loads": "pickle.loads", "yaml-load": "yaml.load",
-             "weak-hash-md5": "md5"}
+             "weak-hash-md5": "md5", "taint-command-injection": "request.args"}
     for rule, n in canaries.SEMGREP_RULE_LINES.items():
         assert words[rule.rsplit(".", 1)[1]] in lines[n - 1]
 
@@ -126,7 +126,8 @@ def test_custom_rules_folder_subset_and_foreign_ids(tmp_path: Path) -> None:
     ctx = ScanContext(target=tmp_path, options={"semgrep_rules": str(rules)})
     assert SemgrepScanner().rules(ctx) == rules
     assert SemgrepScanner().disabled_canary_ids(ctx) == {"secscan.python.subprocess-shell-true",
-                                                         "secscan.python.weak-hash-md5"}
+                                                         "secscan.python.weak-hash-md5",
+                                                         "secscan.python.taint-command-injection"}
     (rules / "deser.yaml").write_text("rules:\n  - id: mine\n    languages: [python]\n    message: m\n"
                                       "    severity: ERROR\n    pattern: pickle.loads(...)\n")
     canary = SemgrepScanner().canary(ctx)
