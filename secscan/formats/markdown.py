@@ -106,7 +106,20 @@ def _counts(result: Result) -> list[str]:
         "",
         "Counts are of new, unsuppressed findings (the ones the gate counts).",
         "",
+        *_by_category(result),
     ]
+
+
+def _by_category(result: Result) -> list[str]:
+    """One line: how many counted findings each category has (sast, dependency, iac, ...)."""
+    counts: dict[str, int] = {}
+    for f in result.findings:
+        if f.counts_for_gate:
+            counts[f.category.value] = counts.get(f.category.value, 0) + 1
+    if not counts:
+        return []
+    return ["By category: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1])),
+            ""]
 
 
 def _status_cell(s: ScannerResult) -> str:
