@@ -2,7 +2,8 @@
 
 An installed version folder holds ``records.jsonl`` (one compact JSON record per line: what secscan uses
 of each readable, not withdrawn record), ``index.json`` ((ecosystem, normalized name) -> byte ranges of
-the lines naming that package) and ``meta.json`` (source, date, counts; written by :mod:`.db_store`).
+the lines naming that package) and ``meta.json`` (source, date, counts; written by :mod:`.db_store`); the
+first two are written by :mod:`.db_build`.
 Auditing 200 dependencies then reads 200 index entries and their records, not 20,000 records.
 """
 
@@ -11,17 +12,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from secscan.analyzers.advisories.matching import Affected
-from secscan.analyzers.advisories.osv import OsvDatabase, OsvRecord, no_records, parse_record, raw_records
-from secscan.analyzers.advisories.osv import read_record as _read
+from secscan.analyzers.advisories.record import OsvDatabase, OsvRecord, parse_record
 
 INDEX, RECORDS, META, CURRENT = "index.json", "records.jsonl", "meta.json", "current"
 FORMAT = 1
 SEP = "\x00"
-MAX_DETAILS = 4000  # the finding shows the first paragraph (600 characters) of the details
-KEPT = ("id", "aliases", "summary", "severity", "affected", "modified")
 
 
 def is_indexed(folder: Path) -> bool:
@@ -39,45 +36,6 @@ def installed_folder(root: Path) -> Path | None:
     if not name or "/" in name or "\\" in name or name.startswith("."):
         return None
     return root / name
-
-
-def _compact(data: dict[str, Any]) -> dict[str, Any]:
-    out = {k: data[k] for k in KEPT if k in data}
-    if isinstance(data.get("details"), str):
-        out["details"] = data["details"][:MAX_DETAILS]
-    dbs = data.get("database_specific")
-    if isinstance(dbs, dict):
-        out["database_specific"] = {k: dbs[k] for k in ("severity", "cwe_ids") if k in dbs}
-    return out
-
-
-def build(sources: Path, out: Path) -> OsvDatabase:
-    """Read every record under sources and write records.jsonl and index.json into out; the returned
-    database holds the counts (and ``problem`` when sources hold no usable record), not the records."""
-    db = OsvDatabase(str(sources))
-    keys: dict[str, list[tuple[int, int]]] = {}
-    offset = 0
-    newest = ""
-    with (out / RECORDS).open("wb") as fh:
-        for raw, where in raw_records(db, sources):
-            got = _read(db, raw, where)
-            if got is None:
-                continue
-            data, rec = got
-            newest = max(newest, rec.modified or "")
-            line = (json.dumps(_compact(data), separators=(",", ":"), ensure_ascii=False) + "\n").encode()
-            fh.write(line)
-            db.records += 1
-            for eco in {e.ecosystem for e in rec.affected}:
-                db.per_ecosystem[eco] = db.per_ecosystem.get(eco, 0) + 1
-            for key in dict.fromkeys(e.key for e in rec.affected):
-                keys.setdefault(SEP.join(key), []).append((offset, len(line)))
-            offset += len(line)
-    (out / INDEX).write_text(json.dumps({"format": FORMAT, "keys": keys}, separators=(",", ":")), "utf-8")
-    if db.problem is None and db.records == 0:
-        db.problem = no_records(sources)
-    db.info = {"newest_record": newest or None}
-    return db
 
 
 @dataclass

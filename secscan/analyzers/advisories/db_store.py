@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from secscan.analyzers.advisories import db_index
+from secscan.analyzers.advisories import db_build, db_index
 
 ENV = "SECSCAN_ADVISORY_DIR"
 
@@ -78,7 +78,7 @@ def install(root: Path, fill: Callable[[Path], dict[str, Any]]) -> tuple[Path, d
         sources = staging / "sources"
         sources.mkdir()
         meta = fill(sources)
-        db = db_index.build(sources, staging)
+        db = db_build.build(sources, staging)
         if db.problem:
             raise DbError(db.problem)
         now = datetime.now(UTC).replace(microsecond=0)

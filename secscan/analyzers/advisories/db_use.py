@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from secscan.analyzers.advisories import shipped
-from secscan.analyzers.advisories.canary import manifest_for
+from secscan.analyzers.advisories.canary import OsvCanary, manifest_for
 from secscan.analyzers.advisories.db_store import age_days
 from secscan.analyzers.advisories.osv import OsvDatabase
 from secscan.analyzers.advisories.severity import strongest
@@ -53,7 +53,7 @@ def with_age(parsed: Parsed, db: OsvDatabase, max_age_days: int | None) -> Parse
 
 def canary_manifest(ecosystem: str) -> tuple[tuple[str, str], str]:
     """((file name, content) of the canary manifest, the expected key) for the shipped canary record."""
-    pick = shipped.canary(ecosystem)
+    pick = OsvCanary(*shipped.canary(ecosystem))
     return manifest_for(pick), pick.key
 
 
