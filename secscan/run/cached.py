@@ -275,7 +275,12 @@ def _whole_tree(scanner: Scanner, ctx: ScanContext, files: Sequence[str], runner
                   canary_dir: Path | None, required: bool, cache: RunCache) -> ScannerRun:
     inputs = sorted({str(p) for p in scanner.cache_inputs(ctx, files)})
     walked = set(files)
-    source = f"osv-db:{_db_identity(ctx.osv_db)}" if ctx.osv_db is not None else "online"
+    source = "online"
+    if ctx.osv_db is not None:  # an installed database's age decides partial: fresh and stale are not one key
+        from secscan.analyzers.advisories.db_use import freshness
+
+        fresh = freshness(ctx.osv_db, ctx.options.get("advisory_max_age_days"))
+        source = f"osv-db:{_db_identity(ctx.osv_db)}{fresh}"
     key = digest(scope_of(scanner, ctx, runner), source, ctx.offline,
                  [(p, _input_hash(ctx, Path(p), walked)) for p in inputs], canary_dir is not None)
     always = scanner.info.cache is CachePolicy.WHOLE_TREE_ALWAYS_EXPIRE

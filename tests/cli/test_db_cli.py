@@ -205,3 +205,21 @@ def test_an_osv_db_folder_without_records_is_a_usage_error_naming_the_formats(
     err = capsys.readouterr().err
     assert err.startswith(f"secscan: error: --osv-db {empty}: no advisory records (read: OSV JSON records")
     assert "PyPA advisory-database YAML (*.yaml); or a database installed by `secscan db`)" in err
+
+
+def test_a_cached_result_is_not_reused_once_the_database_is_too_old(
+    db_root: Path, server: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert update(server, "--ecosystems", "PyPI") == 0
+    root = project(tmp_path / "app", {"requirements.txt": "requests==2.19.1\n"})
+    cache = ("--cache-dir", str(tmp_path / "cache"))
+    args = ("--offline", "--quiet", "--format", "json", "--fail-on", "never", "--scanners", "pip-audit")
+    _code, first = run_cli("deps", root, tmp_path / "o1", *args, common=cache)
+    assert scanner(first, "pip-audit")["status"] == "ok" and not scanner(first, "pip-audit")["cached"]
+    _code, again = run_cli("deps", root, tmp_path / "o2", *args, common=cache)
+    assert scanner(again, "pip-audit")["cached"]  # the same day: the cached result stands
+    later = db_store.time.time() + 30 * 86400
+    monkeypatch.setattr(db_store.time, "time", lambda: later)
+    _code, old = run_cli("deps", root, tmp_path / "o3", *args, common=cache)
+    s = scanner(old, "pip-audit")
+    assert s["status"] == "partial" and not s["cached"] and "30 days old" in s["reason"], s

@@ -78,3 +78,16 @@ def enrich(findings: Sequence[Finding], db: OsvDatabase, ecosystem: str) -> tupl
             props["cvss_vector"] = rating.vector
         out.append(f.with_(severity=rating.severity, raw_severity=raw, properties=props))
     return tuple(out)
+
+
+def freshness(path: Path | str, max_age_days: int | None) -> str:
+    """For cache keys: "" for a plain record folder; ":fresh" or ":stale" for an installed database, so a
+    result cached while it was fresh is not reused once it has grown older than the limit."""
+    from secscan.analyzers.advisories import db_index, db_store
+
+    folder = db_index.installed_folder(Path(path)) or Path(path)
+    if not db_index.is_indexed(folder):
+        return ""
+    age = age_days(db_store.read_meta(folder))
+    limit = DEFAULT_MAX_AGE_DAYS if max_age_days is None else max_age_days
+    return ":stale" if age is None or age > limit else ":fresh"
