@@ -49,8 +49,9 @@ def _zip_members(db: OsvDatabase, path: Path, rel: str) -> Iterator[tuple[bytes,
     try:
         with zipfile.ZipFile(path) as zf:
             for info in zf.infolist():
-                if info.is_dir() or not info.filename.lower().endswith(RECORD_SUFFIXES):
-                    continue
+                parts = tuple(x for x in info.filename.split("/") if x)
+                if info.is_dir() or not parts or not _wanted(parts) or parts[-1].lower().endswith(".zip"):
+                    continue  # the PyPA repository's archive: its workflows and triage lists are not records
                 where = f"{rel}!{info.filename}"
                 if info.file_size > MAX_RECORD_BYTES:
                     db.skip(where, f"larger than {MAX_RECORD_BYTES} bytes")

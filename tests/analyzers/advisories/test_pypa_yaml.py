@@ -81,3 +81,14 @@ def test_a_folder_without_records_names_the_formats(tmp_path: Path) -> None:
     problem = osv.load_folder(tmp_path).problem
     assert problem is not None and "OSV JSON records (*.json)" in problem
     assert "PyPA advisory-database YAML" in problem
+
+
+def test_an_archive_of_the_pypa_repository_reads_only_its_records(tmp_path: Path) -> None:
+    """What `secscan db update --source pypa` downloads: the repository as a zip, under one top folder."""
+    archive = tmp_path / "main.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for p in sorted(PYPA.rglob("*")):
+            if p.is_file():
+                zf.write(p, f"advisory-database-main/{p.relative_to(PYPA).as_posix()}")
+    db = osv.load_folder(tmp_path)
+    assert (db.records, db.unreadable, db.problem) == (2, 0, None), db.errors
