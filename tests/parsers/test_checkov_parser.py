@@ -97,3 +97,18 @@ def test_truncated_recording_is_a_parse_error() -> None:
     data = load("multi_framework.json")
     with pytest.raises(ParseError):
         checkov.parse(data[: len(data) // 2], "truncated")
+
+
+def test_secscan_import_checkov(tmp_path: Path) -> None:
+    from secscan.cli.main import main
+    from secscan.formats.json_report import validate
+
+    code = main(["import", "checkov", str(FIXTURES / "multi_framework.json"), "--output-dir", str(tmp_path),
+                 "--quiet", "--format", "json,cyclonedx,junit"])
+    doc = json.loads((tmp_path / "secscan.json").read_text("utf-8"))
+    validate(doc)
+    (entry,) = [s for s in doc["scanners"] if s.get("tool") == "checkov" or s["name"].startswith("checkov")]
+    assert entry["status"] == "partial" and "infra/broken.tf" in entry["reason"]
+    assert code == 1  # the privileged pod is critical: the gate fails before the incompleteness counts
+    assert {f["category"] for f in doc["findings"]} == {"iac"} and len(doc["findings"]) == 45
+    assert (tmp_path / "secscan.cdx.json").is_file() and (tmp_path / "secscan-junit.xml").is_file()
