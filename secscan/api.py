@@ -94,7 +94,7 @@ def scan(
     mtls_ca: str | os.PathLike[str] | None = None, mtls_cert: str | os.PathLike[str] | None = None,
     mtls_key: str | os.PathLike[str] | None = None, mtls_server_name: str | None = None,
     mtls_pq: bool | None = None, mtls_require_pq: bool | None = None, trust_tree_config: bool | None = None,
-    strict: bool | None = None,
+    strict: bool | None = None, gate_tests: bool | None = None, history: bool | str | None = None,
 ) -> ScanReport:
     """Scan a folder like ``secscan COMMAND PATH`` (``all`` by default), without writing reports.
 

@@ -128,7 +128,7 @@ def _timeouts(key: str, old: Any, new: Any, default: Any) -> Loosened | None:
 COMPARE: dict[str, Compare] = {
     "exclude": _list, "ignore": _list, "suppress": _list, "scanners": _scanners, "severity": _severity,
     "fail_on": _fail_on, "allow_incomplete": _turned(True), "offline": _turned(True),
-    "canary": _turned(False),
+    "canary": _turned(False), "gate_tests": _turned(False),
     "timeout": _timeout, "timeouts": _timeouts,
 }
 

@@ -189,6 +189,9 @@ OPTIONS: tuple[Option, ...] = (
            "choose the advisories (pqc_python, mtls_*, osv_db, paths outside the tree)", v.flag,
            ("--trust-tree-config",), "toggle", key="trust_tree_config", toml=bool, default=False,
            commands=_CONFIGURED, config_in=_CONFIGURED, trust=Trust.GRANTS_TRUST),
+    Option("gate_tests", "SAST findings in test and example code count for the gate too (default: reported, "
+           "not counted)", v.flag, ("--gate-tests",), "toggle", key="gate_tests", toml=bool, default=False,
+           commands=SCANNING | {"import"}, trust=_WEAKENS),
     Option("strict", "ignore gate-weakening settings the change adds to the tree's [tool.secscan] (compared "
            "with --changed-since REF, a CI pull request's base, else HEAD)", v.flag, ("--strict",), "toggle",
            key="strict", toml=bool, default=False),

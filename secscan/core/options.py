@@ -65,6 +65,7 @@ class ScanOptions:
     require_pqc: bool = False
     trust_tree_config: bool = False  # the tree's dangerous settings apply (--trust-tree-config)
     strict: bool = False  # gate-weakening settings the change adds to the tree's configuration are ignored
+    gate_tests: bool = False  # SAST findings in test and example code count for the gate too
     # scanner-specific settings handed to the scanners as ScanContext.options (pqc_*, mtls_*, semgrep_rules)
     extra: Mapping[str, Any] = field(default_factory=dict)
     # setting name -> every place that gave it, lowest precedence first (missing: the default)

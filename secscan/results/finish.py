@@ -8,7 +8,7 @@ from pathlib import Path
 from secscan.core.model import Finding, Result, ScannerResult, Severity
 from secscan.core.options import ScanOptions
 from secscan.results import changes as changes_mod
-from secscan.results import evidence, fingerprint, placeholders, triage, weakened
+from secscan.results import code_context, evidence, fingerprint, placeholders, triage, weakened
 from secscan.results.dedup import merge, sort_findings
 from secscan.results.enrich import enrich_snippets, redact_findings, secret_line_keys
 from secscan.results.gate import evaluate
@@ -72,6 +72,9 @@ def finish(opts: ScanOptions, findings: Sequence[Finding], scanners: Sequence[Sc
     items, stale, tnotes = triage.apply(items, triage_rules(opts), target, partial_run=partial_run(opts),
                                         health={s.name: s for s in scanners},
                                         keep_candidates=opts.shard is not None)
+    items = group_secrets([*items, *history])  # one finding per secret value, every place listed
+    items = group_secrets(items)  # one finding per secret value, every place listed
+    items, configuration = code_context.apply(items, target, opts.gate_tests, opts.configuration)
     items, pnotes = placeholders.apply(items, target)  # one placeholder policy for every secret source
     tnotes += pnotes
     if changes is None and opts.changed_since:
@@ -85,7 +88,7 @@ def finish(opts: ScanOptions, findings: Sequence[Finding], scanners: Sequence[Sc
     if opts.changed_since or opts.strict:  # the change's own loosening: never suppressed, always counted
         items += weakened.findings(opts.configuration)  # (--strict: only what it could not drop, bandit's)
     items = sort_findings(apply_remediation(items))
-    conf_notes = opts.configuration.notes
+    conf_notes = configuration.notes
     items, scanners, all_notes = final_pass(items, recount(scanners, items), (*conf_notes, *notes, *tnotes),
                                             values)
     gate = evaluate(items, scanners, opts.fail_on, opts.allow_incomplete, interrupted)
@@ -93,7 +96,7 @@ def finish(opts: ScanOptions, findings: Sequence[Finding], scanners: Sequence[Sc
                   scanners=tuple(scanners), findings=tuple(items), gate=gate,
                   actions=tuple(top_actions(items)),
                   secscan_version=version, notes=tuple(all_notes), stale_suppressions=tuple(stale),
-                  run_id=run_id, configuration=opts.configuration, shard=opts.shard)
+                  run_id=run_id, configuration=configuration, shard=opts.shard)
 
 
 def taint_rule_ids(opts: ScanOptions) -> frozenset[str]:

@@ -32,7 +32,7 @@ VALID: dict[str, str] = {
     "jobs": "2", "pqc_python": '"venv/bin/python"', "pqc_algs": '["ML-KEM-768"]', "mtls_target": '"h:1"',
     "mtls_ca": '"ca.pem"', "mtls_cert": '"c.pem"', "mtls_key": '"c.key"', "mtls_server_name": '"h"',
     "mtls_pq": "true", "mtls_require_pq": "false", "trust_tree_config": "true", "strict": "true",
-    "advisory_max_age_days": "30",
+    "advisory_max_age_days": "30", "gate_tests": "true",
 }
 WRONG_TYPE = {bool: '"yes"', str: "1", list: '"x"', dict: '"x"', int: "1.5"}
 

@@ -1,0 +1,316 @@
+"""Code context of every finding: product, test, example, docs, generated or vendored.
+
+Decided from the path and file-name conventions (rules/context/paths.yaml) and from the project's own test
+configuration, read as text and never run: pytest ``testpaths`` (pyproject.toml, pytest.ini, tox.ini,
+setup.cfg) and the folders below the root that hold a ``conftest.py``. A SAST finding in test or example code
+stays in the report but is marked ``out_of_gate`` (it does not count) unless ``gate_tests`` is on; secrets,
+dependencies and every other category count wherever they are. Test folders the tree's configuration adds
+beyond the conventions widen what the gate leaves out: they are listed in the configuration in effect.
+"""
+
+from __future__ import annotations
+
+import configparser
+import fnmatch
+import os
+import re
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import yaml
+
+from secscan.core.model import Category, ConfigSetting, Configuration, Finding, Trust
+from secscan.core.resources import rules_path
+
+ORDER = ("vendored", "generated", "test", "example", "docs")
+OUT_OF_GATE_CONTEXTS = frozenset({"test", "example"})
+GATED_CATEGORIES = frozenset({Category.SAST})  # what the context exemption applies to (never secrets)
+HEAD_LINES = 5
+#: testpaths entries that name the product code (doctest set-ups), never a test folder
+NOT_TEST_ROOTS = frozenset({"", ".", "src", "lib", "source"})
+SETTING = "test paths (pytest testpaths, conftest.py)"
+
+
+@dataclass(frozen=True)
+class Convention:
+    """One context's path conventions."""
+
+    folders: frozenset[str] = frozenset()
+    files: tuple[str, ...] = ()
+    suffixes: tuple[str, ...] = ()
+    first_lines: tuple[re.Pattern[str], ...] = ()
+
+
+@cache
+def conventions() -> dict[str, Convention]:
+    """rules/context/paths.yaml, read once."""
+    data = yaml.safe_load(rules_path("context", "paths.yaml").read_text("utf-8")) or {}
+    out = {}
+    for name in ORDER:
+        d = data.get(name) or {}
+        out[name] = Convention(frozenset(f.lower() for f in d.get("folders") or ()),
+                               tuple(d.get("files") or ()), tuple(s.lower() for s in d.get("suffixes") or ()),
+                               tuple(re.compile(p) for p in d.get("first_lines") or ()))
+    return out
+
+
+@dataclass(frozen=True)
+class TestConfig:
+    """Test folders the project's own configuration names, and where each came from."""
+
+    folders: tuple[str, ...] = ()  # relative posix paths
+    origins: dict[str, tuple[str, int | None]] = field(default_factory=dict)  # folder -> (file, line)
+    ignored: tuple[str, ...] = ()  # testpaths entries that name product code (doctests): not test folders
+
+
+def _line_of(text: str, needle: str) -> int | None:
+    for i, line in enumerate(text.splitlines(), 1):
+        if needle in line:
+            return i
+    return None
+
+
+def _entries(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return value.split()
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    return []
+
+
+def _ini_testpaths(text: str, sections: Sequence[str]) -> list[str]:
+    parser = configparser.ConfigParser(interpolation=None, strict=False)
+    try:
+        parser.read_string(text)
+    except configparser.Error:
+        return []
+    for section in sections:
+        if parser.has_option(section, "testpaths"):
+            return _entries(parser.get(section, "testpaths"))
+    return []
+
+
+def _pyproject_testpaths(text: str) -> list[str]:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        return []
+    pytest = (data.get("tool") or {}).get("pytest") or {}
+    return _entries((pytest.get("ini_options") or {}).get("testpaths") or pytest.get("testpaths"))
+
+
+_SOURCES = (("pyproject.toml", _pyproject_testpaths), ("pytest.ini", lambda t: _ini_testpaths(t, ["pytest"])),
+            ("tox.ini", lambda t: _ini_testpaths(t, ["pytest"])),
+            ("setup.cfg", lambda t: _ini_testpaths(t, ["tool:pytest"])))
+
+
+def read_test_config(root: Path) -> TestConfig:
+    """The test folders the tree's pytest configuration names (files read as text; nothing runs)."""
+    folders: list[str] = []
+    origins: dict[str, tuple[str, int | None]] = {}
+    ignored: list[str] = []
+    for name, reader in _SOURCES:
+        path = root / name
+        try:
+            text = path.read_text("utf-8", "replace") if path.is_file() else None
+        except OSError:
+            text = None
+        if text is None:
+            continue
+        for entry in reader(text):
+            rel = PurePosixPath(entry.strip().strip("/")).as_posix()
+            if "*" in rel or ".." in PurePosixPath(rel).parts:
+                continue
+            if rel in NOT_TEST_ROOTS or not (root / rel).is_dir():
+                ignored.append(rel)
+                continue
+            if rel not in origins:
+                folders.append(rel)
+                origins[rel] = (name, _line_of(text, "testpaths"))
+        if folders or ignored:
+            break  # pytest reads the first configuration file it finds
+    return TestConfig(tuple(folders), origins, tuple(ignored))
+
+
+SKIP_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", ".venv", "venv", ".tox", ".nox", "__pycache__"})
+_IMPORT = re.compile(r"^\s*(?:from|import)\s+([A-Za-z_]\w*)", re.MULTILINE)
+
+
+@cache
+def support_policy() -> tuple[frozenset[str], int]:
+    """(test frameworks, files read at most) of paths.yaml's test_support."""
+    data = yaml.safe_load(rules_path("context", "paths.yaml").read_text("utf-8")) or {}
+    d = data.get("test_support") or {}
+    return frozenset(d.get("frameworks") or ()), int(d.get("max_files", 5000))
+
+
+def python_files(root: Path, limit: int) -> list[str]:
+    """The tree's .py files (relative posix paths, at most ``limit``), version control and environments left
+    out."""
+    out: list[str] = []
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not (Path(folder) / d).is_symlink())
+        out += [(Path(folder) / n).relative_to(root).as_posix() for n in sorted(files) if n.endswith(".py")]
+        if len(out) >= limit:
+            return out[:limit]
+    return out
+
+
+class Classifier:
+    """Context of paths in one tree (conftest.py look-ups and file heads cached)."""
+
+    def __init__(self, root: Path | None, test_config: TestConfig | None = None) -> None:
+        self.root = root
+        self.config = test_config or TestConfig()
+        self.rules = conventions()
+        self._conftest: dict[str, bool] = {}
+        # test folders beyond the conventions that decided a context: folder -> (file, line, why)
+        self.widened: dict[str, tuple[str, int | None, str]] = {}
+        self._support: dict[str, str] | None = None  # top-level folder -> why it is test support
+
+    def _has_conftest(self, folder: str) -> bool:
+        if self.root is None:
+            return False
+        if folder not in self._conftest:
+            self._conftest[folder] = (self.root / folder / "conftest.py").is_file()
+        return self._conftest[folder]
+
+    def _head(self, path: str) -> str:
+        if self.root is None:
+            return ""
+        try:
+            with (self.root / path).open("r", encoding="utf-8", errors="replace") as fh:
+                return "".join(fh.readline() for _ in range(HEAD_LINES))
+        except OSError:
+            return ""
+
+    def by_convention(self, path: str) -> str | None:
+        """The context the path conventions alone give (None: product)."""
+        p = PurePosixPath(path)
+        folders = [part.lower() for part in p.parts[:-1]]
+        for name in ORDER:
+            rule = self.rules[name]
+            if any(f in rule.folders for f in folders) \
+                    or any(fnmatch.fnmatchcase(p.name, pat) for pat in rule.files) \
+                    or p.name.lower().endswith(rule.suffixes or ("\0",)):
+                return name
+        return None
+
+    def configured_test(self, path: str) -> str | None:
+        """The test folder of the project's configuration (testpaths, a conftest.py below the root) holding
+        path, or None."""
+        p = PurePosixPath(path)
+        for folder in self.config.folders:
+            if p.is_relative_to(folder):
+                return folder
+        parents = [q.as_posix() for q in p.parents if q.as_posix() != "."]
+        return next((f for f in parents if self._has_conftest(f)), None)
+
+    def support(self) -> dict[str, str]:
+        """Top-level folders of test support code: test code imports them, no other code outside them does,
+        and they import a test framework (read as text, once)."""
+        if self._support is not None:
+            return self._support
+        self._support = {}
+        if self.root is None:
+            return self._support
+        frameworks, limit = support_policy()
+        tops = {p.name for p in self.root.iterdir() if p.is_dir() and not p.is_symlink()
+                and p.name not in SKIP_DIRS and not p.name.startswith(".") and p.name not in NOT_TEST_ROOTS
+                and self.by_convention(p.name + "/x.py") is None}
+        test_users: dict[str, str] = {}
+        product_users: set[str] = set()
+        uses_framework: set[str] = set()
+        for rel in python_files(self.root, limit):
+            try:
+                text = (self.root / rel).read_text("utf-8", "replace")
+            except OSError:
+                continue
+            top = rel.split("/", 1)[0] if "/" in rel else None
+            names = set(_IMPORT.findall(text))
+            if top in tops and names & frameworks:
+                uses_framework.add(top)
+            is_test = self.by_convention(rel) == "test" or self.configured_test(rel) is not None
+            for name in names & tops:
+                if name == top:
+                    continue
+                if is_test:
+                    test_users.setdefault(name, rel)
+                else:
+                    product_users.add(name)
+        for name in sorted(uses_framework & set(test_users) - product_users):
+            self._support[name] = f"test support: only test code imports it ({test_users[name]}), and it " \
+                                  "imports a test framework"
+        return self._support
+
+    def classify(self, path: str) -> str:
+        """product, test, example, docs, generated or vendored."""
+        found = self.by_convention(path)
+        if found in ("vendored", "generated"):
+            return found
+        if found is None or found == "docs":
+            head = self._head(path) if path.endswith((".py", ".js", ".ts", ".go", ".java", ".rb")) else ""
+            if head and any(r.search(head) for r in self.rules["generated"].first_lines):
+                return "generated"
+        folder = self.configured_test(path) if found is None else None
+        if folder is not None:
+            file, line = self.config.origins.get(folder) or (f"{folder}/conftest.py", None)
+            why = "pytest testpaths" if folder in self.config.origins else "a conftest.py"
+            self.widened.setdefault(folder, (file, line, f"test code by the tree's own test set-up ({why})"))
+            return "test"
+        top = path.split("/", 1)[0] if "/" in path and found is None else None
+        if top is not None and top in self.support():
+            self.widened.setdefault(top, (f"{top}/", None, self.support()[top]))
+            return "test"
+        return found or "product"
+
+
+def finding_path(f: Finding) -> str | None:
+    """The path a finding's context is judged on (none for image layers and location-less checks)."""
+    if f.location is not None and not f.location.image and f.location.path:
+        return f.location.path
+    if f.package is not None and f.package.manifest:
+        return f.package.manifest
+    return None
+
+
+OUT_OF_GATE = ("SAST finding in {context} code: reported, not counted for the gate "
+               "(--gate-tests / gate_tests = true counts it)")
+
+
+def apply(findings: Sequence[Finding], root: Path | None, gate_tests: bool = False,
+          classifier: Classifier | None = None) -> list[Finding]:
+    """Every finding with its context; SAST findings in test and example code marked out of the gate unless
+    ``gate_tests``."""
+    classifier = classifier or Classifier(root, read_test_config(root) if root is not None else None)
+    out = []
+    for f in findings:
+        path = finding_path(f)
+        context = classifier.classify(path) if path else "product"
+        why = None
+        if not gate_tests and context in OUT_OF_GATE_CONTEXTS and f.category in GATED_CATEGORIES:
+            why = OUT_OF_GATE.format(context=context)
+        out.append(f.with_(context=context, out_of_gate=why) if (context, why) != (f.context, f.out_of_gate)
+                   else f)
+    return out
+
+
+def configuration(conf: Configuration, classifier: Classifier, gate_tests: bool = False) -> Configuration:
+    """The configuration in effect plus the test folders of the tree's configuration (testpaths, conftest.py)
+    beyond the path conventions that decided a finding's context (they widen what the gate leaves out), and
+    testpaths entries that name the root or the sources (doctest set-ups) are never test folders."""
+    extra: list[ConfigSetting] = []
+    effect = "their SAST findings count (gate_tests)" if gate_tests else \
+        "their SAST findings are reported but do not count for the gate"
+    for folder, (file, line, why) in sorted(classifier.widened.items()):
+        extra.append(ConfigSetting(SETTING, folder, "tree", Trust.WEAKENS_GATE,
+                                   reason=f"{why}, not by the path conventions: {effect}", file=file,
+                                   line=line))
+    if not extra:
+        return conf
+    return Configuration((*conf.settings, *extra), conf.trust_tree_config, conf.strict, conf.reference,
+                         conf.files)
