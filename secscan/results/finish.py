@@ -68,13 +68,11 @@ def finish(opts: ScanOptions, findings: Sequence[Finding], scanners: Sequence[Sc
         items = resolve_imported(items, target)
     items = evidence.apply(items, scanners, taint_rule_ids(opts))  # severity from evidence, superseded hits
     items = fingerprint.assign(evidence.ordered(merge(items)), secret_lines)
+    items, configuration = code_context.apply(items, target, opts.gate_tests, opts.configuration)
     items = apply_overrides(items, opts.severity_overrides)
     items, stale, tnotes = triage.apply(items, triage_rules(opts), target, partial_run=partial_run(opts),
                                         health={s.name: s for s in scanners},
                                         keep_candidates=opts.shard is not None)
-    items = group_secrets([*items, *history])  # one finding per secret value, every place listed
-    items = group_secrets(items)  # one finding per secret value, every place listed
-    items, configuration = code_context.apply(items, target, opts.gate_tests, opts.configuration)
     items, pnotes = placeholders.apply(items, target)  # one placeholder policy for every secret source
     tnotes += pnotes
     if changes is None and opts.changed_since:
