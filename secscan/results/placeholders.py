@@ -101,6 +101,8 @@ def apply(findings: Sequence[Finding], root: Path) -> tuple[list[Finding], list[
         raw = "\n".join(lines[loc.start_line - 1:loc.start_line + text.count("\n")]) if lines else text
         value = _value(f, raw)
         reason = judge(loc.path, raw, value)
+        if reason is None and f.properties.get("placeholder") is True:
+            reason = PLACEHOLDER  # the own engine's placeholder hit (its own filters, the same policy)
         if reason is None and not f.secret_hash and any(k in raw for k in KNOWN_EXAMPLES):
             reason = PLACEHOLDER  # a tool that reports no hash (Trivy): a documented example on the line
         if reason is None:

@@ -6,6 +6,7 @@ import hashlib
 import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -66,7 +67,8 @@ class SecscanSecretsScanner(InProcessScanner):
             reason = f"secret patterns unusable: {exc}"
             return ScanOutput(Parsed(self.name, status=Status.FAILED, reason=reason, version=__version__),
                               time.monotonic() - started)
-        real = engine.scan_paths(ctx.target, list(files), opts)
+        # placeholder hits are kept (marked): the results layer suppresses them, visible and counted
+        real = engine.scan_paths(ctx.target, list(files), replace(opts, keep_placeholders=True))
         canary = engine.scan_paths(ctx.target, [str(ctx.target / p) for p in canary_files], opts)
         cov = dict(real.coverage)
         cov["patterns"] = len(engine.patterns)

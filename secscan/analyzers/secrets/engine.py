@@ -20,6 +20,7 @@ from secscan.core.model import Category, Finding, Location
 from secscan.parsers.interface import norm_path
 
 SOURCE = "secscan-secrets"
+PLACEHOLDER = "placeholder"
 DEFAULT_MAX_FILE_SIZE = 2 * 1024 * 1024  # read whole up to this size; larger files are streamed in windows
 DEFAULT_MAX_STREAM_SIZE = 4 * 1024 ** 3  # larger files are skipped (counted and named)
 STREAM_OVERLAP = 64 * 1024  # bytes carried into the next window, so no secret is cut at a window's edge
@@ -36,6 +37,7 @@ class ScanOptions:
     minified_avg_line: int = filters.MINIFIED_AVG_LINE
     backend: str = "auto"  # auto | hyperscan | re2 | keywords
     patterns_file: Path | None = None
+    keep_placeholders: bool = False  # report placeholder hits too, marked (the results layer suppresses them)
 
     @classmethod
     def from_mapping(cls, opts: Mapping[str, Any] | None) -> ScanOptions:
@@ -49,6 +51,7 @@ class ScanOptions:
             minified_avg_line=int(opts.get("minified_avg_line", filters.MINIFIED_AVG_LINE)),
             backend=str(opts.get("secrets_backend", opts.get("backend", "auto"))),
             patterns_file=Path(pf) if pf else None,
+            keep_placeholders=bool(opts.get("keep_placeholders", False)),
         )
 
 
@@ -66,6 +69,7 @@ class _Hit:
     value: str
     start: int  # offset of the whole match
     line: int  # its 1-based line: the finding's line
+    placeholder: bool = False  # a placeholder value (EXAMPLE, xxxx, ${VAR}, ...): kept only when asked
 
 
 @dataclass
@@ -81,7 +85,7 @@ class SecretEngine:
         self._rx = [p.compiled_bytes() for p in self.patterns]
 
     # ------------------------------------------------------------------ matching
-    def _hits(self, data: bytes) -> list[_Hit]:
+    def _hits(self, data: bytes, keep_placeholders: bool = False) -> list[_Hit]:
         out: list[_Hit] = []
         seen: set[tuple[int, str]] = set()  # (line, value): first (most specific) pattern wins
         lines = filters.LineIndex(data)
@@ -93,36 +97,41 @@ class SecretEngine:
                     continue
                 value = raw.decode("utf-8", "replace")
                 whole = (_name_before(data, m.start()) if pat.test_words else b"") + m.group(0)
-                if not self._accept(pat, value, whole.decode("utf-8", "replace")):
+                verdict = self._accept(pat, value, whole.decode("utf-8", "replace"))
+                if verdict is None or (verdict == PLACEHOLDER and not keep_placeholders):
                     continue
                 line = lines.number(m.start())
                 if (line, value) in seen or filters.is_allowlisted(lines, m.start()):
                     continue
                 seen.add((line, value))
-                out.append(_Hit(pat, value, m.start(), line))
+                out.append(_Hit(pat, value, m.start(), line, verdict == PLACEHOLDER))
         return out
 
     @staticmethod
-    def _accept(pat: Pattern, value: str, whole: str) -> bool:
+    def _accept(pat: Pattern, value: str, whole: str) -> str | None:
+        """"ok", PLACEHOLDER (a placeholder value in the secret's place), or None (not this secret)."""
         if len(value) < pat.min_length:
-            return False
+            return None
         if pat.placeholder == "value" and filters.is_placeholder(value) \
                 and not filters.is_real_key_block(value):  # random key data can spell "xxxx" or "dummy"
-            return False
+            return PLACEHOLDER
         if pat.placeholder == "match" and (filters.is_placeholder(value) or _url_placeholder(whole)):
-            return False
+            return PLACEHOLDER
         if pat.test_words and filters.has_test_word(whole):
-            return False
+            return None
         if pat.code_refs and filters.generic_noise(value):
-            return False
+            return None
         if pat.entropy is not None and filters.shannon_entropy(value) < pat.entropy:
-            return False
-        return pat.checksum is None or checksums.check(pat.checksum, value)  # a failed checksum: not a token
+            return None
+        if pat.checksum is not None and not checksums.check(pat.checksum, value):
+            return None  # a failed checksum: not a token
+        return "ok"
 
     # ------------------------------------------------------------------ public API
-    def scan_bytes(self, path: str, data: bytes) -> list[Finding]:
-        """Findings in one buffer (no file-kind checks); path is used as the location as given."""
-        hits = sorted(self._hits(data), key=lambda h: (h.start, h.pattern.id))
+    def scan_bytes(self, path: str, data: bytes, keep_placeholders: bool = False) -> list[Finding]:
+        """Findings in one buffer (no file-kind checks); path is used as the location as given. With
+        keep_placeholders, placeholder hits are findings too, marked ``properties["placeholder"]``."""
+        hits = sorted(self._hits(data, keep_placeholders), key=lambda h: (h.start, h.pattern.id))
         return [_finding(h, path, h.line, h.line + h.value.count("\n")) for h in hits]
 
     def scan_paths(self, root: Path, files: Sequence[str], options: ScanOptions | None = None) -> ScanResult:
@@ -161,15 +170,18 @@ class SecretEngine:
                 return "files_skipped_binary", []
             if filters.is_minified(name, head, opts.minified_avg_line):
                 return "files_skipped_minified", []
-            return "files_streamed", self._scan_stream(filters.utf8_windows(fh, head, bom), loc)
+            windows = filters.utf8_windows(fh, head, bom)
+            return "files_streamed", self._scan_stream(windows, loc, opts.keep_placeholders)
         data = filters.decode_bom(head, bom) if bom else head
         if filters.is_binary(data):
             return "files_skipped_binary", []
         if filters.is_minified(name, data, opts.minified_avg_line):
             return "files_skipped_minified", []
-        return ("files_decoded" if bom else "files_scanned"), self.scan_bytes(loc, data)
+        kind = "files_decoded" if bom else "files_scanned"
+        return kind, self.scan_bytes(loc, data, opts.keep_placeholders)
 
-    def _scan_stream(self, windows: Iterator[bytes], loc: str) -> list[Finding]:
+    def _scan_stream(self, windows: Iterator[bytes], loc: str, keep_placeholders: bool = False
+                     ) -> list[Finding]:
         """Scan a large file window by window; each window starts with the tail of the one before (from a
         line start), and a hit seen twice in that overlap is reported once."""
         out: list[Finding] = []
@@ -177,7 +189,7 @@ class SecretEngine:
         carry, base_offset, base_line = b"", 0, 0
         for chunk in windows:
             buf = carry + chunk
-            for h in self._hits(buf):
+            for h in self._hits(buf, keep_placeholders):
                 key = (base_offset + h.start, h.pattern.id)
                 if key not in seen:
                     seen.add(key)
@@ -217,7 +229,8 @@ def _finding(h: _Hit, path: str, line: int, end_line: int) -> Finding:
     return Finding(
         rule_id=pat.rule_id,
         title=pat.title,
-        message=f"{pat.title} found in {path} at line {line} (value masked)",
+        message=f"{pat.title} found in {path} at line {line} (value masked)"
+                + (": a placeholder value, not counted" if h.placeholder else ""),
         severity=pat.severity,
         raw_severity=pat.raw_severity,
         category=Category.SECRET,
@@ -226,7 +239,7 @@ def _finding(h: _Hit, path: str, line: int, end_line: int) -> Finding:
         snippet=None,
         secret_hash=secret_hash(h.value),
         secret_mask=mask(h.value),
-        properties=_properties(pat),
+        properties={**_properties(pat), "placeholder": True} if h.placeholder else _properties(pat),
     )
 
 
