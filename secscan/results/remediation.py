@@ -126,7 +126,9 @@ def remediation_for(f: Finding) -> str | None:
     if f.category in (Category.CRYPTO, Category.TLS) and f.remediation:
         return f.remediation
     if f.category is Category.SECRET:
-        return SECRET_REMEDIATION
+        url = f.properties.get("revoke_url")  # the provider's page, from the secret rule (rules/secrets/)
+        return f"{SECRET_REMEDIATION} (revoke it at {url})" if isinstance(url, str) and url \
+            else SECRET_REMEDIATION
     if _pkg_key(f) is not None and f.package is not None:
         return _upgrade_text(f, upgrade_target(_eco(f), f.package.version, [f.package.fixed_versions]))
     if f.category is Category.LICENSE and f.package is not None:
