@@ -72,3 +72,12 @@ def test_a_class_and_a_contradicting_severity_are_refused() -> None:
     doc["patterns"][0]["class"] = "nope"
     with pytest.raises(ValueError, match="unknown class"):
         parse_patterns(doc, "t.yaml", {"generic": "medium"})
+
+
+def test_remediation_names_the_providers_revoke_page() -> None:
+    from secscan.results.remediation import SECRET_REMEDIATION, remediation_for
+
+    (ex,) = true_examples(next(p for p in FORMATTED if p.id == "digitalocean-pat"), 1, seed=3)
+    (f,) = ENGINE.scan_bytes("deploy.env", ex.line.encode())
+    url = "https://cloud.digitalocean.com/account/api/tokens"
+    assert remediation_for(f) == f"{SECRET_REMEDIATION} (revoke it at {url})"
