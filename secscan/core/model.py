@@ -356,10 +356,10 @@ class Result:
 
     @property
     def counts(self) -> dict[str, int]:
-        """Counts of findings by severity (suppressed and pre-existing excluded)."""
+        """Counts of findings by severity (suppressed, pre-existing and out of the gate by context excluded)."""
         out = {s.label: 0 for s in sorted(Severity, reverse=True)}
         for f in self.findings:
-            if f.counts_for_gate:
+            if f.counts_for_gate and not f.out_of_gate:
                 out[f.severity.label] += 1
         return out
 

@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import quote
 
 from secscan.core.model import Category, Finding, Result, ScannerResult, Severity, Status
+from secscan.formats.context_view import context_note
 from secscan.formats.interface import (
     Format,
     fingerprint_of,
@@ -163,6 +164,8 @@ def _description(f: Finding) -> str:
         text += f"\n\n{'Suppressed' if f.suppressed else 'Suppression'} in secscan: {sup}"
     if f.pre_existing:
         text += "\n\nPre-existing: outside the changes under review (--changed-since); not counted."
+    if note := context_note(f):
+        text += f"\n\nContext: {note}."
     return text[:1_000_000]
 
 

@@ -20,6 +20,7 @@ from markupsafe import Markup
 
 from secscan.core.model import Finding, Result, Severity, Status
 from secscan.formats import configuration
+from secscan.formats.context_view import context_note, group_by_rule, left_out_line, split_for_reading
 from secscan.formats.flow import flow_text, superseded_text
 from secscan.formats.interface import (
     SEVERITY_ORDER,
@@ -51,6 +52,7 @@ COLUMNS = (
     "identifiers",
     "snippet",
     "fingerprint",
+    "context",
 )
 
 _SCRIPT_ESCAPES = str.maketrans(
@@ -90,7 +92,8 @@ def _state(f: Finding) -> str:
 
 def _message(f: Finding) -> str:
     """The message, led by the taint flow's lines and a superseded hit's note when there are."""
-    lead = [text[0].upper() + text[1:] + "." for text in (flow_text(f), superseded_text(f)) if text]
+    lead = [text[0].upper() + text[1:] + "." for text in (flow_text(f), superseded_text(f), context_note(f))
+            if text]
     return " ".join([*lead, f.message]) if lead else f.message
 
 
@@ -118,6 +121,7 @@ def _row(f: Finding) -> list[Any]:
         ", ".join(i for i in f.identifiers if i != f.rule_id),
         safe_snippet(f) or "",
         fingerprint_of(f),
+        f.context,
     ]
 
 
@@ -147,6 +151,17 @@ def _chart(result: Result) -> dict[str, Any]:
     return {"width": 380, "height": 6 + 26 * len(bars), "bars": bars}
 
 
+def _collapsed(result: Result) -> list[dict[str, Any]]:
+    """Low findings and findings in test and example code, collapsed by rule (new, unsuppressed)."""
+    active = [f for f in result.findings if f.counts_for_gate]
+    _, _, low, by_context = split_for_reading(active)
+    sections = [("low", "Low and info findings, by rule", low),
+                ("context", "Findings in test and example code (not counted for the gate: --gate-tests "
+                            "counts them), by rule", by_context)]
+    return [{"id": key, "title": f"{title} ({len(rows)})", "groups": group_by_rule(rows)[:200]}
+            for key, title, rows in sections if rows]
+
+
 def render_html(result: Result) -> str:
     """The whole HTML page."""
     js = _static("report.js")
@@ -174,6 +189,8 @@ def render_html(result: Result) -> str:
             config_rows=configuration.rows(result),
             notes=configuration.other_notes(result),
             top_actions=TOP_ACTIONS,
+            left_out=left_out_line(result),
+            collapsed=_collapsed(result),
         )
     )
 

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 
 from secscan.core.model import Finding, Result, ScannerResult, Severity, Status
 from secscan.formats import configuration
+from secscan.formats.context_view import context_note, group_by_rule, left_out_line, split_for_reading
 from secscan.formats.flow import flow_text, superseded_text
 from secscan.formats.interface import (
     SEVERITY_ORDER,
@@ -59,6 +60,8 @@ def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
 def _verdict(result: Result) -> list[str]:
     v = verdict(result)
     out = [f"## {ICONS[v.word]} {md(v.headline)}", ""]
+    if left_out := left_out_line(result):
+        out += [md(left_out, 1000), ""]
     out += [f"- {md(r)}" for r in v.reasons]
     if v.incomplete:
         out += [
@@ -97,8 +100,9 @@ def _counts(result: Result) -> list[str]:
     c = result.counts
     suppressed = sum(1 for f in result.findings if f.suppressed)
     pre = sum(1 for f in result.findings if f.pre_existing and not f.suppressed)
-    header = [s.label for s in SEVERITY_ORDER] + ["suppressed", "pre-existing"]
-    row = [str(c[s.label]) for s in SEVERITY_ORDER] + [str(suppressed), str(pre)]
+    by_context = sum(1 for f in result.findings if f.out_of_gate and f.counts_for_gate)
+    header = [s.label for s in SEVERITY_ORDER] + ["suppressed", "pre-existing", "test/example code"]
+    row = [str(c[s.label]) for s in SEVERITY_ORDER] + [str(suppressed), str(pre), str(by_context)]
     return [
         "### Findings by severity",
         "",
@@ -161,6 +165,8 @@ def _finding_row(f: Finding) -> list[str]:
         title += "<br>" + md(f.message, 200)
     if flow := flow_text(f):
         title += f"<br>**{md(flow)}**"
+    if note := context_note(f):
+        title += "<br>*" + md(note, 300) + "*"
     ids = ", ".join(md(i, 60) for i in [i for i in f.identifiers if i != f.rule_id][:4])
     state = "pre-existing" if f.pre_existing else "new"
     if f.suppression is not None and f.suppression.expired:
@@ -199,13 +205,25 @@ def _folded(summary: str, rows: Sequence[Finding], limit: int) -> list[str]:
     return [f"<details><summary>{summary}</summary>", "", *table, "", *more, "</details>", ""]
 
 
+def _by_rule(summary: str, rows: Sequence[Finding]) -> list[str]:
+    """Findings collapsed by rule: count, contexts and the first places (every finding is in the JSON)."""
+    if not rows:
+        return []
+    head = ["severity", "rule", "finding", "count", "context", "first places", "found by"]
+    table = _table(head, ([g.severity.label, md(g.rule_id, 80),
+                           md(g.title, 120) + "".join("<br>" + md(n, 300) for n in g.notes), str(g.count),
+                           md(", ".join(g.contexts)),
+                           md(", ".join(g.places), 300) + (" \u2026" if g.count > len(g.places) else ""),
+                           md(", ".join(g.sources))] for g in group_by_rule(rows)[:MAX_REST_ROWS]))
+    return [f"<details><summary>{summary}</summary>", "", *table, "", "</details>", ""]
+
+
 def _findings(result: Result) -> list[str]:
     """New findings first (critical and high in full, the rest folded), then pre-existing ones, folded."""
     active = [f for f in ordered(result.findings) if not f.suppressed]
     new = [f for f in active if not f.pre_existing]
     old = [f for f in active if f.pre_existing]
-    new_top = [f for f in new if f.severity >= Severity.HIGH]
-    new_rest = [f for f in new if f.severity < Severity.HIGH]
+    new_top, new_medium, new_low, new_context = split_for_reading(new)
     old_top = [f for f in old if f.severity >= Severity.HIGH]
     old_rest = [f for f in old if f.severity < Severity.HIGH]
     out: list[str] = ["### Critical and high findings" + (" (new)" if old else ""), ""]
@@ -217,8 +235,10 @@ def _findings(result: Result) -> list[str]:
         out += [*table, "", *more]
     else:
         out += ["None" + (" (but the scan was incomplete)." if is_incomplete(result) else "."), ""]
-    out += _folded(f"Medium, low and info findings ({len(new_rest)}{' new' if old else ''})", new_rest,
-                   MAX_REST_ROWS)
+    out += _folded(f"Medium findings ({len(new_medium)}{' new' if old else ''})", new_medium, MAX_REST_ROWS)
+    out += _by_rule(f"Low and info findings ({len(new_low)}{' new' if old else ''}), by rule", new_low)
+    out += _by_rule(f"Findings in test and example code ({len(new_context)}{' new' if old else ''}, not "
+                    "counted for the gate: --gate-tests counts them), by rule", new_context)
     out += _folded(f"Pre-existing critical and high findings ({len(old_top)}, outside the changes, "
                    "not counted)", old_top, MAX_TOP_ROWS)
     out += _folded(f"Pre-existing medium, low and info findings ({len(old_rest)}, outside the changes, "

@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 from secscan.core.model import Finding, Result, ScannerResult, Severity, Status
 from secscan.core.serialize import configuration_to_dict
+from secscan.formats.context_view import context_note
 from secscan.formats.flow import flow_steps, flow_text
 from secscan.formats.interface import (
     Format,
@@ -227,6 +228,11 @@ def _utc(stamp: str, plus: float = 0.0) -> str | None:
     return when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
 
 
+    props["context"] = f.context
+    if f.out_of_gate:
+        props["out_of_gate"] = f.out_of_gate
+    if note := context_note(f):
+        props["context_note"] = note
 def _notification(s: ScannerResult) -> dict[str, Any]:
     level = "error" if s.incomplete else NOTIFICATION_LEVEL.get(s.status, "note")
     return {

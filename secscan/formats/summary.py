@@ -7,6 +7,7 @@ from pathlib import Path
 
 from secscan.core.model import Finding, Result, ScannerResult, Severity, Status, threshold
 from secscan.formats import configuration
+from secscan.formats.context_view import left_out_line
 from secscan.formats.interface import not_audited_text
 
 _MARK = {
@@ -109,7 +110,7 @@ def _quiet(result: Result, written: Sequence[Path]) -> str:
         lines += [
             finding_line(f)
             for f in result.findings
-            if f.counts_for_gate and limit is not None and f.severity >= limit
+            if f.counts_for_gate and limit is not None and f.severity >= limit and not f.out_of_gate
         ][:50]
         lines += [f"gate: {_clean(r, 200)}" for r in result.gate.reasons]
         lines += [f"Report: {written[0]}"] if written else []
@@ -125,9 +126,12 @@ def render_summary(result: Result, written: Sequence[Path] = (), quiet: bool = F
     lines.append("Findings: " + ", ".join(f"{n} {s}" for s, n in counts.items()))
     suppressed = sum(1 for f in result.findings if f.suppressed)
     pre = sum(1 for f in result.findings if f.pre_existing)
-    if suppressed or pre:
-        lines.append(f"  (not counted: {suppressed} suppressed, {pre} pre-existing)")
-    top = [f for f in result.findings if f.counts_for_gate and f.severity >= Severity.HIGH][:10]
+    by_context = sum(1 for f in result.findings if f.out_of_gate and f.counts_for_gate)
+    if suppressed or pre or by_context:
+        extra = f", {by_context} SAST in test/example code" if by_context else ""
+        lines.append(f"  (not counted: {suppressed} suppressed, {pre} pre-existing{extra})")
+    top = [f for f in result.findings if f.counts_for_gate and f.severity >= Severity.HIGH
+           and not f.out_of_gate][:10]
     lines += [finding_line(f) for f in top]
     expired = sum(1 for f in result.findings if f.suppression is not None and f.suppression.expired)
     if expired:
@@ -137,6 +141,8 @@ def render_summary(result: Result, written: Sequence[Path] = (), quiet: bool = F
         lines.append(f"note: {_clean(note, 200)}")
     for reason in result.gate.reasons:
         lines.append(f"gate: {_clean(reason, 200)}")
+    if left_out := left_out_line(result):
+        lines.append(_clean(left_out, 400))
     if written:
         lines.append("Reports: " + ", ".join(str(p) for p in written))
     lines.append(verdict_line(result))
