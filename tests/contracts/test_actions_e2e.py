@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from conftest import scanner
 
-from secscan.analyzers.advisories.canary import manifest_for, pick_canary
 from secscan.analyzers.advisories.osv import load_folder
 from secscan.cli.main import main
 from secscan.formats.json_report import validate
@@ -240,22 +239,22 @@ def test_a_project_pinning_the_canary_package_keeps_its_finding(
     assert process["files"] == ["requirements.txt"] and process["canary"] == "urllib3==1.24.1"
 
 
-def test_offline_canary_is_taken_from_the_osv_folder(tmp_path: Path) -> None:
-    db = load_folder(OSV)
-    pick = pick_canary(db, "PyPI")
-    assert pick is not None and pick.record in {r.id for items in db.index.values() for r, _ in items}
-    name, content = manifest_for(pick)
-    assert name == "canary-requirements.txt" and content == f"{pick.name}=={pick.version}\n"
-    npm = pick_canary(db, "npm")
-    assert npm is not None and json.loads(manifest_for(npm)[1])["packages"][f"node_modules/{npm.name}"] == {
-        "version": npm.version
-    }
-    # a folder holding a single record: its own package is the canary
+def test_offline_canary_is_the_record_secscan_ships(tmp_path: Path) -> None:
+    """Never a record of the folder (which the tree could supply, or which may lack it): the shipped one."""
+    from secscan.analyzers.advisories.db_use import canary_manifest
+
+    (name, content), key = canary_manifest("PyPI")
+    assert name == "canary-requirements.txt" and content == "secscan-canary==0.0.0+secscan.canary\n"
+    assert key == "secscan-canary==0.0.0+secscan.canary"
+    (npm_name, npm_lock), npm_key = canary_manifest("npm")
+    assert npm_name == "package-lock.json" and npm_key == "secscan-canary@0.0.0-secscan.canary"
+    installed = json.loads(npm_lock)["packages"]["node_modules/secscan-canary"]
+    assert installed == {"version": "0.0.0-secscan.canary"}
+    # a folder holding a single record that has nothing to do with the canary: the canary is still found
     one = tmp_path / "one" / "PyPI"
     one.mkdir(parents=True)
     (one / "GHSA-5rjg-fvgr-3xxf.json").write_bytes((OSV / "PyPI" / "GHSA-5rjg-fvgr-3xxf.json").read_bytes())
-    only = pick_canary(load_folder(tmp_path / "one"), "PyPI")
-    assert only is not None and (only.name, only.record) == ("setuptools", "GHSA-5rjg-fvgr-3xxf")
+    assert load_folder(tmp_path / "one").records == 1
     root = tree(tmp_path, "requests==2.32.4\n")  # nothing to report in the project itself
     code, rep = run(["deps", str(root), "--osv-db", str(tmp_path / "one")], tmp_path / "out")
     s = scanner(rep, "pip-audit")

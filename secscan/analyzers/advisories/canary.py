@@ -1,31 +1,23 @@
-"""Canaries for the offline audits (``--osv-db``): a package version that a record of the database affects.
+"""Canaries for the offline audits (``--osv-db`` and the ``secscan db`` database): the canary manifest.
 
-A fixed canary (say pyyaml 5.3) proves nothing against a user's own OSV folder that may not hold its
-record; so the canary is taken from the folder itself: the first record (by package name, then id) with
-a version the matcher confirms as affected. Candidate versions, in order: the record's explicit
-``versions``, its ``introduced`` and ``last_affected`` events, then the lowest version of the scheme
-(``0`` for PyPI, ``0.0.0`` for npm) when a range opens at 0. The canary manifest is a one-line
-requirements file (PyPI) or a lockfileVersion 3 ``package-lock.json`` (npm).
+The package version is the one the record secscan ships affects (:mod:`.shipped`), never one drawn from
+the database folder (which the scanned tree could supply, or which may not hold the record). The canary
+manifest is a one-line requirements file (PyPI) or a lockfileVersion 3 ``package-lock.json`` (npm); it is
+audited on its own, with the same database and code as the target's files.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from secscan.analyzers.advisories.audit import match
-from secscan.analyzers.advisories.deps import Dep
-from secscan.analyzers.advisories.matching import Affected
 from secscan.analyzers.advisories.osv import OsvDatabase
-from secscan.analyzers.advisories.versions import NPM, PYPI, key_function
+from secscan.analyzers.advisories.versions import PYPI
 from secscan.core.model import Finding, Location, Parsed
 
-#: Lowest version of each scheme, tried when a range is introduced at "0".
-ZERO = {PYPI: "0", NPM: "0.0.0"}
-MAX_RECORDS_TRIED = 200
-CANARY_PROJECT = "secscan-canary"
+CANARY_PROJECT = "secscan-canary-project"
 
 
 @dataclass(frozen=True)
@@ -41,38 +33,6 @@ class OsvCanary:
     def key(self) -> str:
         """name==version (PyPI, lower case) or name@version (npm)."""
         return f"{self.name}=={self.version}" if self.ecosystem == PYPI else f"{self.name}@{self.version}"
-
-
-def _versions(ecosystem: str, entry: Affected) -> Iterator[str]:
-    parse = key_function(ecosystem)
-    yield from entry.versions
-    opens_at_zero = False
-    for rng in entry.ranges:
-        for kind, value in rng.events:
-            if kind == "introduced" and value == "0":
-                opens_at_zero = True
-            elif kind in ("introduced", "last_affected") and (parse is None or parse(value) is not None):
-                yield value
-    if opens_at_zero:
-        yield ZERO[ecosystem]
-
-
-def pick_canary(db: OsvDatabase, ecosystem: str) -> OsvCanary | None:
-    """The canary package version for this ecosystem, or None when no record yields one."""
-    tried = 0
-    for (eco, _name), items in sorted(db.index.items()):
-        if eco != ecosystem:
-            continue
-        for rec, entry in sorted(items, key=lambda it: it[0].id):
-            tried += 1
-            if tried > MAX_RECORDS_TRIED:
-                return None
-            name = entry.name.lower() if ecosystem == PYPI else entry.name
-            for version in dict.fromkeys(_versions(ecosystem, entry)):
-                found, _problems = match(db, Dep(name, version, ecosystem, "canary"))
-                if any(r.id == rec.id for r, _ in found):
-                    return OsvCanary(ecosystem, name, version, rec.id)
-    return None
 
 
 def manifest_for(canary: OsvCanary) -> tuple[str, str]:
