@@ -192,8 +192,6 @@ def _report(r: Result) -> dict[str, Any]:
     }
 
 
-def finding_from_dict(d: Mapping[str, Any]) -> Finding:
-    """One finding back from its JSON form (used by the report, the cache and merge)."""
 def _out_of_gate(r: Result) -> dict[str, Any]:
     """Reported findings the gate leaves out by their code context: how many, by context."""
     by: dict[str, int] = {}
@@ -203,6 +201,8 @@ def _out_of_gate(r: Result) -> dict[str, Any]:
     return {"total": sum(by.values()), "by_context": by}
 
 
+def finding_from_dict(d: Mapping[str, Any]) -> Finding:
+    """One finding back from its JSON form (used by the report, the cache and merge)."""
     loc, pkg, sup, sec = d.get("location"), d.get("package"), d.get("suppression"), d.get("secret") or {}
     return Finding(
         rule_id=d["rule_id"],
@@ -242,10 +242,10 @@ def _out_of_gate(r: Result) -> dict[str, Any]:
         secret_mask=sec.get("mask"),
         properties=dict(d.get("properties") or {}),
         superseded_by=d.get("superseded_by"),
-    )
-
         context=d.get("context") or "product",
         out_of_gate=d.get("out_of_gate"),
+    )
+
 
 def scanner_from_dict(d: Mapping[str, Any]) -> ScannerResult:
     return ScannerResult(

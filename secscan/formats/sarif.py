@@ -213,6 +213,11 @@ def _result(f: Finding, index: int, with_baseline: bool) -> dict[str, Any]:
         props["suppression_expired"] = f.suppression.expires or True
     if f.superseded_by:
         props["superseded_by"] = f.superseded_by
+    props["context"] = f.context
+    if f.out_of_gate:
+        props["out_of_gate"] = f.out_of_gate
+    if note := context_note(f):
+        props["context_note"] = note
     out["properties"] = props
     return out
 
@@ -228,11 +233,6 @@ def _utc(stamp: str, plus: float = 0.0) -> str | None:
     return when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
 
 
-    props["context"] = f.context
-    if f.out_of_gate:
-        props["out_of_gate"] = f.out_of_gate
-    if note := context_note(f):
-        props["context_note"] = note
 def _notification(s: ScannerResult) -> dict[str, Any]:
     level = "error" if s.incomplete else NOTIFICATION_LEVEL.get(s.status, "note")
     return {
