@@ -1,9 +1,10 @@
 """Run the CI templates' own shell commands here, with their cache steps emulated (tests and scripts/).
 
 GitHub: the `run:` of the steps that install nothing (the install step only reports the installed version),
-with `${{ ... }}` expressions filled from a context; `actions/cache` restores the exact key, else the newest
-entry matching each restore-key prefix in order, from the run's own scope or the default branch's, and saves
-into the run's own scope (a pull request's scope is `refs/pull/N/merge`), as GitHub does. GitLab: the
+with `${{ ... }}` expressions filled from a context; `actions/cache/restore` restores the exact key, else the
+newest entry matching each restore-key prefix in order, from the run's own scope or the default branch's, and
+`actions/cache/save` (which must run `if: always()`, unless the key was hit) saves into the run's own scope (a
+pull request's scope is `refs/pull/N/merge`), as GitHub does. GitLab: the
 `before_script:` lines that install nothing and the `script:` lines; `cache:` restores its key, else each
 fallback key, each suffixed `-protected`/`-non_protected` by the branch's protection (GitLab's default
 "separate caches for protected branches"), and saves under its key. Nothing is fetched: installs are skipped.
@@ -116,12 +117,10 @@ def run_github(template: str, checkout: Path, store: Store, ctx: dict[str, Any],
     ctx = {**ctx, "steps.install.outputs.version": version, "runner.os": "Linux"}
     scope, default = ctx["github.ref"], f"refs/heads/{ctx['github.event.repository.default_branch']}"
     restored = saved = None
-    cache_step: dict[str, Any] | None = None
-    result: tuple[int, str, float] | None = None
+    key, path, result = "", Path(), None
     for step in job["steps"]:
         uses = str(step.get("uses", ""))
-        if uses.startswith("actions/cache@") and "secscan" in str(step["with"]["path"]):
-            cache_step = step
+        if uses.startswith("actions/cache/restore@") and "secscan" in str(step["with"]["path"]):
             key = _expr(step["with"]["key"], ctx)
             prefixes = [_expr(line, ctx) for line in str(step["with"].get("restore-keys", "")).splitlines()
                         if line.strip()]
@@ -132,12 +131,14 @@ def run_github(template: str, checkout: Path, store: Store, ctx: dict[str, Any],
                 shutil.rmtree(path, ignore_errors=True)
                 shutil.copytree(hit[1], path, symlinks=True)
         elif "run" in step and "secscan all" in step["run"]:
-            script = _expr(step["run"], ctx)
-            result = _bash(script, checkout, env)
-    assert result is not None and cache_step is not None, template
-    if restored != key:
-        saved = key
-        store.save(scope, key, path)
+            result = _bash(_expr(step["run"], ctx), checkout, env)
+        elif uses.startswith("actions/cache/save@") and "secscan" in str(step["with"]["path"]):
+            assert "always()" in step["if"] and "cache-hit != 'true'" in step["if"], step
+            assert _expr(step["with"]["key"], ctx) == key and result is not None
+            if restored != key:  # cache-hit is true only for an exact key
+                saved = key
+                store.save(scope, key, Path(step["with"]["path"].replace("~", env["HOME"], 1)))
+    assert result is not None and key, template
     return Run(result[0], restored, saved, result[2], result[1])
 
 
@@ -164,6 +165,7 @@ def run_gitlab(template: str, checkout: Path, store: Store, ci: dict[str, str], 
     for k, v in variables.items():
         vals[k] = _gl_expand(str(v), vals)
     entry = next(c for c in job["cache"] if any("secscan" in p for p in c["paths"]))
+    assert entry.get("when") == "always", entry  # saved after a failing gate too
     suffix = "-protected" if protected else "-non_protected"
     key = _gl_expand(entry["key"], vals) + suffix
     fallbacks = [_gl_expand(k, vals) + suffix for k in entry.get("fallback_keys", [])]
