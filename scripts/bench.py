@@ -314,9 +314,9 @@ def main() -> int:
     ap.add_argument("--work", type=Path, default=ROOT / "bench-work")
     ap.add_argument("--repeat", type=int, default=3, help="runs of the cheap measurements (median quoted)")
     ap.add_argument("--canary-repeat", type=int, default=1, help="runs of each full canary on/off scan")
-    ap.add_argument("--only", default="seq,canary,cache,shard,prefilter,overhead,bandit-split",
+    ap.add_argument("--only", default="seq,canary,cache,shard,prefilter-tool,prefilter,overhead,bandit-split",
                     help="sections: seq,canary,cache,shard (issues 3, 11, 14), "
-                         "prefilter,overhead,bandit-split (issue 24)")
+                         "prefilter-tool,prefilter,overhead,bandit-split (issue 24)")
     ap.add_argument("--seq-repeat", type=int, default=1, help="runs of the sequential-vs-secscan comparison")
     args = ap.parse_args()
     only = set(args.only.split(","))
@@ -327,6 +327,8 @@ def main() -> int:
           f"work in {work}")
     if "overhead" in only:
         bench_prefilter.bench_overhead(sys.modules[__name__], work, args.repeat)
+    if "prefilter-tool" in only:
+        bench_prefilter.bench_prefilter_tool(sys.modules[__name__], tree, work)
     if "prefilter" in only:
         bench_prefilter.bench_prefilter(sys.modules[__name__], tree, work, args.repeat)
     if "bandit-split" in only:
