@@ -250,8 +250,9 @@ def _hyperscan(cond: Conditions) -> tuple[Any, tuple[re.Pattern[str], ...]]:
     python_only: list[re.Pattern[str]] = []
     for regex in (*cond.regexes, *cond.gated):
         source = regex.pattern
-        if not isinstance(source, str) or re.search(r"\\[AZz]", source):
-            python_only.append(regex)  # anchors a whole-file scan cannot judge per line
+        if not isinstance(source, str) or re.search(r"\\[AZz]|\{,", source):
+            # anchors a whole-file scan cannot judge per line; Python's {,n} is a literal for Hyperscan
+            python_only.append(regex)
             continue
         # extended to the end of its line: one report per line and pattern, not one per matching end
         # (Hyperscan takes no end anchor inside the pattern: those stay as they are)
