@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import string
 import subprocess
 import sys
@@ -277,8 +278,6 @@ def test_fuzz_identical_findings(files: list[tuple[str, bytes]]) -> None:
 
 
 def test_the_scheduled_ci_template_compares_both_modes() -> None:
-    import re
-
     import yaml
 
     path = ROOT / "scripts" / "ci" / "github-actions-prefilter-check.yml"
@@ -328,3 +327,16 @@ def test_cached_results_stay_correct_and_are_kept_apart(tmp_path: Path) -> None:
     edited, edited_status = _cli(tree, tmp_path / "4", cache)
     assert ("a.py", 32) in {(p, line) for p, line, _, _ in edited}
     assert edited_status["coverage"]["files_from_cache"] == 1  # b.py
+
+
+_COND = derive(None)
+
+
+@settings(max_examples=int(os.environ.get("SECSCAN_FUZZ_EXAMPLES", "40")) * 10, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(lines=st.lists(st.composite(lambda d: _fuzz_line(d))(), max_size=30))
+def test_hyperscan_narrowing_never_loses_a_candidate(lines: list[str]) -> None:
+    """The Hyperscan pass only picks lines for the exact test: same candidates as testing every line."""
+    lines = [line.rstrip() for text in lines for line in re.split(r"\r\n|\r|\n", text)]
+    assert _COND.engine == "hyperscan"
+    assert _COND.candidates(lines) == [i for i, line in enumerate(lines) if _COND.is_candidate(line)]
