@@ -33,6 +33,7 @@ from secscan.formats.interface import (
     suppression_text,
     verdict,
 )
+from secscan.formats.places import places_text
 
 PAGE_SIZE = 500  # rows added to the table at a time ("show more")
 COLORS = {"critical": "#b00020", "high": "#d84315", "medium": "#b7791f", "low": "#1565c0", "info": "#546e7a"}
@@ -92,7 +93,8 @@ def _state(f: Finding) -> str:
 
 def _message(f: Finding) -> str:
     """The message, led by the taint flow's lines and a superseded hit's note when there are."""
-    lead = [text[0].upper() + text[1:] + "." for text in (flow_text(f), superseded_text(f), context_note(f))
+    lead = [text[0].upper() + text[1:] + "." for text in (flow_text(f), superseded_text(f), places_text(f),
+                                                          context_note(f))
             if text]
     return " ".join([*lead, f.message]) if lead else f.message
 

@@ -27,6 +27,7 @@ from secscan.formats.interface import (
     suppression_text,
     verdict,
 )
+from secscan.formats.places import places_text
 from secscan.formats.summary import canary_label
 
 MAX_TOP_ROWS = 100  # critical and high findings shown in full
@@ -165,6 +166,8 @@ def _finding_row(f: Finding) -> list[str]:
         title += "<br>" + md(f.message, 200)
     if flow := flow_text(f):
         title += f"<br>**{md(flow)}**"
+    if places := places_text(f):
+        title += "<br>" + md(places, 300)
     if note := context_note(f):
         title += "<br>*" + md(note, 300) + "*"
     ids = ", ".join(md(i, 60) for i in [i for i in f.identifiers if i != f.rule_id][:4])

@@ -25,6 +25,7 @@ from secscan.formats.interface import (
     safe_snippet,
     verdict,
 )
+from secscan.formats.places import other_places
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT_KEY = "secscanFingerprint/v1"
@@ -158,6 +159,18 @@ def _locations(f: Finding) -> list[dict[str, Any]]:
     return [{"physicalLocation": phys}]
 
 
+def _related(f: Finding) -> list[dict[str, Any]]:
+    """The other places of a secret found at several (its value masked as everywhere)."""
+    out = []
+    for n, p in enumerate(other_places(f), start=1):
+        phys: dict[str, Any] = {"artifactLocation": _artifact(str(p.get("path") or "unknown"))}
+        if isinstance(p.get("start_line"), int) and p["start_line"] >= 1:
+            phys["region"] = {"startLine": p["start_line"]}
+        text = f"also in commit {p['commit']}" if p.get("commit") else "the same secret value"
+        out.append({"id": n, "physicalLocation": phys, "message": {"text": text}})
+    return out
+
+
 def _code_flows(f: Finding) -> list[dict[str, Any]] | None:
     """A taint finding's flow, source first and sink last, as one SARIF thread flow (None: no trace)."""
     steps = flow_steps(f)
@@ -178,6 +191,8 @@ def _result(f: Finding, index: int, with_baseline: bool) -> dict[str, Any]:
         "message": {"text": text or f.rule_id},
     }
     out["locations"] = _locations(f)
+    if related := _related(f):
+        out["relatedLocations"] = related
     if (flows := _code_flows(f)) is not None:
         out["codeFlows"] = flows
     out["partialFingerprints"] = {FINGERPRINT_KEY: fingerprint_of(f)}

@@ -10,7 +10,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from secscan.core.errors import UsageError
-from secscan.core.model import Category, Finding
+from secscan.core.model import Category, Finding, Location
 from secscan.process.git import GitError, git_text, run_git
 from secscan.process.runner import Runner
 
@@ -62,6 +62,9 @@ class Changes:
             return True  # not tied to code (pqc, mtls): always counts
         if (f.properties.get("history") or {}).get("after"):
             return True  # found in the commits after REF (--history with --changed-since): in the change
+        places = f.properties.get("places")
+        if isinstance(places, list) and len(places) > 1:  # one secret at several places: any of them counts
+            return any(self.touches(_at(f, p)) for p in places if isinstance(p, dict))
         path = f.location.path
         if self._in_tree(path):
             return True
@@ -72,6 +75,12 @@ class Changes:
             return True
         end = max(f.location.end_line or f.location.start_line, f.location.start_line)
         return any(line in changed for line in range(f.location.start_line, end + 1))
+
+
+def _at(f: Finding, place: dict[str, Any]) -> Finding:
+    """The finding at one of its places (a secret listed at several)."""
+    loc = Location(str(place.get("path") or ""), place.get("start_line"), place.get("end_line"))
+    return f.with_(location=loc, properties={k: v for k, v in f.properties.items() if k != "places"})
 
 
 def unquote(name: str) -> str:

@@ -13,6 +13,8 @@ from secscan.results.dedup import merge, sort_findings
 from secscan.results.enrich import enrich_snippets, redact_findings, secret_line_keys
 from secscan.results.gate import evaluate
 from secscan.results.redact import Redactor, final_pass, secret_values
+from secscan.results.secret_groups import aside as history_aside
+from secscan.results.secret_groups import group as group_secrets
 
 
 def apply_overrides(findings: Sequence[Finding], overrides: Mapping[str, str]) -> list[Finding]:
@@ -66,8 +68,10 @@ def finish(opts: ScanOptions, findings: Sequence[Finding], scanners: Sequence[Sc
         from secscan.analyzers.advisories.npm_resolve import resolve_imported
 
         items = resolve_imported(items, target)
+    items, history = history_aside(items)  # secrets found in git history join after the merge by place
     items = evidence.apply(items, scanners, taint_rule_ids(opts))  # severity from evidence, superseded hits
     items = fingerprint.assign(evidence.ordered(merge(items)), secret_lines)
+    items = group_secrets([*items, *history])  # one finding per secret value, every place listed
     items, configuration = code_context.apply(items, target, opts.gate_tests, opts.configuration)
     items = apply_overrides(items, opts.severity_overrides)
     items, stale, tnotes = triage.apply(items, triage_rules(opts), target, partial_run=partial_run(opts),

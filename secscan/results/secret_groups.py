@@ -1,0 +1,101 @@
+"""One finding per leaked secret: the same value (by its hash) at several places, in files or in git history,
+whichever tool found it, is one finding with every place listed (``properties.places``). The gate counts it
+once; its fingerprint is the value's hash, so it stays the same when a place is added or removed (the first
+place's own fingerprint is kept as ``legacy_fingerprint``: baselines written before grouping still match).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from secscan.core.model import Category, Finding
+
+MAX_PLACES = 100  # places listed per finding; ``place_count`` says how many there are
+LEGACY = "legacy_fingerprint"
+
+
+def group_fingerprint(secret_hash: str) -> str:
+    """The fingerprint of every finding of one secret value."""
+    return hashlib.sha256(f"secret-value\x1f{secret_hash}".encode()).hexdigest()[:32]
+
+
+def _place(f: Finding) -> dict[str, Any]:
+    """A finding's own place (its file and lines, the tools that found it there)."""
+    loc = f.location
+    out: dict[str, Any] = {"path": loc.path if loc else "", "start_line": loc.start_line if loc else None,
+                           "end_line": loc.end_line if loc else None, "sources": list(f.sources)}
+    if f.fingerprint:
+        out["fingerprint"] = f.fingerprint
+    return out
+
+
+def _places(f: Finding) -> list[dict[str, Any]]:
+    """Every place a finding stands for: its own, or the places a history finding already lists."""
+    listed = f.properties.get("places")
+    if isinstance(listed, list) and listed:
+        return [{**p, "sources": list(f.sources)} for p in listed if isinstance(p, Mapping)]
+    return [_place(f)]
+
+
+def _order(f: Finding) -> tuple[int, str, int]:
+    """Working-tree places first (history-only ones after), then by path and line."""
+    hist = f.properties.get("history")
+    in_history_only = isinstance(hist, Mapping) and not hist.get("present_at_head")
+    loc = f.location
+    return (1 if in_history_only else 0, loc.path if loc else "", (loc.start_line or 0) if loc else 0)
+
+
+def _merge(members: list[Finding]) -> Finding:
+    members.sort(key=_order)
+    first = members[0]
+    places: list[dict[str, Any]] = []
+    seen: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for f in members:
+        for p in _places(f):
+            key = (p.get("path"), p.get("start_line"))
+            known = seen.get(key)
+            if known is None:
+                seen[key] = dict(p)
+                places.append(seen[key])
+            else:  # one place seen in the files and in history: one entry, with its commit and both sources
+                if p.get("commit"):
+                    known.setdefault("commit", p["commit"])
+                known["sources"] = list(dict.fromkeys([*known.get("sources", []), *p.get("sources", [])]))
+    counted = sum(int(f.properties.get("place_count") or 1) - len(_places(f)) for f in members)
+    sources = tuple(dict.fromkeys(s for f in members for s in f.sources))
+    props: dict[str, Any] = {**first.properties, "places": places[:MAX_PLACES],
+                             "place_count": len(places) + max(counted, 0)}
+    hist = next((f.properties["history"] for f in members
+                 if isinstance(f.properties.get("history"), Mapping)), None)
+    if hist is not None:
+        props["history"] = hist
+    if first.fingerprint:
+        props[LEGACY] = first.properties.get(LEGACY) or first.fingerprint
+    worst = max(members, key=lambda f: f.severity)
+    return first.with_(severity=worst.severity, raw_severity=worst.raw_severity, sources=sources,
+                       identifiers=tuple(dict.fromkeys(i for f in members for i in f.identifiers)),
+                       properties=props, fingerprint=group_fingerprint(first.secret_hash or ""))
+
+
+def group(findings: Sequence[Finding]) -> list[Finding]:
+    """Findings with the secrets of one value merged into one (the first place's position in the list);
+    other findings unchanged. A lone secret gets the value's fingerprint and its one place too."""
+    by_value: dict[str, list[int]] = defaultdict(list)
+    for i, f in enumerate(findings):
+        if f.category is Category.SECRET and f.secret_hash:
+            by_value[f.secret_hash].append(i)
+    merged: dict[int, Finding] = {}
+    for idxs in by_value.values():
+        merged[min(idxs)] = _merge([findings[i] for i in idxs])
+    dropped = {i for idxs in by_value.values() for i in idxs} - set(merged)
+    return [merged.get(i, f) for i, f in enumerate(findings) if i not in dropped]
+
+
+def aside(findings: Sequence[Finding]) -> tuple[list[Finding], list[Finding]]:
+    """(the other findings, the history findings): history findings skip the merge by place (it would keep
+    one finding's properties and lose their commits and places) and join in :func:`group`."""
+    hist = [f for f in findings if isinstance(f.properties.get("history"), Mapping)]
+    return [f for f in findings if not isinstance(f.properties.get("history"), Mapping)], hist
