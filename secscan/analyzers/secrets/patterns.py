@@ -82,9 +82,13 @@ class Pattern:
         return self.regex
 
     @property
-    def literal_regex(self) -> str:
-        """The keywords as one case-less alternation of literals (what an RE2 set matches fastest)."""
-        return "(?:" + "|".join(re.escape(k) for k in self.keywords) + ")"
+    def literal_regex(self) -> tuple[str, bool]:
+        """(regex, caseless): the token's literals as written, or else its keywords without case, as one
+        alternation of literals (what an RE2 set matches fastest)."""
+        lits = tokenformat.literals(self.format) if self.format and not self.context and not self.lead else ()
+        if lits and all(k.lower() in self.keywords for k in lits):
+            return "(?:" + "|".join(re.escape(k) for k in lits) + ")", False
+        return "(?:" + "|".join(re.escape(k) for k in self.keywords) + ")", True
 
     @property
     def prefilter_caseless(self) -> bool:

@@ -97,8 +97,7 @@ class Re2Prefilter:
         opts.max_mem = 64 << 20
         self._set = re2.Set.SearchSet(opts)
         for p in patterns:  # format-built patterns by their keywords: RE2 slows with many counted runs
-            caseless = True if p.format else p.prefilter_caseless
-            regex = p.literal_regex if p.format else p.prefilter_regex
+            regex, caseless = p.literal_regex if p.format else (p.prefilter_regex, p.prefilter_caseless)
             idx = self._set.Add((("(?m)(?i)" if caseless else "(?m)") + regex).encode("ascii"))
             if idx < 0:  # pragma: no cover - Add raises on a bad pattern
                 raise ValueError(f"re2 rejected pattern {p.id}")

@@ -172,11 +172,9 @@ def rule_regex(fmt: str, context: tuple[str, ...] = (), lead: str = "") -> str:
     return _start(pieces) + body
 
 
-def literal_keywords(fmt: str, lead: str = "") -> tuple[str, ...]:
-    """Lower-case literals one of which every token contains: the token's whole literal start (alternatives
-    expanded) when it has 3 or more characters, else its longest literal piece; empty when there is none."""
-    if lead:
-        return (lead.lower(),)
+def literals(fmt: str) -> tuple[str, ...]:
+    """Literals (as written) one of which every token contains: the token's whole literal start
+    (alternatives expanded) when it has 3 or more characters, else its longest literal piece, else none."""
     starts = [""]
     for p in parse(fmt):
         stop = p.kind == "set" or (p.kind == "alt" and "" in p.options)
@@ -185,9 +183,16 @@ def literal_keywords(fmt: str, lead: str = "") -> tuple[str, ...]:
         opts = (p.text,) if p.kind == "lit" else p.options
         starts = [a + b for a in starts for b in opts]
     if all(len(x) >= 3 for x in starts):
-        return tuple(sorted({x.lower() for x in starts}))
+        return tuple(sorted(set(starts)))
     lits = [p.text for p in parse(fmt) if p.kind == "lit" and len(p.text) >= 3]
-    return (max(lits, key=len).lower(),) if lits else ()
+    return (max(lits, key=len),) if lits else ()
+
+
+def literal_keywords(fmt: str, lead: str = "") -> tuple[str, ...]:
+    """The pre-filter keywords of a format: its :func:`literals` (or its lead), lower-case."""
+    if lead:
+        return (lead.lower(),)
+    return tuple(sorted({x.lower() for x in literals(fmt)}))
 
 
 def min_length(fmt: str) -> int:
