@@ -4,10 +4,12 @@ Requirements files and lock files (their pins written as requirements files, pip
 are audited with ``-r``, as few processes as possible: files that ask for one package differently go to
 separate processes (``analyzers/advisories/python_sets.py``), since pip-audit refuses "duplicate
 requirements". Every such process carries the canary requirement (``analyzers/advisories/pypi_canary.py``:
-a candidate the target does not name). A pyproject.toml is never handed to pip-audit as a project (pip
-would build it: the untrusted tree's build backend would run): its index requirements are written as a
-requirements file (``python_deps.pyproject_requirements``) and audited like the others; what is left out
-(paths, URLs, dynamic dependencies) makes its process partial.
+a candidate the target does not name). No file of the tree is handed to pip-audit, and it runs in the
+private folder: a pyproject.toml given as a project would be built (the untrusted tree's build backend would
+run), and a requirements file's options pick the index and links pip contacts and its paths and editables
+are built. Their index requirements are written as requirements files (``python_deps.pyproject_requirements``,
+``python_deps.index_requirements``) and audited; what is left out (paths, URLs, editables, includes outside
+the target, dynamic dependencies) makes its process partial.
 """
 
 from __future__ import annotations
@@ -53,11 +55,20 @@ def is_pyproject(manifest: str) -> bool:
     return Path(manifest).name == "pyproject.toml"
 
 
+def index_lines(target: Path, manifest: str) -> tuple[list[str], list[str]]:
+    """(the requirement lines pip-audit gets for a requirements file or pyproject.toml, what is left out as
+    "file: name (why)")."""
+    read = python_deps.pyproject_requirements if is_pyproject(manifest) else python_deps.index_requirements
+    lines, left = read(target, manifest)
+    return lines, [f"{manifest}: {s.name} ({s.reason})" for s in left]
+
+
 def write_locked(target: Path, lock: str, folder: Path, n: int) -> Path:
-    """The pins of one lock file (the index requirements of a pyproject.toml) as a requirements file."""
-    if is_pyproject(lock):
-        lines = [f"# requirements read by secscan from {lock}",
-                 *python_deps.pyproject_requirements(target, lock)[0]]
+    """What pip-audit reads of one dependency file, in the private folder: the pins of a lock file, the index
+    requirements of a pyproject.toml or a requirements file (the tree's own file is never handed over: its
+    options would pick the index and its paths would be built)."""
+    if not is_lock(lock):
+        lines = [f"# requirements read by secscan from {lock}", *index_lines(target, lock)[0]]
     else:
         lines = [f"# pins read by secscan from {lock}"]
         lines += [f"{d.name}=={d.version}" for d in python_deps.read_python_deps(target, lock)[0]]
@@ -66,12 +77,13 @@ def write_locked(target: Path, lock: str, folder: Path, n: int) -> Path:
     return path
 
 
-def _invocation(ctx: ScanContext, files: Sequence[str], args: Sequence[str], label: str) -> Invocation:
+def _invocation(ctx: ScanContext, files: Sequence[str], args: Sequence[str], label: str,
+                folder: Path) -> Invocation:
     pinned = all(is_lock(m) or not python_deps.read_python_deps(ctx.target, m)[1] for m in files)
     argv = ["pip-audit", *FLAGS, *(("--no-deps", "--disable-pip") if pinned else ())]
     for arg in args:
         argv += ["-r", arg]
-    return Invocation(tuple(argv), ctx.target, ctx.timeout, label=label)
+    return Invocation(tuple(argv), folder, ctx.timeout, label=label)  # run in the private folder
 
 
 def plan(ctx: ScanContext, manifests: Sequence[str], specs: Mapping[str, Mapping[str, str]],
@@ -79,10 +91,8 @@ def plan(ctx: ScanContext, manifests: Sequence[str], specs: Mapping[str, Mapping
     """The processes: one per compatible set of requirements and lock files (each with the canary), a
     canary-only one when no set can carry it, one per pyproject.toml project."""
     reqs = list(manifests)
-    args = {m: str(write_locked(ctx.target, m, folder, n)) if is_lock(m) or is_pyproject(m) else m
-            for n, m in enumerate(reqs)}
-    left = {m: [f"{m}: {s.name} ({s.reason})" for s in python_deps.pyproject_requirements(ctx.target, m)[1]]
-            for m in reqs if is_pyproject(m)}
+    args = {m: str(write_locked(ctx.target, m, folder, n)) for n, m in enumerate(reqs)}
+    left = {m: index_lines(ctx.target, m)[1] for m in reqs if not is_lock(m)}
     groups = [[reqs[i] for i in g] for g in python_sets.compatible_sets([specs[m] for m in reqs])]
     canary = pypi_canary.pick(python_sets.names(list(specs.values()))) if with_canary else None
     unplaced = None
@@ -97,9 +107,9 @@ def plan(ctx: ScanContext, manifests: Sequence[str], specs: Mapping[str, Mapping
     for n, files in enumerate(groups, 1):
         label = "pip-audit requirements" + (f" ({n}/{len(groups)})" if len(groups) > 1 else "")
         extra = [str(canary_file)] if canary is not None else []
-        inv = _invocation(ctx, files, [*(args[m] for m in files), *extra], label)
+        inv = _invocation(ctx, files, [*(args[m] for m in files), *extra], label, folder)
         left_out = tuple(x for m in files for x in left.get(m, ()))
         audits.append(Audit(inv, tuple(files), canary, unplaced, left_out))
     if riding is not None and (not groups or canary is None):
-        audits.append(Audit(_invocation(ctx, (), [str(canary_file)], "pip-audit canary"), (), riding))
+        audits.append(Audit(_invocation(ctx, (), [str(canary_file)], "pip-audit canary", folder), (), riding))
     return audits

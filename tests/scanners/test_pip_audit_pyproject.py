@@ -134,3 +134,45 @@ def test_ranges_are_resolved_by_pip_audit_and_paths_are_left_out_as_partial(
     assert s["reason"].startswith("pyproject.toml: 2 dependencies not given to pip-audit: "), s["reason"]
     assert "local (direct URL reference" in s["reason"] and "./vendored (local path" in s["reason"]
     assert code == 3  # partial under --fail-on high: incomplete
+
+
+def test_a_requirements_file_never_picks_the_index_nor_builds_the_tree(
+    tmp_path: Path, fake_pip_audit: Path
+) -> None:
+    """The tree's requirements.txt is not handed over either: its options would send pip to an index or
+    link the tree chose, and its editable/path lines would build the tree's code."""
+    root = hostile_project(tmp_path / "proj", "[]")
+    (root / "pkg").mkdir()
+    (root / "pkg" / "setup.py").write_text(MARKER_CODE, "utf-8")
+    (root / "extra.txt").write_text("urllib3==1.24.1\n", "utf-8")
+    (tmp_path / "outside.txt").write_text("pygments==2.7.3\n", "utf-8")
+    (root / "requirements.txt").write_text(textwrap.dedent("""\
+        --index-url http://127.0.0.1:9/evil/simple
+        --extra-index-url=http://127.0.0.1:9/more
+        -f http://127.0.0.1:9/links
+        --trusted-host 127.0.0.1
+        -e .
+        ./pkg
+        evil @ git+https://127.0.0.1:9/evil.git
+        -r extra.txt
+        -r ../outside.txt
+        pyyaml==5.3 --hash=sha256:0000000000000000000000000000000000000000000000000000000000000000
+        flask>=2
+        """), "utf-8")
+    code, rep = scan(root, tmp_path)
+    assert not (tmp_path / "BUILT").exists(), "the tree's code was built"
+    calls = [json.loads(x) for x in fake_pip_audit.read_text("utf-8").splitlines()]
+    for call in calls:
+        assert not any(Path(a).resolve().is_relative_to(root.resolve()) for a in call["argv"] if "/" in a)
+        assert not Path(call["cwd"]).resolve().is_relative_to(root.resolve())
+        for text in call["files"].values():
+            assert "127.0.0.1" not in text and "-e" not in text.split() and "./pkg" not in text
+    given = [t for c in calls for t in c["files"].values() if t.startswith("# requirements read by secscan")]
+    req = next(t for t in given if "from requirements.txt" in t)
+    assert req.splitlines()[1:] == ["urllib3==1.24.1", "pyyaml==5.3", "flask>=2"]
+    s = scanner(rep, "pip-audit")
+    assert s["status"] == "partial", s
+    assert "4 dependencies not given to pip-audit" in s["reason"], s["reason"]  # the 4th: ../outside.txt
+    for left in ("editable install", "./pkg (local path", "evil (direct URL"):
+        assert left in s["reason"], (left, s["reason"])
+    assert code == 1 and rep["summary"]["gate"]["incomplete"]  # findings win over 3; still incomplete

@@ -103,9 +103,16 @@ def planned(root: Path, tmp_path: Path, with_canary: bool = True) -> list[tuple[
     for audit in plan(ScanContext(root), manifests, specs, folder, with_canary):
         argv = audit.invocation.argv
         given = [argv[i + 1] for i, a in enumerate(argv) if a == "-r"]
-        out.append((audit.files, [Path(g).read_text("utf-8").strip() if g.startswith(str(folder)) else g
-                                  for g in given]))
+        assert all(g.startswith(str(folder)) for g in given)  # never a file of the tree itself
+        out.append((audit.files, [_shown(Path(g).read_text("utf-8").strip()) for g in given]))
     return out
+
+
+def _shown(text: str) -> str:
+    """A requirements file secscan wrote from one of the tree's, as that file's name; other files (the
+    canary, a lock file's pins) as their content."""
+    head = "# requirements read by secscan from "
+    return text.splitlines()[0][len(head):] if text.startswith(head) else text
 
 
 # ------------------------------------------------------------------ the processes planned
@@ -114,6 +121,8 @@ def planned(root: Path, tmp_path: Path, with_canary: bool = True) -> list[tuple[
 def test_a_target_pinning_pyyaml_gets_another_canary(tmp_path: Path) -> None:
     root = project(tmp_path, {"requirements.txt": "PyYAML==6.0.1\nrequests==2.31.0\n"})
     assert planned(root, tmp_path) == [(("requirements.txt",), ["requirements.txt", "urllib3==1.24.1"])]
+    wanted = (["pyyaml==6.0.1", "requests==2.31.0"], [])
+    assert python_deps.index_requirements(root, "requirements.txt") == wanted
     root = project(tmp_path / "b", {"requirements.txt": "pyyaml\nurllib3>=2\n"})  # named without a pin too
     assert planned(root, tmp_path) == [(("requirements.txt",), ["requirements.txt", "pygments==2.7.3"])]
 
@@ -151,7 +160,9 @@ def test_a_target_pinning_pyyaml_is_audited_with_its_own_pyyaml_finding(tmp_path
     s = pip_audit(rep)
     assert s["status"] == "ok" and s["canary"] == "detected", s
     ((call,),) = [calls(fake_pip_audit)]
-    assert sorted(call["files"].values()) == ["pyyaml==5.3\nrequests==2.31.0\n", "urllib3==1.24.1\n"]
+    assert sorted(call["files"].values()) == [
+        "# requirements read by secscan from requirements.txt\npyyaml==5.3\nrequests==2.31.0\n",
+        "urllib3==1.24.1\n"]
     assert [(f["package"]["name"], f["package"]["version"], f["package"]["manifest"]) for f in rep["findings"]
             ] == [("pyyaml", "5.3", "requirements.txt")]  # the target's own; the canary's never shows
     assert code == 1

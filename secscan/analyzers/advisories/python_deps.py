@@ -215,6 +215,23 @@ def _note_spec(specs: dict[str, str], text: str) -> None:
     specs.setdefault(norm_name(PYPI, req.name), spec)
 
 
+def index_requirements(root: str | Path, manifest: str) -> tuple[list[str], list[Skipped]]:
+    """What pip may take of a requirements file (with the files it includes inside the target) from the
+    default package index, as requirement lines (specifiers and markers kept), and what is left out with the
+    reason: editable installs, paths, URLs, includes outside the target or remote. Options are dropped
+    (-i/--index-url, --extra-index-url, -f/--find-links, --trusted-host, -c, hashes): the scanned tree never
+    picks the index pip-audit contacts, and nothing of the tree is built."""
+    base = Path(root).resolve()
+    specs: dict[str, str] = {}
+    skipped: list[Skipped] = []
+    try:
+        _read_requirements(base, (base / manifest).resolve(), set(), 0, [], skipped, specs)
+    except (OSError, ValueError) as exc:
+        return [], [Skipped(manifest, f"unreadable: {getattr(exc, 'strerror', None) or exc}")]
+    lines = [f"{name}{spec}" for name, spec in specs.items() if " @ " not in spec]
+    return lines, [s for s in skipped if not s.reason.startswith("not pinned")]
+
+
 def requirement_specs(root: str | Path, manifest: str) -> dict[str, str]:
     """What a requirements file (with the files it includes) or a lock file asks for each package it names:
     normalised name -> specifier text ("==1.2", ">=2", "" for any version, with its URL and marker); the
