@@ -25,6 +25,8 @@ import yaml
 
 from secscan.core.model import Category, ConfigSetting, Configuration, Finding, Trust
 from secscan.core.resources import rules_path
+from secscan.process.git import run_git
+from secscan.process.runner import Runner
 
 ORDER = ("vendored", "generated", "test", "example", "docs")
 OUT_OF_GATE_CONTEXTS = frozenset({"test", "example"})
@@ -267,6 +269,36 @@ class Classifier:
             self.widened.setdefault(top, (f"{top}/", None, self.support()[top]))
             return "test"
         return found or "product"
+
+
+def moved_into_tests(root: Path, ref: str, classifier: Classifier, runner: Runner | None = None
+                     ) -> dict[str, str]:
+    """Files the change since REF moves from product code into test or example code: new path -> old path
+    (git diff -M, names only; nothing of the tree runs). Empty when git cannot tell."""
+    runner = runner or Runner()
+    res = run_git(runner, root, "rev-parse", "--show-toplevel", timeout=30.0)
+    if res.error or res.returncode != 0 or ref.startswith("-"):
+        return {}
+    top = Path(res.stdout.decode("utf-8", "surrogateescape").strip()).resolve()
+    res = run_git(runner, top, "diff", "--no-ext-diff", "--name-status", "-z", "-M", "--end-of-options", ref,
+                  "--", timeout=120.0)
+    if res.error or res.returncode != 0:
+        return {}
+    prefix = root.resolve().relative_to(top).as_posix() if root.resolve() != top else ""
+    parts = res.stdout.decode("utf-8", "surrogateescape").split("\0")
+    out: dict[str, str] = {}
+    i = 0
+    while i < len(parts) - 1:
+        code = parts[i]
+        if code[:1] in ("R", "C") and i + 2 < len(parts):
+            old, new = (p.removeprefix(prefix + "/") if prefix else p for p in parts[i + 1:i + 3])
+            i += 3
+            if code[:1] == "R" and classifier.classify(old) == "product" \
+                    and classifier.classify(new) in OUT_OF_GATE_CONTEXTS:
+                out[new] = old
+        else:
+            i += 2
+    return out
 
 
 def finding_path(f: Finding) -> str | None:

@@ -72,7 +72,8 @@ def finish(opts: ScanOptions, findings: Sequence[Finding], scanners: Sequence[Sc
     items = evidence.apply(items, scanners, taint_rule_ids(opts))  # severity from evidence, superseded hits
     items = fingerprint.assign(evidence.ordered(merge(items)), secret_lines)
     items = group_secrets([*items, *history])  # one finding per secret value, every place listed
-    items, configuration = code_context.apply(items, target, opts.gate_tests, opts.configuration)
+    items, configuration = code_context.apply(items, target, opts.gate_tests, opts.configuration,
+                                              opts.changed_since)
     items = apply_overrides(items, opts.severity_overrides)
     items, stale, tnotes = triage.apply(items, triage_rules(opts), target, partial_run=partial_run(opts),
                                         health={s.name: s for s in scanners},

@@ -84,3 +84,31 @@ def test_the_trees_testpaths_widen_and_are_shown(tmp_path: Path) -> None:
                                                                    "weakens-gate")
     md = str(render(r, "md")["secscan.md"])
     assert "test paths (pytest testpaths, conftest.py)" in md
+
+
+def _git(root: Path, *args: str) -> None:
+    import subprocess
+
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false", *args],
+                   cwd=root, check=True, capture_output=True)
+
+
+def test_a_change_that_moves_code_into_tests_does_not_take_it_out_of_the_gate(tmp_path: Path) -> None:
+    root = tree(tmp_path, product=True)
+    _git(root, "init", "-q")
+    _git(root, "add", ".")
+    _git(root, "commit", "-qm", "base")
+    _git(root, "mv", "pkg/core.py", "tests/core_helper.py")
+    r = secscan.scan(root, command="sast", scanners=["bandit"], fail_on="high", changed_since="HEAD",
+                     use_cache=False).result
+    moved = [f for f in r.findings if f.rule_id == "B324" and f.location
+             and f.location.path == "tests/core_helper.py"]
+    assert [(f.context, f.out_of_gate) for f in moved] == [("test", None)]
+    assert r.configuration is not None
+    (s,) = [s for s in r.configuration.settings if s.change]
+    assert (s.value, s.status, s.change) == ("tests/core_helper.py", "ignored",
+                                             "moves pkg/core.py to tests/core_helper.py (test code)")
+    assert any("moves pkg/core.py from product code into test code" in n for n in r.configuration.notes)
+    # without a change under review the same tree is judged as it is
+    plain = secscan.scan(root, command="sast", scanners=["bandit"], fail_on="high", use_cache=False).result
+    assert all(f.out_of_gate for f in plain.findings if f.rule_id == "B324")
