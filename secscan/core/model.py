@@ -356,7 +356,7 @@ class Result:
 
     @property
     def counts(self) -> dict[str, int]:
-        """Counts of findings by severity (suppressed, pre-existing and out of the gate by context excluded)."""
+        """Counts of findings by severity (suppressed, pre-existing and out-of-gate findings excluded)."""
         out = {s.label: 0 for s in sorted(Severity, reverse=True)}
         for f in self.findings:
             if f.counts_for_gate and not f.out_of_gate:
