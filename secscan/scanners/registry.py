@@ -20,6 +20,7 @@ SCANNERS: dict[str, str] = {
     "detect-secrets": "secscan.scanners.detect_secrets:DetectSecretsScanner",
     "secscan-secrets": "secscan.scanners.secscan_secrets:SecscanSecretsScanner",
     "secscan-history": "secscan.scanners.secscan_history:SecscanHistoryScanner",
+    "notebooks": "secscan.scanners.notebooks:NotebookScanner",
     "trivy": "secscan.scanners.trivy:TrivyFsScanner",
     "checkov": "secscan.scanners.checkov:CheckovScanner",
     "trivy-image": "secscan.scanners.trivy:TrivyImageScanner",
@@ -29,7 +30,7 @@ SCANNERS: dict[str, str] = {
 
 COMMANDS: dict[str, tuple[str, ...]] = {
     "all": tuple(SCANNERS),
-    "sast": ("bandit", "semgrep"),
+    "sast": ("bandit", "semgrep", "notebooks"),
     "deps": ("pip-audit", "npm-audit"),
     "secrets": ("detect-secrets", "secscan-secrets", "secscan-history"),
     "container": ("trivy-image",),

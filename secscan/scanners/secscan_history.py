@@ -49,13 +49,12 @@ def history_options(ctx: ScanContext) -> HistoryOptions:
 class SecscanHistoryScanner(InProcessScanner):
     """The blobs of the git history, scanned with the bundled secret patterns."""
 
-    # no rule_ids: it reports secscan-secrets' rules, and a history scan that was not asked for must not keep
-    # every secscan.* suppression from being judged stale (results/staleness.py)
-    info = ScannerInfo("secscan-history", Category.SECRET)
+    info = ScannerInfo("secscan-history", Category.SECRET, rule_ids=(r"^secscan\.",))
 
     def applies(self, ctx: ScanContext, files: Sequence[str]) -> str | Skip | None:
-        if not ctx.options.get("history"):
-            return Skip("git history not requested (--history, or history = true)", SkipCause.NOT_REQUESTED)
+        if not ctx.options.get("history"):  # the scan's scope is the files: nothing of history to judge, so a
+            # secscan.* suppression can still be called stale (results/staleness.py)
+            return Skip("git history not requested (--history, or history = true)", SkipCause.NOTHING_TO_SCAN)
         return None
 
     def canary(self, ctx: ScanContext) -> Canary:

@@ -18,11 +18,11 @@ def test_dependency_tools() -> None:
 
 
 @pytest.mark.parametrize(("rule", "names"), [
-    ("B602", {"bandit"}),
+    ("B602", {"bandit", "notebooks"}),
     ("detect-secrets.AWSKeyDetector", {"detect-secrets"}),
     ("trivy.aws-access-key-id", {"trivy", "trivy-image"}),
-    ("secscan.python.pickle-loads", {"semgrep", "secscan-secrets"}),
-    ("secscan.github-pat", {"semgrep", "secscan-secrets"}),
+    ("secscan.python.pickle-loads", {"semgrep", "secscan-secrets", "secscan-history", "notebooks"}),
+    ("secscan.github-pat", {"semgrep", "secscan-secrets", "secscan-history", "notebooks"}),
     ("PQC-STUB", {"pqc"}),
     ("mtls.not-enforced", {"mtls"}),
     ("CVE-2021-23337", DEPENDENCY_TOOLS),
@@ -58,6 +58,8 @@ def test_why_not() -> None:
     health = {"bandit": entry("bandit", Status.OK),
               "trivy": entry("trivy", Status.SKIPPED, "trivy not found"),
               "pip-audit": entry("pip-audit", Status.OK)}
+    for name in ("notebooks", "secscan-history"):  # no notebook, no --history: nothing of theirs to judge
+        health[name] = replace(entry(name, Status.SKIPPED, "nothing"), skip=SkipCause.NOTHING_TO_SCAN)
     assert why_not("B602", health) is None
     assert why_not("CVE-2020-1", health) == "npm-audit did not run"
     assert why_not("secscan.github-pat", health) == "secscan-secrets did not run"
