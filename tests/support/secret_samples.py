@@ -100,6 +100,10 @@ def positive_samples(seed: int = 20240) -> list[Sample]:
         Sample("database-url-password", f"DATABASE_URL=postgres://app:{pw}@db.internal.corp:5432/app", pw),
         Sample("broker-url-password", f"BROKER=amqp://svc:{(b := g.pw(16))}@mq.internal.corp:5672/", b),
         Sample("url-basic-auth", f"git clone https://deploy:{(u := g.pw(16))}@git.internal.corp/x.git", u),
+        Sample("jdbc-password", "spring.datasource.url=jdbc:postgresql://db.internal.corp:5432/app?user=app"
+               f"&password={(j := g.pw(18))}&ssl=true", j),
+        Sample("connection-string-password", '"Default": "Server=tcp:sql.internal.corp,1433;Database=app;'
+               f'User Id=app;Password={(c := g.pw(18))};Encrypt=True"', c),
         Sample("generic-password", f'DB_PASSWORD = "{(p := g.pw(20))}"', p),
         Sample("generic-secret", f"  client_secret: {(s := g.pw(24))}", s),
         Sample("generic-api-key", f'  "api_key": "{(k := g.pw(32))}",', k),
@@ -145,6 +149,10 @@ def placeholder_lines() -> dict[str, list[str]]:
                                   "postgres://app:${DB_PASSWORD}@db/app", "mysql://root:s3cr3tpass@db.example.com/x"],
         "broker-url-password": ["redis://:changeme@cache:6379/0", "amqp://guest:guest@localhost:5672//"],
         "url-basic-auth": ["https://user:pass@example.com/", "https://{{user}}:{{password}}@host/"],
+        "jdbc-password": ["jdbc:mysql://localhost:3306/app?user=root&password=${DB_PASSWORD}",
+                          "jdbc:postgresql://db.example.com/app?password=changeme"],
+        "connection-string-password": ["Server=localhost;Database=app;User Id=sa;Password=<your-password>;",
+                                       "Data Source=db;Initial Catalog=app;Password={{ db_password }};"],
         "generic-password": ['password = "changeme"', 'password = "test-Pa55-123456"',
                              'password = request.POST["password"]', "password = os.environ['DB_PASSWORD']",
                              'DB_PASSWORD = "mypassword"', 'password = "pbkdf2_sha256$1000$Ab12$xYz=="',
