@@ -75,6 +75,7 @@ def make_context(opts: ScanOptions, runner: Runner) -> ScanContext:
     options.update(
         require_pqc=opts.require_pqc,
         no_containers=opts.no_containers,
+        trust_tree_config=opts.trust_tree_config,
         PATH=runner.env_path,
         output_dir=str(opts.output_dir) if opts.output_dir is not None else None,
     )

@@ -44,6 +44,17 @@ if TYPE_CHECKING:
 NPM_ENV = {"npm_config_update_notifier": "false", "npm_config_fund": "false", "npm_config_progress": "false"}
 
 
+NPMRC_WHY = ("the scanned tree's .npmrc chooses what npm contacts and which token it sends; "
+             "--trust-tree-config uses it")
+
+
+def trusted_npmrc(ctx: ScanContext) -> bool:
+    """Whether npm may read the tree's .npmrc: its registry and auth settings choose what npm contacts and
+    which token it sends (a ``${NPM_TOKEN}`` there is expanded from secscan's environment), so only when the
+    caller trusts the tree's configuration (--trust-tree-config)."""
+    return bool(ctx.options.get("trust_tree_config"))
+
+
 NPM_TOOL = Tool("npm", install="Node.js ships npm: https://nodejs.org/en/download, or a package manager "
                                "(apt install npm, brew install node)")
 
@@ -109,12 +120,11 @@ class NpmAuditScanner(ToolScanner):
             )
         )
 
-    def invocation(self, ctx: ScanContext, lock: str, cwd: Path | None = None) -> Invocation:
-        """The npm audit process for one lockfile (in cwd: the folder of its copy with the canary)."""
-        folder = cwd or (ctx.target / lock).parent
+    def invocation(self, ctx: ScanContext, lock: str, cwd: Path) -> Invocation:
+        """The npm audit process for one lockfile, in cwd: the private folder of its copy."""
         return Invocation(
             ("npm", "audit", "--json", "--package-lock-only"),
-            folder,
+            cwd,
             ctx.timeout,
             env=NPM_ENV,
             label=f"npm audit {lock}",
@@ -125,22 +135,22 @@ class NpmAuditScanner(ToolScanner):
         """One npm audit run; with the canary, on a private copy of the lockfile folder. The third value
         says why a canary that was asked for could not ride along (the run is then partial)."""
         path = ctx.target / lock
-        if not with_canary:
-            return runner.run(self.invocation(ctx, lock)), None, None
-        try:
-            canary = npm_canary.pick(path.read_bytes(), lock)
-        except OSError as exc:
-            canary, why = None, f"unreadable: {exc.strerror or exc}"
-        else:
-            why = "it already holds every canary package" if canary is None else ""
-        if canary is None:
-            return runner.run(self.invocation(ctx, lock)), None, why
-        with tempfile.TemporaryDirectory(prefix="secscan-npm-") as tmp:
+        canary, why = None, None
+        if with_canary:
             try:
-                npm_canary.prepare(path.parent, path.name, Path(tmp), canary)
+                canary = npm_canary.pick(path.read_bytes(), lock)
+            except OSError as exc:
+                why = f"unreadable: {exc.strerror or exc}"
+            else:
+                why = "it already holds every canary package" if canary is None else None
+        with tempfile.TemporaryDirectory(prefix="secscan-npm-") as tmp:
+            try:  # npm never runs in the tree: only its copies, the tree's .npmrc only when trusted
+                npm_canary.prepare(path.parent, path.name, Path(tmp), canary, trusted_npmrc(ctx))
             except (OSError, ValueError) as exc:
-                return runner.run(self.invocation(ctx, lock)), None, f"its copy could not be made ({exc})"
-            return runner.run(self.invocation(ctx, lock, Path(tmp))), canary, None
+                why = f"its copy could not be made ({exc})"
+                return ProcResult(self.invocation(ctx, lock, Path(tmp)), None, b"", b"", 0.0,
+                                  error=f"{lock}: {why}"), None, why
+            return runner.run(self.invocation(ctx, lock, Path(tmp))), canary, why
 
     def _one(self, ctx: ScanContext, lock: str, runner: Runner, canary_files: Sequence[Path]
              ) -> tuple[Parsed, float]:
@@ -174,8 +184,12 @@ class NpmAuditScanner(ToolScanner):
             part, spent = self._one(ctx, lock, runner, canary_files)
             parts.append(part)
             total += spent
-        out = combine(self.name, parts, {"lockfiles": len(lockfiles)},
-                      {"advisory_source": "npm registry audit endpoint"})
+        rcs = [str(Path(lock).parent / ".npmrc") for lock in lockfiles
+               if (ctx.target / lock).parent.joinpath(".npmrc").is_file()]
+        evidence: dict[str, object] = {"advisory_source": "npm registry audit endpoint"}
+        if rcs and not trusted_npmrc(ctx):  # shown, never silent: the project's registry/auth settings
+            evidence["npmrc_not_used"] = {"files": rcs, "why": NPMRC_WHY}
+        out = combine(self.name, parts, {"lockfiles": len(lockfiles)}, evidence)
         return ScanOutput(out, total, len(parts))
 
     def parse(self, ctx: ScanContext, results: Sequence[ProcResult]) -> Parsed:

@@ -1,8 +1,9 @@
 """The online npm audit canary, with the real npm talking to a local fake registry (no network).
 
 The registry is a small HTTP server in the test: it answers npm's bulk advisory request from a table of
-advisories and serves the packuments npm reads afterwards. It is named in the project's own ``.npmrc``,
-so these tests also prove that the private copy npm audit runs in keeps the project's npm settings.
+advisories and serves the packuments npm reads afterwards. It is named in the user's own npm settings
+(``npm_config_registry`` in the environment). The project's own ``.npmrc`` names a dead registry: the scanned
+tree never chooses what npm contacts (nor which token it sends) unless the caller trusts its configuration.
 """
 
 from __future__ import annotations
@@ -86,11 +87,15 @@ def _handler(reg: Registry) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+DEAD = "http://127.0.0.1:9/"  # the discard port: nothing answers
+
+
 @pytest.fixture
-def registry() -> Iterator[Registry]:
+def registry(monkeypatch: pytest.MonkeyPatch) -> Iterator[Registry]:
     reg = Registry()
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(reg))
     reg.url = f"http://127.0.0.1:{server.server_address[1]}/"
+    monkeypatch.setenv("npm_config_registry", reg.url)  # the user's setting
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield reg
@@ -101,7 +106,7 @@ def registry() -> Iterator[Registry]:
 def project(tmp_path: Path, reg: Registry, version: str = "v3") -> Path:
     root = tmp_path / f"proj-{version}"
     shutil.copytree(FIXTURES / version, root)
-    (root / ".npmrc").write_text(f"registry={reg.url}\naudit=true\n", "utf-8")
+    (root / ".npmrc").write_text(f"registry={DEAD}\naudit=true\n", "utf-8")  # the tree's: never used
     return root
 
 
@@ -206,12 +211,14 @@ def test_inject_each_lockfile_shape(version: str) -> None:
         {k: v for k, v in lock.items() if k not in ("packages", "dependencies")}
 
 
-def test_prepare_copies_the_project_settings(tmp_path: Path) -> None:
+def test_prepare_copies_the_project_settings_only_when_trusted(tmp_path: Path) -> None:
     src, dest = tmp_path / "src", tmp_path / "dest"
     shutil.copytree(FIXTURES / "v3", src)
     (src / ".npmrc").write_text("registry=http://127.0.0.1:9/\n", "utf-8")
     dest.mkdir()
     npm_canary.prepare(src, "package-lock.json", dest, npm_canary.CANDIDATES[3])
+    assert not (dest / ".npmrc").exists()
+    npm_canary.prepare(src, "package-lock.json", dest, npm_canary.CANDIDATES[3], npmrc=True)
     assert (dest / ".npmrc").read_text("utf-8") == "registry=http://127.0.0.1:9/\n"
     manifest = json.loads((dest / "package.json").read_text("utf-8"))
     assert manifest["dependencies"]["node-fetch"] == "2.6.0"
@@ -231,3 +238,24 @@ def test_a_lockfile_holding_every_canary_package_is_never_clean(tmp_path: Path, 
     s = scanner(rep, "npm-audit")
     assert s["status"] in ("partial", "failed") and "audited without its canary" in s["reason"], s
     assert code == 3
+
+
+@needs_npm
+def test_the_trees_npmrc_is_used_only_when_the_caller_trusts_it(tmp_path: Path, registry: Registry,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pull request's .npmrc could send npm (and a ${NPM_TOKEN} it names) to a registry of its choice."""
+    root = project(tmp_path, registry)
+    monkeypatch.setenv("SECSCAN_CANARY_TOKEN", "tok-" + "x" * 20)
+    token = "//127.0.0.1/:_authToken=${SECSCAN_CANARY_TOKEN}"
+    (root / ".npmrc").write_text(f"registry={registry.url}\n{token}\n", "utf-8")
+    monkeypatch.delenv("npm_config_registry")
+    user = tmp_path / "user.npmrc"  # the user's own settings name a dead registry; the tree's, a live one
+    user.write_text(f"registry={DEAD}\n", "utf-8")
+    monkeypatch.setenv("npm_config_userconfig", str(user))  # npm: the project's .npmrc would win over it
+    _code, rep = scan(root, tmp_path / "out", "--fail-on", "never")
+    s = scanner(rep, "npm-audit")
+    assert registry.requests == [] and s["status"] == "failed", s  # the tree's registry was not contacted
+    assert s["evidence"]["npmrc_not_used"]["files"] == [".npmrc"]
+    _code, rep = scan(root, tmp_path / "out2", "--fail-on", "never", "--trust-tree-config")
+    s = scanner(rep, "npm-audit")
+    assert s["status"] == "ok" and registry.requests and "npmrc_not_used" not in s["evidence"], s

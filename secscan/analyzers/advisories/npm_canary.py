@@ -92,22 +92,25 @@ def inject(lock: dict[str, Any], canary: NpmCanary) -> dict[str, Any]:
     return out
 
 
-def prepare(folder: Path, lock_name: str, dest: Path, canary: NpmCanary) -> None:
-    """Write into dest the copies npm audit runs on: package.json and .npmrc as they are (package.json with
-    the canary dependency added), the lockfile with the canary. Raises OSError or ValueError."""
+def prepare(folder: Path, lock_name: str, dest: Path, canary: NpmCanary | None, npmrc: bool = False) -> None:
+    """Write into dest the copies npm audit runs on: package.json (with the canary dependency added) and the
+    lockfile (with the canary), and the tree's .npmrc only when ``npmrc`` (its registry and auth settings
+    decide what npm contacts and with which token: the caller must trust the tree). Raises OSError or
+    ValueError."""
     lock = json.loads((folder / lock_name).read_text("utf-8"))
     if not isinstance(lock, dict):
         raise ValueError(f"{lock_name} is not a JSON object")
-    for name in COPIED:
+    for name in COPIED if npmrc else ("package.json",):
         if (folder / name).is_file():
             shutil.copy2(folder / name, dest / name)
     manifest = dest / "package.json"
-    if manifest.is_file():
+    if manifest.is_file() and canary is not None:
         data = json.loads(manifest.read_text("utf-8"))
         if isinstance(data, dict):
             _add_dependency(data, canary)
             manifest.write_text(json.dumps(data, indent=2) + "\n", "utf-8")
-    (dest / lock_name).write_text(json.dumps(inject(lock, canary), indent=2) + "\n", "utf-8")
+    (dest / lock_name).write_text(json.dumps(inject(lock, canary) if canary else lock, indent=2) + "\n",
+                                  "utf-8")
 
 
 def split(findings: Sequence[Finding], canary: NpmCanary) -> tuple[list[Finding], list[Finding]]:
