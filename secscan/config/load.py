@@ -49,7 +49,9 @@ class Config:
 
 
 def _type_name(want: type | tuple[type, ...]) -> str:
-    return want.__name__ if isinstance(want, type) else "number"
+    if isinstance(want, type):
+        return want.__name__
+    return "number" if set(want) == {int, float} else " or ".join(t.__name__ for t in want)
 
 
 def _validate(table: dict[str, Any], path: Path) -> dict[str, Any]:
@@ -60,7 +62,8 @@ def _validate(table: dict[str, Any], path: Path) -> dict[str, Any]:
             known = ", ".join(sorted(KEYS))
             raise UsageError(f"{path}: unknown key {key!r} in [tool.secscan] (known: {known})")
         want = KEYS[key]
-        if (isinstance(value, bool) and want is not bool) or not isinstance(value, want):
+        bool_ok = want is bool or (isinstance(want, tuple) and bool in want)  # history: true or a range
+        if (isinstance(value, bool) and not bool_ok) or not isinstance(value, want):
             raise UsageError(f"{path}: {key} must be a {_type_name(want)}, not {value!r}")
         out[key] = BY_KEY[key].convert(value, Given(f"{path}: {key}", path.parent))
     return out

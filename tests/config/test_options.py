@@ -32,6 +32,7 @@ VALID: dict[str, str] = {
     "jobs": "2", "pqc_python": '"venv/bin/python"', "pqc_algs": '["ML-KEM-768"]', "mtls_target": '"h:1"',
     "mtls_ca": '"ca.pem"', "mtls_cert": '"c.pem"', "mtls_key": '"c.key"', "mtls_server_name": '"h"',
     "mtls_pq": "true", "mtls_require_pq": "false", "trust_tree_config": "true", "strict": "true",
+    "history": "true",
     "advisory_max_age_days": "30", "gate_tests": "true",
 }
 WRONG_TYPE = {bool: '"yes"', str: "1", list: '"x"', dict: '"x"', int: "1.5"}
@@ -64,7 +65,8 @@ def test_every_config_key_is_accepted_and_type_checked(tmp_path: Path) -> None:
         (tmp_path / "pyproject.toml").write_text(f"[tool.secscan]\n{key} = {text}\n", "utf-8")
         assert key in config.load(tmp_path).values, key
         want = BY_KEY[key].toml
-        wrong = WRONG_TYPE.get(want if isinstance(want, type) else float, '"x"')
+        kind = want if isinstance(want, type) else str if str in want else float  # (bool, str): history
+        wrong = WRONG_TYPE.get(kind, '"x"')
         (tmp_path / "pyproject.toml").write_text(f"[tool.secscan]\n{key} = {wrong}\n", "utf-8")
         with pytest.raises(UsageError, match=f": {key} must be"):
             config.load(tmp_path)
