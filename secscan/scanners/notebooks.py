@@ -67,6 +67,9 @@ class NotebookScanner(InProcessScanner):
                 runner: Runner) -> ScanOutput:
         started = time.monotonic()
         folder = Path(tempfile.mkdtemp(prefix="secscan-notebooks-"))
+        for config in (".bandit", "pyproject.toml", ".semgrepignore"):  # the tree's settings of the two tools
+            if (ctx.target / config).is_file():
+                shutil.copyfile(ctx.target / config, folder / config)
         try:
             return self._run(ctx, [f for f in files if f.endswith(SUFFIX)], canary_files, runner, folder,
                              started)
@@ -133,10 +136,31 @@ def _moved(f: Finding, books: dict[str, _Book], folder: Path) -> Finding | None:
     if book is None or place is None:
         return None
     where = f"cell {place.cell}, line {place.cell_line}"
-    props = {k: v for k, v in f.properties.items() if k != "taint"}  # its lines: the generated file's
+    props = {k: v for k, v in f.properties.items() if k != "taint"}
+    taint = _taint(f.properties.get("taint"), book.converted)
+    if taint is not None:
+        props["taint"] = taint
     props["notebook"] = {"cell": place.cell, "line": place.cell_line}
     return f.with_(location=Location(book.path, place.file_line, place.file_line),
                    message=f"{f.message} (notebook {where})", properties=props)
+
+
+def _taint(trace: Any, conv: Converted) -> dict[str, Any] | None:
+    """semgrep's trace with the lines of the notebook file (None: no trace, or a step on a generated line)."""
+    if not isinstance(trace, dict):
+        return None
+    try:
+        def at(line: Any) -> int:
+            place = conv.place(line if isinstance(line, int) else None)
+            if place is None:
+                raise LookupError(line)
+            return place.file_line
+
+        return {**trace, "source": {**trace["source"], "line": at(trace["source"]["line"])},
+                "sink": {**trace["sink"], "line": at(trace["sink"]["line"])},
+                "through": [at(n) for n in trace.get("through", [])]}
+    except (LookupError, TypeError):
+        return None
 
 
 def _secrets(name: str, nb: dict[str, Any], ctx: ScanContext) -> list[Finding]:
