@@ -93,3 +93,16 @@ def test_redact_text_cuts_huge_input() -> None:
     text = gh.line + " " + "a" * (5 * 1024 * 1024) + gh.line
     out = redact_text(text)
     assert gh.value not in out and "characters cut" in out and len(out) < len(text)
+
+
+def test_the_text_cache_gives_what_a_fresh_redaction_gives() -> None:
+    from secscan.analyzers.secrets import redact as r
+
+    token = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"
+    texts = [f'token = "{token}" in the description', "no secret here", 'password = "hunter2hunter2"',
+             "x" * (r._CACHED_CHARS + 1) + f' api_key = "{token}"']
+    for text in texts:
+        first, again, fresh = r.redact_text(text), r.redact_text(text), r._redact(text)
+        assert first == again == fresh
+    assert token not in r.redact_text(texts[0]) and token not in r.redact_text(texts[3])
+    assert r._redact_cached.cache_info().maxsize == 4096  # bounded, in memory only

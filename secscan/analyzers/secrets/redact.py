@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from functools import cache
+from functools import cache, lru_cache
 
 MASK_MIN_PARTIAL = 12  # shorter values are masked entirely
 MASK_MIN_FULL_HINT = 20  # from this length, first 4 and last 2 characters are shown
@@ -69,11 +69,26 @@ def spans(text: str) -> list[tuple[int, int]]:
 def redact_text(text: str) -> str:
     """Replace every secret-pattern hit in text by its mask (placeholders included: over-masking is safe).
 
-    Fast on ordinary text (keyword pre-filter), safe on any input: text over 4 MiB is cut before
+    Fast on ordinary text (keyword pre-filter; a text seen before is answered from a small in-memory cache:
+    reports repeat advisory descriptions and fix texts), safe on any input: text over 4 MiB is cut before
     scanning and the remainder replaced by a note.
     """
     if not text:
         return text
+    if len(text) <= _CACHED_CHARS:
+        return _redact_cached(text)
+    return _redact(text)
+
+
+_CACHED_CHARS = 8192  # texts up to this size are remembered (at most 4096 of them, in memory only)
+
+
+@lru_cache(maxsize=4096)
+def _redact_cached(text: str) -> str:
+    return _redact(text)
+
+
+def _redact(text: str) -> str:
     tail = ""
     if len(text) > MAX_REDACT_CHARS:
         text, tail = text[:MAX_REDACT_CHARS], f"[... {len(text) - MAX_REDACT_CHARS} characters cut]"
