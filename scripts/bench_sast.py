@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -81,18 +82,26 @@ def rules_before(ref: str | None, dest: Path) -> tuple[str, Path]:
     return short, dest
 
 
-def semgrep_time(rules: Path, tree: Path, extra: tuple[str, ...], repeat: int) -> tuple[float, int, int]:
-    """Median wall seconds, findings, errors."""
-    walls, found, errors = [], 0, 0
+def _children_cpu() -> float:
+    use = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return use.ru_utime + use.ru_stime
+
+
+def semgrep_time(rules: Path, tree: Path, extra: tuple[str, ...], repeat: int
+                 ) -> tuple[float, float, int, int]:
+    """Median wall seconds, median CPU seconds (semgrep and its children: steadier than wall time on a
+    shared machine), findings, errors."""
+    walls, cpus, found, errors = [], [], 0, 0
     for _ in range(repeat):
-        start = time.perf_counter()
+        start, cpu0 = time.perf_counter(), _children_cpu()
         res = subprocess.run(["semgrep", "scan", "--config", str(rules), "--json", "--metrics=off",
                               "--disable-version-check", "--quiet", "--no-git-ignore", "-j", "2", *extra,
                               "django"], cwd=tree, env=ENV, capture_output=True, check=False)
         walls.append(time.perf_counter() - start)
+        cpus.append(_children_cpu() - cpu0)
         data = json.loads(res.stdout)
         found, errors = len(data["results"]), len(data["errors"])
-    return statistics.median(walls), found, errors
+    return statistics.median(walls), statistics.median(cpus), found, errors
 
 
 def bench_time(work: Path, ref: str | None, repeat: int) -> None:
@@ -100,12 +109,13 @@ def bench_time(work: Path, ref: str | None, repeat: int) -> None:
     ref, old = rules_before(ref, work / "rules-before")
     new = ROOT / "rules" / "semgrep"
     print(f"\n## semgrep on Django 4.2.16 django/ (median of {repeat}, -j 2)\n")
-    print(f"{'rules':<44} {'wall s':>8} {'findings':>9} {'errors':>7}")
-    base, n0, e0 = semgrep_time(old, tree, (), repeat)
-    print(f"{'before (' + ref + ')':<44} {base:>8.1f} {n0:>9} {e0:>7}")
-    now, n1, e1 = semgrep_time(new, tree, ("--dataflow-traces", "--text-output=/dev/null"), repeat)
-    print(f"{'now (taint + evidence rules, traces)':<44} {now:>8.1f} {n1:>9} {e1:>7}")
-    print(f"\nratio {now / base:.2f}x (target <= 2x)")
+    print(f"{'rules':<44} {'wall s':>8} {'CPU s':>8} {'findings':>9} {'errors':>7}")
+    base, base_cpu, n0, e0 = semgrep_time(old, tree, (), repeat)
+    print(f"{'before (' + ref + ')':<44} {base:>8.1f} {base_cpu:>8.1f} {n0:>9} {e0:>7}", flush=True)
+    now, now_cpu, n1, e1 = semgrep_time(new, tree, ("--dataflow-traces", "--text-output=/dev/null"), repeat)
+    print(f"{'now (taint + evidence rules, traces)':<44} {now:>8.1f} {now_cpu:>8.1f} {n1:>9} {e1:>7}")
+    print(f"\nratio: wall {now / base:.2f}x, CPU {now_cpu / base_cpu:.2f}x (target <= 2x); load average "
+          f"{os.getloadavg()[0]:.1f}", flush=True)
     with tempfile.TemporaryDirectory(dir=work) as tmp:
         dj = Path(tmp) / "dj"
         dj.mkdir()

@@ -1,6 +1,8 @@
 """Writes rules/semgrep/python-taint-injection.yaml and python-taint-web.yaml (the taint rules share their
-sources and sanitizers, kept once here). Run: python scripts/gen_taint_rules.py rules/semgrep"""
+sources and sanitizers, kept once here), and python-taint-reach.yaml (evidence rules). Run: python scripts/gen_taint_rules.py rules/semgrep"""
+# ruff: noqa: E501  (rule patterns and messages read best on one line each)
 import sys
+
 import yaml
 
 SRC_ATTRS = ("args|form|values|json|get_json|data|get_data|cookies|headers|files|path|full_path|url|"
