@@ -181,3 +181,15 @@ def test_a_semgrep_pattern_hit_at_a_flow_repeats_it() -> None:
 def test_cwes_are_ordered_again_after_merging() -> None:
     merged = finding("B506", ids=("CWE-20", "CWE-502"))
     assert evidence.ordered([merged])[0].identifiers == ("CWE-502", "CWE-20")
+
+
+def test_every_bundled_rule_lists_its_most_specific_cwe_first() -> None:
+    import yaml
+
+    from secscan.core.resources import rules_path
+
+    t = evidence.table()
+    for path in sorted(rules_path("semgrep").glob("*.yaml")):
+        for rule in yaml.safe_load(path.read_text("utf-8"))["rules"]:
+            ids = tuple(c.split(":", 1)[0] for c in rule["metadata"]["cwe"])
+            assert ids and evidence.order_cwes(ids, t) == ids, (rule["id"], ids)
