@@ -85,11 +85,22 @@ def row(name: str, data: dict[str, Any], took: float, code: int) -> dict[str, An
 
 
 def recall(before: dict[str, Any], after: dict[str, Any]) -> tuple[int, list[str], Counter[str]]:
-    """(findings of the earlier report, those missing now, severity changes 'old->new')."""
+    """(findings of the earlier report, those missing now, severity changes 'old->new'); a finding that is
+    now one of the places of a grouped secret, or merged into another rule's finding, is still there."""
     now = {key(f): f for f in after["findings"]}
+    for f in after["findings"]:  # a secret found at several places is one finding listing them all
+        for p in (f.get("properties") or {}).get("places") or ():
+            where = f"{p.get('path')}:{p.get('start_line')}" if p.get("start_line") else str(p.get("path"))
+            now.setdefault((f["rule_id"], where), f)
+            now.setdefault(("secret", where), f)  # grouped by value across rules
+            for m in (f.get("properties") or {}).get("merged_from") or ():
+                now.setdefault((m.get("rule_id"), where), f)
+    for f in after["findings"]:  # a finding merged from several rules answers for each of them
+        for m in (f.get("properties") or {}).get("merged_from") or ():
+            now.setdefault((m.get("rule_id"), place(f)), f)
     missing, changed = [], Counter()
     for f in before["findings"]:
-        g = now.get(key(f))
+        g = now.get(key(f)) or (now.get(("secret", place(f))) if f["category"] == "secret" else None)
         if g is None:
             missing.append(f"{f['rule_id']} {place(f)} ({f['severity']})")
         elif g["severity"] != f["severity"]:

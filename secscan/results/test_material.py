@@ -267,30 +267,53 @@ def _test_texts(root: Path, classifier: Classifier, pol: Policy) -> dict[str, st
     return out
 
 
+def places_of(f: Finding) -> list[tuple[str, int | None]]:
+    """The finding's own place and the other places of the same secret (``properties.places``)."""
+    out = [(f.location.path, f.location.start_line)] if f.location is not None else []
+    for p in f.properties.get("places") or ():
+        if isinstance(p, dict) and isinstance(p.get("path"), str):
+            where = (p["path"], p.get("start_line") if isinstance(p.get("start_line"), int) else None)
+            if where not in out:
+                out.append(where)
+    return out
+
+
+class _Evidence:
+    """The tree's certificates and test files, read once and only when a key needs them."""
+
+    def __init__(self, root: Path, classifier: Classifier, pol: Policy) -> None:
+        self.root, self.classifier, self.pol = root, classifier, pol
+        self._certs: list[Cert] | None = None
+        self._texts: dict[str, str] | None = None
+
+    def reason(self, path: str, line: int | None) -> str | None:
+        text = _read(self.root, path, self.pol.max_bytes * 4)
+        public = _key_public(text, line) if text else None
+        if public is not None:
+            self._certs = certificates(self.root, self.pol) if self._certs is None else self._certs
+            if (why := cert_evidence(public, self._certs, self.pol)) is not None:
+                return why
+        if self._texts is None:
+            self._texts = _test_texts(self.root, self.classifier, self.pol)
+        return fixture_evidence(path, self._texts)
+
+
 def apply(findings: Sequence[Finding], root: Path | None, classifier: Classifier) -> list[Finding]:
-    """Private-key findings the tree shows to be test material: medium (never raised), with the reason."""
+    """Private-key findings the tree shows to be test material, at every place they are reported:
+    medium (never raised), with the reason."""
     pol = policy()
     if root is None or not any(is_key_finding(f, pol) for f in findings):
         return list(findings)
-    certs: list[Cert] | None = None
-    texts: dict[str, str] | None = None
+    evidence = _Evidence(root, classifier, pol)
     out = []
     for f in findings:
-        if not is_key_finding(f, pol) or f.location is None:
+        places = places_of(f) if is_key_finding(f, pol) else []
+        reasons = [evidence.reason(path, line) for path, line in places]
+        if not reasons or None in reasons:
             out.append(f)
             continue
-        reason = None
-        text = _read(root, f.location.path, pol.max_bytes * 4)
-        public = _key_public(text, f.location.start_line) if text else None
-        if public is not None:
-            certs = certificates(root, pol) if certs is None else certs
-            reason = cert_evidence(public, certs, pol)
-        if reason is None:
-            texts = _test_texts(root, classifier, pol) if texts is None else texts
-            reason = fixture_evidence(f.location.path, texts)
-        if reason is None:
-            out.append(f)
-            continue
+        reason = str(reasons[0]) + (f"; each of its {len(places)} places has such evidence"
+                                    if len(places) > 1 else "")
         props = {**f.properties, "test_material": reason}
         if f.severity > pol.severity:
             props["severity_context_from"] = f.severity.label

@@ -189,3 +189,18 @@ def test_an_unreadable_certificate_is_no_evidence(tmp_path: Path) -> None:
     write(tmp_path, "tests/broken.pem", "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
     (f,) = run(tmp_path, [key_finding("tests/server.key")])
     assert f.severity is Severity.CRITICAL
+
+
+def test_a_key_reported_at_several_places_needs_evidence_at_each(tmp_path: Path) -> None:
+    k, other = key(), key()
+    write(tmp_path, "tests/a/server.key", key_pem(k))
+    write(tmp_path, "tests/a/server.pem", cert_pem(cert(k, "localhost", ["localhost"])))
+    write(tmp_path, "deploy/prod.key", key_pem(other))
+    places = [{"path": "tests/a/server.key", "start_line": 1}, {"path": "deploy/prod.key", "start_line": 1}]
+    f = key_finding("tests/a/server.key").with_(properties={"places": places, "place_count": 2})
+    (g,) = run(tmp_path, [f])
+    assert g.severity is Severity.CRITICAL  # one place has no evidence: the key keeps its severity
+    write(tmp_path, "deploy/prod.pem", cert_pem(cert(other, "localhost", ["127.0.0.1"])))
+    (h,) = run(tmp_path, [f])
+    assert h.severity is Severity.MEDIUM and h.properties["test_material"].endswith(
+        "; each of its 2 places has such evidence")
