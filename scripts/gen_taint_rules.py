@@ -285,7 +285,7 @@ def web_rules():
              """A value from the random module (not a cryptographic generator) becomes a security value (a
              token, password, key, cookie or session value): predictable (CWE-330). Use secrets.token_hex(),
              secrets.token_urlsafe() or secrets.SystemRandom().""",
-             ["CWE-330: Use of Insufficiently Random Values", "CWE-338: Use of Cryptographically Weak Pseudo-Random Number Generator (PRNG)"],
+             ["CWE-338: Use of Cryptographically Weak Pseudo-Random Number Generator (PRNG)", "CWE-330: Use of Insufficiently Random Values"],
              ["A02:2021 - Cryptographic Failures"],
              ["https://cwe.mitre.org/data/definitions/330.html", "https://docs.python.org/3/library/secrets.html"],
              [focus(["$R.set_cookie($K, $X, ...)", "$R.set_cookie($K, value=$X, ...)", "session[$K] = $X",
