@@ -155,7 +155,7 @@ OPTIONS: tuple[Option, ...] = (
            commands=_HISTORY, config_in=_HISTORY, dest="extra"),
     Option("cache_dir", "incremental cache folder", v.path, ("--cache-dir",), metavar="DIR"),
     Option("use_cache", "do not use the incremental cache", v.flag, ("--no-cache",), "false", default=True),
-    Option("prefilter", "hand detect-secrets whole files (no candidate-line prefilter; findings are the same)",
+    Option("prefilter", "hand detect-secrets whole files (no candidate-line prefilter; same findings)",
            v.flag, ("--no-prefilter",), "false", dest="extra", api=False),
     Option("shard", "scan the I-th of N parts", v.shard, ("--shard",), metavar="I/N"),
     Option("osv_db", "offline advisories: OSV JSON/zip or PyPA YAML records (default offline: the "
