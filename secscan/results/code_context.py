@@ -9,7 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from secscan.core.model import ConfigSetting, Configuration, Finding, Trust
-from secscan.results import context, protocols, test_material
+from secscan.results import context, protocols, test_material, url_placeholders
 
 
 def apply(findings: Sequence[Finding], root: Path | None, gate_tests: bool, configuration: Configuration,
@@ -28,6 +28,7 @@ def apply(findings: Sequence[Finding], root: Path | None, gate_tests: bool, conf
                  for f in items]
     items = test_material.apply(items, tree, classifier)
     items = protocols.apply(items, tree)
+    items = url_placeholders.apply(items, tree)
     conf = context.configuration(configuration, classifier, gate_tests)
     if moved:
         conf = replace(conf, settings=(*conf.settings, *(
