@@ -114,7 +114,7 @@ def positive_samples(seed: int = 20240) -> list[Sample]:
 def placeholder_lines() -> dict[str, list[str]]:
     """Per pattern id, lines that look like its secret but are placeholders (no finding expected)."""
     x = "x"
-    return {
+    out: dict[str, list[str]] = {
         "aws-access-key-id": ["key_id = AKIAIOSFODNN7" + "EXAMPLE", "key_id = AKIA" + "0" * 16],
         "aws-secret-access-key": ['aws_secret_access_key = "wJalrXUtnFEMI/K7MDENG/bPxRfiCY' + 'EXAMPLEKEY"'],
         "google-api-key": ["MAPS = AIza" + x * 35],
@@ -163,3 +163,29 @@ def placeholder_lines() -> dict[str, list[str]]:
                             '"api_key": "c4d77c62-6196-4f17-a06b-c462cffae87a"',
                             "API_KEY=replace_me_with_key"],
     }
+    more = {  # a second look-alike per hand-written rule: a placeholder, a broken structure or no match
+        "anthropic-api-key": ["sk-ant-api03-" + "EXAMPLE" * 13 + "AA"],
+        "aws-secret-access-key": ['aws_secret_access_key = "' + x * 40 + '"'],
+        "azure-storage-account-key": ["AccountKey=" + "EXAMPLEx" * 10 + "abcdef=="],
+        "github-fine-grained-pat": ["github_pat_" + "0" * 22 + "_" + "0" * 59],
+        "gitlab-token": ["GITLAB=glpat-" + "EXAMPLE" * 3],
+        "google-api-key": ["MAPS = AIza" + "EXAMPLE" * 5],
+        "jwt": ["eyJ" + "0123456789" * 2 + ".eyJ" + "abcd" * 5 + ".sig"],
+        "npm-auth-token": ["//registry.npmjs.org/:_authToken={{ npm_token }}"],
+        "openssh-private-key": ["-----BEGIN OPENSSH PRIVATE KEY-----\n" + "EXAMPLE" * 9
+                                + "\n-----END OPENSSH PRIVATE KEY-----"],
+        "pgp-private-key": ["-----BEGIN PGP PRIVATE KEY BLOCK-----\n" + x * 64
+                            + "\n-----END PGP PRIVATE KEY BLOCK-----"],
+        "private-key": ["-----BEGIN PRIVATE KEY-----\n" + x * 64 + "\n-----END PRIVATE KEY-----"],
+        "putty-private-key": ["PuTTY-User-Key-File-3: <key>"],
+        "pypi-token": ["pypi-AgEIcHlwaS5vcmc" + "AbCd1234-_Ef" * 8],  # no macaroon inside
+        "sendgrid-api-key": ["SG." + "EXAMPLE" * 3 + "x." + "EXAMPLE" * 6 + "x"],
+        "slack-token": ["xoxb-123456789012-123456789012-" + "EXAMPLE" * 3 + "abc"],
+        "slack-webhook": ["https://hooks.slack.com/services/T00000000/B00000000/" + "X" * 24],
+        "stripe-restricted-key": ['STRIPE = "rk_live_' + "EXAMPLE" * 4 + '"'],
+        "stripe-secret-key": ['STRIPE = "sk_live_abcdefghijklmnopqrstuvwx"'],
+        "stripe-test-key": ['STRIPE = "sk_test_' + x * 24 + '"'],
+        "twilio-account-sid": ["AC" + "a" * 32],
+        "twilio-api-key": ["SK" + "0123456789abcdef" * 2],
+    }
+    return {k: v + more.get(k, []) for k, v in out.items()}

@@ -81,3 +81,20 @@ def test_remediation_names_the_providers_revoke_page() -> None:
     (f,) = ENGINE.scan_bytes("deploy.env", ex.line.encode())
     url = "https://cloud.digitalocean.com/account/api/tokens"
     assert remediation_for(f) == f"{SECRET_REMEDIATION} (revoke it at {url})"
+
+
+def test_hand_written_rules_have_two_true_examples_and_two_lookalikes() -> None:
+    from secret_samples import placeholder_lines, positive_samples
+
+    by_regex = [p for p in PATTERNS if not p.format]
+    lookalikes = placeholder_lines()
+    for seed in (1, 2):
+        found = {s.pattern: s for s in positive_samples(seed=seed)}
+        for pat in by_regex:
+            s = found[pat.id]
+            got = ENGINE.scan_bytes("conf/app.cfg", (s.line + "\n").encode())
+            assert [f.rule_id for f in got] == [pat.rule_id], (pat.id, seed)
+    for pat in by_regex:
+        assert len(lookalikes[pat.id]) >= 2, pat.id
+        for line in lookalikes[pat.id]:
+            assert ENGINE.scan_bytes("conf/app.cfg", (line + "\n").encode()) == [], (pat.id, line)
