@@ -104,4 +104,5 @@ def combine(results: Sequence[Result], fail_on: str | None = None, allow_incompl
         notes=(*notes, f"merged from {len(results)} result(s) at "
                        f"{datetime.now(UTC).isoformat(timespec='seconds')}"),
         stale_suppressions=tuple(common), run_id=str(uuid.uuid4()),
-        configuration=next((r.configuration for r in results if r.configuration is not None), None))
+        configuration=next((r.configuration for r in results if r.configuration is not None), None),
+        components=tuple(dict.fromkeys(c for r in results for c in r.components)))

@@ -89,3 +89,11 @@ def test_engine_reads_the_inventory(tmp_path: Path) -> None:
     found = inventory(tmp_path, ["requirements.txt", "package-lock.json"])
     assert [(p.name.lower(), p.version, p.ecosystem, p.manifest) for p in found] == [
         ("flask", "3.0.0", "PyPI", "requirements.txt"), ("left-pad", "1.3.0", "npm", "package-lock.json")]
+
+
+def test_merged_shards_keep_the_inventory() -> None:
+    from secscan.results.merge import combine
+
+    a = replace(sample_result(), components=INVENTORY[:2])
+    b = replace(sample_result(run_id="run-0002"), components=INVENTORY[1:])
+    assert combine([a, b]).components == INVENTORY
