@@ -11,9 +11,15 @@ from typing import Any, Literal
 
 import pytest
 
+from secscan.process.runner import tools_home
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 SAMPLES = SHARED / "samples"
+
+# The tools secscan installs itself (checkov) stay where the first run put them even in tests that move HOME:
+# otherwise every such test that scans an IaC file would install checkov again into its own HOME.
+os.environ.setdefault("SECSCAN_TOOLS_HOME", str(tools_home(os.environ)))
 
 
 def scanner(report: dict[str, Any], name: str) -> dict[str, Any]:

@@ -93,24 +93,26 @@ def test_derived_tables_are_the_former_hand_written_ones() -> None:
     """The tables these declarations replaced, so that deriving them changed nothing."""
     assert doctor.executables() == {"bandit": "bandit", "semgrep": "semgrep", "pip-audit": "pip-audit",
                                     "npm-audit": "npm", "detect-secrets": "detect-secrets", "trivy": "trivy",
-                                    "trivy-image": "trivy"}
+                                    "trivy-image": "trivy", "checkov": "checkov"}
     sast, deps, secret = gitlab.SAST, gitlab.DEPENDENCY_SCANNING, gitlab.SECRET_DETECTION
     assert {n: gitlab.scanner_reports(outcome(n)) for n in NAMES} == {
         "bandit": {sast}, "semgrep": {sast}, "pqc": {sast}, "mtls": {sast}, "pip-audit": {deps},
         "npm-audit": {deps}, "trivy": {deps, sast, secret}, "trivy-image": {deps},
-        "detect-secrets": {secret}, "secscan-secrets": {secret}}
+        "detect-secrets": {secret}, "secscan-secrets": {secret}, "checkov": {sast}}
     policies = {n: registry.info(n).cache for n in NAMES}
     assert {n for n, p in policies.items() if p is CachePolicy.PER_FILE} == {
         "bandit", "semgrep", "detect-secrets", "secscan-secrets"}
-    assert {n for n, p in policies.items() if p in cached.WHOLE_TREE} == {"pip-audit", "npm-audit", "trivy"}
+    assert {n for n, p in policies.items() if p in cached.WHOLE_TREE} == {"pip-audit", "npm-audit", "trivy",
+                                                                          "checkov"}
     assert {n for n, p in policies.items() if p is CachePolicy.WHOLE_TREE_ALWAYS_EXPIRE} == {"trivy"}
     assert {n for n in NAMES if execute.counts_files(n)} == {"bandit", "semgrep"}
     assert staleness.dependency_tools() == {"pip-audit", "npm-audit", "trivy", "trivy-image"}
-    assert {n for n in NAMES if registry.create(n).busy} == {"bandit", "semgrep", "detect-secrets", "trivy"}
+    assert {n for n in NAMES if registry.create(n).busy} == {"bandit", "semgrep", "detect-secrets", "trivy",
+                                                             "checkov"}
     assert {n for n in NAMES if registry.create(n).needs_network} == {"pip-audit", "npm-audit"}
     assert set(doctor.copied_config()) >= {".bandit", "pyproject.toml", ".secrets.baseline", ".semgrepignore"}
     bundled = {n for n in NAMES if (t := registry.info(n).tool) is not None and t.bundled}
-    assert bundled == {"bandit", "semgrep", "detect-secrets", "pip-audit"}
+    assert bundled == {"bandit", "semgrep", "detect-secrets", "pip-audit", "checkov"}  # checkov: managed
 
 
 def test_a_wrong_declaration_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
