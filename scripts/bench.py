@@ -171,7 +171,10 @@ def secscan_places(report: dict, tool: str) -> Counter[tuple[str, int]]:
     """(file, line) of the findings secscan's report has from one tool (merged findings count per tool)."""
     out: Counter[tuple[str, int]] = Counter()
     for f in report["findings"]:
-        if tool in f["sources"] and f.get("location"):
+        places = f["properties"].get("places")
+        if tool in f["sources"] and places:  # one finding per secret value: every place it was seen
+            out.update((pl["path"], pl["start_line"]) for pl in places if tool in pl.get("sources", [tool]))
+        elif tool in f["sources"] and f.get("location"):
             n = sum(1 for m in f["properties"].get("merged_from", []) if m.get("source") == tool) or 1
             out[(f["location"]["path"], f["location"]["start_line"])] += n
     return out

@@ -19,10 +19,17 @@ Key = tuple[str, Any, str, Any]
 
 
 def finding_keys(report: dict, tool: str) -> set[Key]:
-    """(file, line, rule, hashed secret) of the report's findings from one tool."""
-    return {(f["location"]["path"], f["location"]["start_line"], f["rule_id"],
-             (f.get("secret") or {}).get("hash"))
-            for f in report["findings"] if tool in f["sources"] and f.get("location")}
+    """(file, line, rule, hashed secret) of the report's findings from one tool (every place of a
+    finding that lists the places of one secret value)."""
+    out: set[Key] = set()
+    for f in report["findings"]:
+        if tool not in f["sources"] or not f.get("location"):
+            continue
+        digest = (f.get("secret") or {}).get("hash")
+        places = f["properties"].get("places") or [f["location"]]
+        out.update((pl["path"], pl["start_line"], f["rule_id"], digest) for pl in places
+                   if tool in pl.get("sources", [tool]))
+    return out
 
 
 def _status(report: dict, name: str) -> dict:
