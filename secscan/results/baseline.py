@@ -9,12 +9,20 @@ from pathlib import Path
 from typing import Any
 
 from secscan.core.errors import UsageError
-from secscan.core.model import Result
+from secscan.core.model import Finding, Result
 from secscan.core.version import __version__
+from secscan.results.secret_groups import place_fingerprints
 
 BASELINE_VERSION = 1
 ACCOUNTABILITY = ("reason", "owner", "expires", "added")
 DEFAULT_REASON = "accepted when the baseline was created"
+
+
+def _path_of(f: Finding, fingerprint: str) -> str | None:
+    """The path of the place of a secret that has this fingerprint."""
+    places = f.properties.get("places") or []
+    return next((p.get("path") for p in places
+                 if isinstance(p, dict) and p.get("fingerprint") == fingerprint), None)
 
 
 def entries_for(
@@ -56,6 +64,8 @@ def entries_for(
                 **kept,
             }
         )
+        out += [{**out[-1], "fingerprint": fp, "path": _path_of(f, fp)}  # a secret's other places too
+                for fp in place_fingerprints(f) if fp != f.fingerprint]
     unique = {e["fingerprint"]: e for e in out}  # one entry per fingerprint
     return sorted(unique.values(), key=lambda e: (e["path"] or "", e["rule_id"], e["fingerprint"]))
 

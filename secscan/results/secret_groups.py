@@ -1,12 +1,13 @@
 """One finding per leaked secret: the same value (by its hash) at several places, in files or in git history,
 whichever tool found it, is one finding with every place listed (``properties.places``). The gate counts it
-once; its fingerprint is the value's hash, so it stays the same when a place is added or removed (the first
-place's own fingerprint is kept as ``legacy_fingerprint``: baselines written before grouping still match).
+once. Its fingerprint is its first place's (working tree before history, then path and line): the
+tool-independent id of a secret's place (results/fingerprint.py), so a baseline made with other tools still
+matches; every place keeps its own fingerprint, and a suppression or baseline entry that names any of them
+covers the finding (results/triage.py), so adding or removing places never makes an accepted secret new.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -14,12 +15,14 @@ from typing import Any
 from secscan.core.model import Category, Finding
 
 MAX_PLACES = 100  # places listed per finding; ``place_count`` says how many there are
-LEGACY = "legacy_fingerprint"
 
 
-def group_fingerprint(secret_hash: str) -> str:
-    """The fingerprint of every finding of one secret value."""
-    return hashlib.sha256(f"secret-value\x1f{secret_hash}".encode()).hexdigest()[:32]
+def place_fingerprints(f: Finding) -> list[str]:
+    """The fingerprints of a finding's places (empty: it lists none)."""
+    listed = f.properties.get("places")
+    if not isinstance(listed, list):
+        return []
+    return [str(p["fingerprint"]) for p in listed if isinstance(p, Mapping) and p.get("fingerprint")]
 
 
 def _place(f: Finding) -> dict[str, Any]:
@@ -36,7 +39,10 @@ def _places(f: Finding) -> list[dict[str, Any]]:
     """Every place a finding stands for: its own, or the places a history finding already lists."""
     listed = f.properties.get("places")
     if isinstance(listed, list) and listed:
-        return [{**p, "sources": list(f.sources)} for p in listed if isinstance(p, Mapping)]
+        out = [{**p, "sources": list(f.sources)} for p in listed if isinstance(p, Mapping)]
+        if out and f.fingerprint and not out[0].get("fingerprint"):
+            out[0]["fingerprint"] = f.fingerprint  # a history finding's id (rule and value: stable)
+        return out
     return [_place(f)]
 
 
@@ -72,17 +78,15 @@ def _merge(members: list[Finding]) -> Finding:
                  if isinstance(f.properties.get("history"), Mapping)), None)
     if hist is not None:
         props["history"] = hist
-    if first.fingerprint:
-        props[LEGACY] = first.properties.get(LEGACY) or first.fingerprint
     worst = max(members, key=lambda f: f.severity)
     return first.with_(severity=worst.severity, raw_severity=worst.raw_severity, sources=sources,
                        identifiers=tuple(dict.fromkeys(i for f in members for i in f.identifiers)),
-                       properties=props, fingerprint=group_fingerprint(first.secret_hash or ""))
+                       properties=props)
 
 
 def group(findings: Sequence[Finding]) -> list[Finding]:
     """Findings with the secrets of one value merged into one (the first place's position in the list);
-    other findings unchanged. A lone secret gets the value's fingerprint and its one place too."""
+    other findings unchanged. A lone secret keeps its fingerprint and gets its one place listed too."""
     by_value: dict[str, list[int]] = defaultdict(list)
     for i, f in enumerate(findings):
         if f.category is Category.SECRET and f.secret_hash:

@@ -21,6 +21,7 @@ from typing import Any
 
 from secscan.core.errors import UsageError
 from secscan.core.model import Category, Finding, ScannerResult, Suppression
+from secscan.results.secret_groups import place_fingerprints
 
 INLINE = re.compile(r"secscan:\s*ignore\[(?P<rules>[^\]]+)\]\s*(?P<reason>.*)$")
 # The secret allow-list comments (the own engine drops such lines itself; for detect-secrets, Trivy and
@@ -58,7 +59,7 @@ class Rule:
     def matches(self, f: Finding) -> bool:
         """Whether this entry covers the finding."""
         legacy = f.properties.get("legacy_fingerprint")  # secret ids of secscan before line keys
-        if self.fingerprint and self.fingerprint not in (f.fingerprint, legacy):
+        if self.fingerprint and self.fingerprint not in (f.fingerprint, legacy, *place_fingerprints(f)):
             return False
         if self.rule and self.rule not in rule_names(f):
             return False

@@ -107,9 +107,8 @@ def test_baseline_holds_fingerprints_and_hashes_never_values(tree: Path) -> None
     assert "secscan.aws-access-key-id" in rules and "B602" in rules
     secrets = [e for e in items if e["category"] == "secret"]
     assert secrets and all(e["secret_hash"] and e["fingerprint"] for e in secrets)
-    # the key in app.py and deploy.ini is one value: one finding (both places listed), one entry
-    assert "app.py" in {e["path"] for e in secrets}
-    assert len({e["secret_hash"] for e in secrets}) == len(secrets)
+    # the key in app.py and deploy.ini is one finding (one value); the baseline has an entry per place
+    assert {e["path"] for e in secrets} >= {"app.py", "deploy.ini"}
 
 
 def test_reason_owner_expiry_and_date_stored(tree: Path) -> None:
@@ -253,7 +252,7 @@ def test_the_baseline_file_itself_is_never_scanned(tree: Path, tmp_path: Path) -
     """Its hex fingerprints and hashes would otherwise read as high-entropy secrets."""
     scanners = "secscan-secrets,detect-secrets"
     assert baseline(tree, "create", scanners=scanners) == 0  # over the tree that holds the first baseline
-    assert {e["path"] for e in entries(tree)} == {"app.py"}  # deploy.ini's key is app.py's: one finding
+    assert {e["path"] for e in entries(tree)} == {"app.py", "deploy.ini"}
     code, report = scan(tree, tmp_path / "out", scanners=scanners)
     assert code == 0, counting(report)
     assert not [f for f in report["findings"] if ".secscan-baseline" in (f["location"] or {}).get("path", "")]

@@ -17,7 +17,8 @@ from secscan.formats.markdown import render_markdown
 from secscan.formats.places import places_text
 from secscan.formats.sarif import SarifFormat
 from secscan.results.changes import Changes
-from secscan.results.secret_groups import LEGACY, group, group_fingerprint
+from secscan.results.secret_groups import group, place_fingerprints
+from secscan.results.triage import Rule
 
 GIT = ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", "-c", "commit.gpgsign=false"]
 
@@ -47,17 +48,21 @@ def test_same_value_in_three_files_is_one_finding_with_every_place() -> None:
     assert set(one.sources) == {"secscan-secrets", "detect-secrets"}
     assert [(p["path"], p["start_line"]) for p in one.properties["places"]] == [("a.py", 9), ("b.ini", 2),
                                                                                 ("c.env", 1)]
-    assert one.properties["place_count"] == 3 and one.fingerprint == group_fingerprint("h1")
-    assert one.properties[LEGACY] == "fp-a.py-9"  # a baseline made before grouping still matches
+    assert one.properties["place_count"] == 3 and one.fingerprint == "fp-a.py-9"  # the first place's
+    assert place_fingerprints(one) == ["fp-a.py-9", "fp-b.ini-2", "fp-c.env-1"]
     assert places_text(one) == "also at 2 other places: b.ini:2, c.env:1"
-    assert out[2].fingerprint == group_fingerprint("h2") and places_text(out[2]) is None
+    assert out[2].fingerprint == "fp-a.py-1" and places_text(out[2]) is None  # a lone secret keeps its id
 
 
-def test_the_fingerprint_stays_when_a_place_is_added_or_removed() -> None:
-    two = group([secret("a.py", 1, "h"), secret("b.py", 5, "h")])[0]
-    three = group([secret("a.py", 1, "h"), secret("b.py", 5, "h"), secret("z.py", 7, "h")])[0]
-    one = group([secret("b.py", 6, "h")])[0]
-    assert two.fingerprint == three.fingerprint == one.fingerprint
+def test_an_accepted_secret_stays_accepted_when_a_place_is_added_or_removed() -> None:
+    two = group([secret("b.py", 5, "h"), secret("c.py", 1, "h")])[0]
+    accepted = [Rule("baseline", "known", fingerprint=fp) for fp in place_fingerprints(two)]
+    more = group([secret("a.py", 1, "h"), secret("b.py", 5, "h"), secret("c.py", 1, "h")])[0]  # one added
+    fewer = group([secret("c.py", 1, "h")])[0]  # one removed (the first place)
+    assert two.fingerprint == "fp-b.py-5" and more.fingerprint == "fp-a.py-1"  # the first place's id
+    for f in (two, more, fewer):
+        assert any(r.matches(f) for r in accepted), f
+    assert not any(r.matches(secret("c.py", 1, "other")) for r in accepted[:1])
 
 
 def test_a_history_finding_joins_the_working_tree_finding_of_the_same_value() -> None:
