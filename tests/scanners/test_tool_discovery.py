@@ -180,7 +180,8 @@ def test_nothing_installed_never_passes(nowhere: Runner, target: Path) -> None:
     from secscan.run.engine import scan
 
     result = scan(ScanOptions(target=target, command="sast", use_cache=False), runner=nowhere)
-    assert {s.name: s.status for s in result.scanners} == {"bandit": Status.FAILED, "semgrep": Status.FAILED}
+    assert {s.name: s.status for s in result.scanners} == {"bandit": Status.FAILED, "semgrep": Status.FAILED,
+                                                           "notebooks": Status.SKIPPED}  # no notebook there
     assert result.gate.exit_code == 3 and not result.gate.passed
 
 
