@@ -80,8 +80,8 @@ def make_context(opts: ScanOptions, runner: Runner) -> ScanContext:
         output_dir=str(opts.output_dir) if opts.output_dir is not None else None,
     )
     if options.get("history"):  # secscan-history: the commits after --changed-since REF, its blob cache
-        options.update(history_since=opts.changed_since,
-                       history_cache=str(opts.cache_dir or default_dir(opts.target)) if opts.use_cache else None)
+        cache = str(opts.cache_dir or default_dir(opts.target)) if opts.use_cache else None
+        options.update(history_since=opts.changed_since, history_cache=cache)
     return ScanContext(
         target=opts.target,
         offline=opts.offline,
