@@ -21,6 +21,7 @@ from secscan.results.test_material import is_test_name, places_of
 POLICY, PLACEHOLDER = "policy", "placeholder"  # as results/placeholders.py words them
 _URL = re.compile(r"""\b[a-z][a-z0-9+.-]{1,20}://([^\s:@/'"<>]{0,64}):([^\s@/'"<>]{1,128})@([^\s/:'"<>?#]{1,256})""",
                   re.IGNORECASE)
+_ESCAPE = re.compile(r"\\(?:u[0-9A-Fa-f]{4}|x[0-9A-Fa-f]{2})")  # a JSON or Python escape in the text
 _TEMPLATE = re.compile(r"^(?:\{\{?\s*[\w.]+\s*\}?\}|\$\{?\w+\}?|%\(\w+\)s|<[\w -]+>|\*+|\.\.\.)$")
 
 
@@ -32,13 +33,16 @@ def table() -> tuple[frozenset[str], frozenset[str]]:
 
 
 def is_placeholder_password(password: str, words: frozenset[str] | None = None) -> bool:
-    """A template, or only placeholder words (one-letter words are filler)."""
+    """A template, only placeholder words (one-letter words are filler), or no letter or digit at all
+    (escapes such as \\u007F count as separators)."""
     words = table()[1] if words is None else words
-    text = unquote(password)
+    text = unquote(_ESCAPE.sub(" ", password))
     if _TEMPLATE.match(text.strip()):
         return True
     parts = [p for p in re.split(r"[^A-Za-z0-9]+", text.lower()) if p]
-    return bool(parts) and all(p in words or len(p) == 1 for p in parts) and any(p in words for p in parts)
+    if not parts:
+        return True  # punctuation only: a URL parser's test case, not a credential
+    return all(p in words or len(p) == 1 for p in parts) and any(p in words for p in parts)
 
 
 def documentation_url(line: str) -> bool | None:

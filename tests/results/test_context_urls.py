@@ -37,6 +37,10 @@ FAMOUS = "hunter" + "2"
     (f'"https://user:pass@docs.io/a" and "https://ops:{REAL}@api.company.com/b"', False),  # one is real
     (f'"https://user:{FAMOUS}@api.company.com/x"', False),
     ('"https://api.company.com/x"', None),
+    ('"input": "http://%25DOMAIN:foobar@foodomain.com/",', True),
+    ('"href": "http://%60%7B%7D:%60%7B%7D@h/%60%7B%7D?`{}",', True),  # punctuation only
+    ('"input": "https://user:pass[\\u007F@foo/bar",', True),  # a JSON escape is a separator
+    (f'"https://user:{REAL}%7F@api.company.com/x"', False),
 ])
 def test_documentation_urls_value_by_value(line: str, want: bool | None) -> None:
     assert url_placeholders.documentation_url(line) is want
