@@ -47,6 +47,11 @@ TRACE_FLAGS = ("--dataflow-traces", "--text-output=/dev/stderr")
 CANARY_FILE = "canary_semgrep.py"
 # Lines of canaries.PYTHON_CANARY that hold a problem (for rule folders that declare none of ours).
 CANARY_LINES = frozenset(f"line:{n}" for n in canaries.SEMGREP_RULE_LINES.values())
+# semgrep's own limit per rule and file is 5 s (then the file is reported as an error: secscan says partial).
+# The taint rules cost about 6x the pattern rules' CPU (scripts/bench_sast.py on Django); on a loaded 2-core
+# runner 5 s cut 2-4 of Django's largest files. 30 s keeps the limit (a pathological file still ends) without
+# turning a busy machine into an incomplete scan.
+RULE_TIMEOUT_FLAGS = ("--timeout", "30")
 
 
 @dataclass(frozen=True)
@@ -113,7 +118,8 @@ class SemgrepScanner(ToolScanner):
         return None if files else "no files semgrep's bundled rules cover (Python)"
 
     def cache_salt(self, ctx: ScanContext) -> str:
-        return f"{tree_hash(self.rules(ctx))}\0{DISABLE_NOSEM}\0{' '.join(TRACE_FLAGS)}"
+        flags = " ".join((*TRACE_FLAGS, *RULE_TIMEOUT_FLAGS))  # a file cut at the old limit runs again
+        return f"{tree_hash(self.rules(ctx))}\0{DISABLE_NOSEM}\0{flags}"
 
     def canary(self, ctx: ScanContext) -> Canary:
         declared = set(bundled_rule_ids(self.rules(ctx)))
@@ -137,7 +143,8 @@ class SemgrepScanner(ToolScanner):
                     canary_files: Sequence[Path]) -> list[Invocation]:
         jobs = ("-j", str(ctx.cpu_share)) if ctx.cpu_share > 0 else ()
         argv = ["semgrep", "scan", "--config", str(self.rules(ctx)), "--json", *OFFLINE_FLAGS, "--quiet",
-                "--no-git-ignore", DISABLE_NOSEM, *TRACE_FLAGS, *jobs, "--", *files, *map(str, canary_files)]
+                "--no-git-ignore", DISABLE_NOSEM, *TRACE_FLAGS, *RULE_TIMEOUT_FLAGS, *jobs, "--", *files,
+                *map(str, canary_files)]
         return [Invocation(tuple(argv), ctx.target, ctx.timeout, env=ENV, label="semgrep")]
 
     def execute(self, ctx: ScanContext, files: Sequence[str], canary_files: Sequence[Path],
