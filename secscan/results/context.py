@@ -14,6 +14,7 @@ import configparser
 import fnmatch
 import os
 import re
+import stat
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -118,7 +119,7 @@ def read_test_config(root: Path) -> TestConfig:
     for name, reader in _SOURCES:
         path = root / name
         try:
-            text = path.read_text("utf-8", "replace") if path.is_file() else None
+            text = read_regular(path)
         except OSError:
             text = None
         if text is None:
@@ -148,6 +149,24 @@ def support_policy() -> tuple[frozenset[str], int]:
     data = yaml.safe_load(rules_path("context", "paths.yaml").read_text("utf-8")) or {}
     d = data.get("test_support") or {}
     return frozenset(d.get("frameworks") or ()), int(d.get("max_files", 5000))
+
+
+MAX_READ_BYTES = 2 * 1024 * 1024  # a file of the tree read here (config, source heads, imports)
+
+
+def read_regular(path: Path, limit: int = MAX_READ_BYTES) -> str | None:
+    """A file of the (untrusted) tree as text: only a regular file that is not a symlink and not over the
+    limit; None otherwise. A FIFO, a device or a link to one is never opened (opening a FIFO blocks)."""
+    try:
+        st = path.lstat()
+    except OSError:
+        return None
+    if not stat.S_ISREG(st.st_mode) or st.st_size > limit:
+        return None
+    try:
+        return path.read_text("utf-8", "replace")
+    except OSError:
+        return None
 
 
 def python_files(root: Path, limit: int) -> list[str]:
@@ -184,11 +203,8 @@ class Classifier:
     def _head(self, path: str) -> str:
         if self.root is None:
             return ""
-        try:
-            with (self.root / path).open("r", encoding="utf-8", errors="replace") as fh:
-                return "".join(fh.readline() for _ in range(HEAD_LINES))
-        except OSError:
-            return ""
+        text = read_regular(self.root / path)
+        return "".join(text.splitlines(keepends=True)[:HEAD_LINES]) if text else ""
 
     def by_convention(self, path: str) -> str | None:
         """The context the path conventions alone give (None: product)."""
@@ -228,9 +244,8 @@ class Classifier:
         product_users: set[str] = set()
         uses_framework: set[str] = set()
         for rel in python_files(self.root, limit):
-            try:
-                text = (self.root / rel).read_text("utf-8", "replace")
-            except OSError:
+            text = read_regular(self.root / rel)
+            if text is None:
                 continue
             top = rel.split("/", 1)[0] if "/" in rel else None
             names = set(_IMPORT.findall(text))
