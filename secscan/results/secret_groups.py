@@ -84,13 +84,29 @@ def _merge(members: list[Finding]) -> Finding:
                        properties=props)
 
 
+# Rules whose reported "secret" is not the value: detect-secrets hashes a private key's BEGIN line, the same
+# for every key of a kind, so two different keys would read as one secret. Their places are never grouped.
+HEADER_HASHED = frozenset({"detect-secrets.PrivateKeyDetector", "secscan.private-key",
+                           "secscan.openssh-private-key", "private-key"})
+
+
+def _value_key(f: Finding) -> tuple[str, ...]:
+    """What makes two secret findings one secret: the value's hash, and for rules that hash a header rather
+    than the value, also the place."""
+    merged = f.properties.get("merged_from") or ()
+    rules = {f.rule_id, *(m.get("rule_id") for m in merged if isinstance(m, Mapping))}
+    if rules & HEADER_HASHED and f.location is not None:
+        return (f.secret_hash or "", f.location.path, str(f.location.start_line))
+    return (f.secret_hash or "",)
+
+
 def group(findings: Sequence[Finding]) -> list[Finding]:
     """Findings with the secrets of one value merged into one (the first place's position in the list);
     other findings unchanged. A lone secret keeps its fingerprint and gets its one place listed too."""
-    by_value: dict[str, list[int]] = defaultdict(list)
+    by_value: dict[tuple[str, ...], list[int]] = defaultdict(list)
     for i, f in enumerate(findings):
         if f.category is Category.SECRET and f.secret_hash:
-            by_value[f.secret_hash].append(i)
+            by_value[_value_key(f)].append(i)
     merged: dict[int, Finding] = {}
     for idxs in by_value.values():
         merged[min(idxs)] = _merge([findings[i] for i in idxs])

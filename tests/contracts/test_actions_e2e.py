@@ -165,8 +165,8 @@ def test_pypi_advisory_merged_across_pip_audit_osv_and_trivy(tmp_path: Path) -> 
 
 
 def _fake_pip_audit(fake_bin: Callable[[str, str], Path], tmp_path: Path, report_canary: bool) -> Path:
-    """A fake pip-audit: requires the canary file with -r in the same invocation as requirements.txt, and
-    reports pyyaml 5.3 and urllib3 1.24.1 (when report_canary) and requests 2.19.1 from what it was given."""
+    """A fake pip-audit: requires the canary file with -r in the same invocation as secscan's private copy
+    of requirements.txt (never the tree's own file), and reports pyyaml 5.3 and urllib3 1.24.1 (when report_canary) and requests 2.19.1 from what it was given."""
     log = tmp_path / "pip-audit-calls.jsonl"
     script = tmp_path / "fake_pip_audit.py"
     script.write_text(
@@ -178,7 +178,8 @@ def _fake_pip_audit(fake_bin: Callable[[str, str], Path], tmp_path: Path, report
             print("pip-audit 2.10.1"); sys.exit(0)
         Path({str(log)!r}).open("a").write(json.dumps(args) + "\\n")
         files = [args[i + 1] for i, a in enumerate(args) if a == "-r"]
-        if not any(f.endswith("canary-requirements.txt") for f in files) or "requirements.txt" not in files:
+        copy = [f for f in files if Path(f).read_text().startswith("# requirements read by secscan from ")]
+        if not any(f.endswith("canary-requirements.txt") for f in files) or len(copy) != 1:
             print("missing -r files: " + repr(files), file=sys.stderr); sys.exit(2)
         lines = [ln.strip() for f in files for ln in Path(f).read_text().splitlines()]
         pins = [ln.split("==") for ln in lines if "==" in ln]

@@ -118,3 +118,21 @@ def test_a_scan_groups_across_files_and_commits_and_the_gate_counts_once(tmp_pat
     [res] = [r for r in run["results"] if r["ruleId"] == "secscan.aws-access-key-id"]
     assert len(res["relatedLocations"]) == 3
     assert "also at 3 other places" in render_markdown(report.result)
+
+
+def test_private_keys_of_one_kind_are_never_one_secret_by_their_header_hash() -> None:
+    """detect-secrets hashes a private key's BEGIN line: two different keys share that hash."""
+    from dataclasses import replace
+
+    header = "75cc1262fcb867f147caabda1f47df144c5ba171"  # sha1 of '-----BEGIN RSA PRIVATE KEY-----'
+    rule = "detect-secrets.PrivateKeyDetector"
+    keys = [replace(secret(p, 1, header, source="detect-secrets"), rule_id=rule)
+            for p in ("tests/certs/a.key", "tests/certs/b.key")]
+    merged_key = replace(secret("c.key", 1, header), rule_id="secscan.aws-access-key-id",
+                         properties={"merged_from": [{"rule_id": "detect-secrets.PrivateKeyDetector"}]})
+    out = group([*keys, merged_key])
+    assert [f.location.path for f in out] == ["tests/certs/a.key", "tests/certs/b.key", "c.key"]  # type: ignore[union-attr]
+    assert all(f.properties["place_count"] == 1 for f in out)
+    # the same key at one place reported by two tools is still one finding
+    twice = group([keys[0], replace(keys[0], sources=("secscan-secrets",))])
+    assert len(twice) == 1 and set(twice[0].sources) == {"detect-secrets", "secscan-secrets"}

@@ -98,7 +98,8 @@ def test_derived_tables_are_the_former_hand_written_ones() -> None:
     assert {n: gitlab.scanner_reports(outcome(n)) for n in NAMES} == {
         "bandit": {sast}, "semgrep": {sast}, "pqc": {sast}, "mtls": {sast}, "pip-audit": {deps},
         "npm-audit": {deps}, "trivy": {deps, sast, secret}, "trivy-image": {deps},
-        "detect-secrets": {secret}, "secscan-secrets": {secret}, "checkov": {sast}}
+        "detect-secrets": {secret}, "secscan-secrets": {secret}, "checkov": {sast},
+        "secscan-history": {secret}, "notebooks": {sast, secret}}
     policies = {n: registry.info(n).cache for n in NAMES}
     assert {n for n, p in policies.items() if p is CachePolicy.PER_FILE} == {
         "bandit", "semgrep", "detect-secrets", "secscan-secrets"}
@@ -108,7 +109,7 @@ def test_derived_tables_are_the_former_hand_written_ones() -> None:
     assert {n for n in NAMES if execute.counts_files(n)} == {"bandit", "semgrep"}
     assert staleness.dependency_tools() == {"pip-audit", "npm-audit", "trivy", "trivy-image"}
     assert {n for n in NAMES if registry.create(n).busy} == {"bandit", "semgrep", "detect-secrets", "trivy",
-                                                             "checkov"}
+                                                             "checkov", "notebooks"}
     assert {n for n in NAMES if registry.create(n).needs_network} == {"pip-audit", "npm-audit"}
     assert set(doctor.copied_config()) >= {".bandit", "pyproject.toml", ".secrets.baseline", ".semgrepignore"}
     bundled = {n for n in NAMES if (t := registry.info(n).tool) is not None and t.bundled}
