@@ -1,5 +1,6 @@
-"""Documentation placeholders in URLs (rules/context/urls.yaml): ``https://user:pass@host``, a password
-template, or credentials for a reserved example host are documentation, not a leak. Such a
+"""Documentation placeholders in URLs (rules/context/urls.yaml): a URL whose user and password are the words
+"user" and "pass", a password template, or credentials for a reserved example host are documentation, not a
+leak. Such a
 credentials-in-a-URL finding follows the placeholder policy: suppressed (kind ``policy``, reason
 ``placeholder``), still in every report. The line is read in memory only; no value is kept."""
 

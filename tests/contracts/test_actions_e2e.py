@@ -166,7 +166,8 @@ def test_pypi_advisory_merged_across_pip_audit_osv_and_trivy(tmp_path: Path) -> 
 
 def _fake_pip_audit(fake_bin: Callable[[str, str], Path], tmp_path: Path, report_canary: bool) -> Path:
     """A fake pip-audit: requires the canary file with -r in the same invocation as secscan's private copy
-    of requirements.txt (never the tree's own file), and reports pyyaml 5.3 and urllib3 1.24.1 (when report_canary) and requests 2.19.1 from what it was given."""
+    of requirements.txt (never the tree's own file), and reports pyyaml 5.3 and urllib3 1.24.1 (when
+    report_canary) and requests 2.19.1 from what it was given."""
     log = tmp_path / "pip-audit-calls.jsonl"
     script = tmp_path / "fake_pip_audit.py"
     script.write_text(

@@ -18,7 +18,7 @@ EMPTY_BANDIT = ('{"errors": [], "generated_at": "2026-01-01T00:00:00Z", "metrics
                 '"results": []}')
 EMPTY_SEMGREP = '{"version": "1.185.0", "results": [], "errors": [], "paths": {"scanned": []}}'
 ALL_SCANNERS = {"bandit", "semgrep", "pip-audit", "npm-audit", "detect-secrets", "secscan-secrets", "trivy",
-                "trivy-image", "pqc", "mtls", "checkov"}
+                "trivy-image", "pqc", "mtls", "checkov", "notebooks", "secscan-history"}
 
 
 def row(report: DoctorReport, name: str) -> DoctorRow:
