@@ -263,8 +263,7 @@ def scanner_from_dict(d: Mapping[str, Any]) -> ScannerResult:
         executable=d.get("executable"),
         cached=bool(d.get("cached")) or "(cached)" in str(d.get("canary") or ""),
         skip=_skip_cause(d),
-        tool=d.get("tool") or _legacy_import(d)[0],
-        imported_from=d.get("imported_from") or _legacy_import(d)[1],
+        **_origin(d),
     )
 
 
@@ -275,6 +274,12 @@ def _skip_cause(d: Mapping[str, Any]) -> SkipCause | None:
     if d.get("status") == Status.SKIPPED.value and str(d.get("reason") or "").startswith("no "):
         return SkipCause.NOTHING_TO_SCAN
     return None
+
+
+def _origin(d: Mapping[str, Any]) -> dict[str, str | None]:
+    """``tool`` and ``imported_from`` of an entry (read from an older report's name when absent)."""
+    tool, origin = _legacy_import(d)
+    return {"tool": d.get("tool") or tool, "imported_from": d.get("imported_from") or origin}
 
 
 def _legacy_import(d: Mapping[str, Any]) -> tuple[str | None, str | None]:

@@ -160,10 +160,13 @@ def expand_b001(ids: set[str]) -> set[str]:
     return ids
 
 
+def _skips(conf: BanditConfig | None) -> frozenset[str]:
+    return frozenset(expand_b001(set(conf.skips)) - {"B001"}) if conf else frozenset()
+
+
 def configured_skips(target: Path) -> frozenset[str]:
     """Test ids the target's bandit configuration skips (by ``skips``)."""
-    conf = from_tree(target)
-    return frozenset(expand_b001(set(conf.skips)) - {"B001"}) if conf else frozenset()
+    return _skips(from_tree(target))
 
 
 def disabled_tests(target: Path, expected: frozenset[str]) -> frozenset[str]:
@@ -171,7 +174,7 @@ def disabled_tests(target: Path, expected: frozenset[str]) -> frozenset[str]:
     conf = from_tree(target)
     if conf is None:
         return frozenset()
-    off = set(configured_skips(target) & expected)
+    off = set(_skips(conf) & expected)  # the files are read once
     if conf.tests:
         selected = expand_b001(set(conf.tests))
         off |= {t for t in expected if t not in selected}

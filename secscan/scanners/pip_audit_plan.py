@@ -63,12 +63,12 @@ def index_lines(target: Path, manifest: str) -> tuple[list[str], list[str]]:
     return lines, [f"{manifest}: {s.name} ({s.reason})" for s in left]
 
 
-def write_locked(target: Path, lock: str, folder: Path, n: int) -> Path:
+def write_locked(target: Path, lock: str, folder: Path, n: int, index: Sequence[str] = ()) -> Path:
     """What pip-audit reads of one dependency file, in the private folder: the pins of a lock file, the index
-    requirements of a pyproject.toml or a requirements file (the tree's own file is never handed over: its
-    options would pick the index and its paths would be built)."""
+    requirements of a pyproject.toml or a requirements file (``index``, from :func:`index_lines`; the tree's
+    own file is never handed over: its options would pick the index and its paths would be built)."""
     if not is_lock(lock):
-        lines = [f"# requirements read by secscan from {lock}", *index_lines(target, lock)[0]]
+        lines = [f"# requirements read by secscan from {lock}", *index]
     else:
         lines = [f"# pins read by secscan from {lock}"]
         lines += [f"{d.name}=={d.version}" for d in python_deps.read_python_deps(target, lock)[0]]
@@ -91,8 +91,10 @@ def plan(ctx: ScanContext, manifests: Sequence[str], specs: Mapping[str, Mapping
     """The processes: one per compatible set of requirements and lock files (each with the canary), a
     canary-only one when no set can carry it, one per pyproject.toml project."""
     reqs = list(manifests)
-    args = {m: str(write_locked(ctx.target, m, folder, n)) for n, m in enumerate(reqs)}
-    left = {m: index_lines(ctx.target, m)[1] for m in reqs if not is_lock(m)}
+    read = {m: index_lines(ctx.target, m) for m in reqs if not is_lock(m)}  # each file read once
+    args = {m: str(write_locked(ctx.target, m, folder, n, read[m][0] if m in read else ()))
+            for n, m in enumerate(reqs)}
+    left = {m: found[1] for m, found in read.items()}
     groups = [[reqs[i] for i in g] for g in python_sets.compatible_sets([specs[m] for m in reqs])]
     canary = pypi_canary.pick(python_sets.names(list(specs.values()))) if with_canary else None
     unplaced = None
