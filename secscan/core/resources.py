@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 
 @cache
@@ -32,3 +33,11 @@ def tree_hash(path: Path) -> str:
         h.update(p.read_bytes())
         h.update(b"\0")
     return h.hexdigest()
+
+
+def load_yaml(text: str) -> Any:
+    """``yaml.safe_load`` through libyaml's C loader when PyYAML has it (~10x faster on the rule files)."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader (C or Python)

@@ -16,10 +16,8 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-import yaml
-
 from secscan.core.model import Category, Finding, Location, Parsed, Severity, Status
-from secscan.core.resources import rules_path
+from secscan.core.resources import load_yaml, rules_path
 from secscan.parsers.interface import load_json, norm_path
 from secscan.parsers.reader import Reader
 
@@ -40,7 +38,7 @@ SUMMARY_KEYS = ("passed", "failed", "skipped", "parsing_errors", "resource_count
 @cache
 def severity_table() -> tuple[dict[str, Severity], Severity]:
     """(check id -> severity, the default) from rules/iac/severity.yaml."""
-    data = yaml.safe_load(rules_path("iac", "severity.yaml").read_text("utf-8")) or {}
+    data = load_yaml(rules_path("iac", "severity.yaml").read_text("utf-8")) or {}
     checks = {str(k): Severity.from_label(str(v)) for k, v in (data.get("checks") or {}).items()}
     return checks, Severity.from_label(str(data.get("default", "medium")))
 

@@ -22,10 +22,8 @@ from functools import cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-import yaml
-
 from secscan.core.model import Category, ConfigSetting, Configuration, Finding, Trust
-from secscan.core.resources import rules_path
+from secscan.core.resources import load_yaml, rules_path
 from secscan.process.git import run_git
 from secscan.process.runner import Runner
 
@@ -51,7 +49,7 @@ class Convention:
 @cache
 def conventions() -> dict[str, Convention]:
     """rules/context/paths.yaml, read once."""
-    data = yaml.safe_load(rules_path("context", "paths.yaml").read_text("utf-8")) or {}
+    data = load_yaml(rules_path("context", "paths.yaml").read_text("utf-8")) or {}
     out = {}
     for name in ORDER:
         d = data.get(name) or {}
@@ -146,7 +144,7 @@ _IMPORT = re.compile(r"^\s*(?:from|import)\s+([A-Za-z_]\w*)", re.MULTILINE)
 @cache
 def support_policy() -> tuple[frozenset[str], int]:
     """(test frameworks, files read at most) of paths.yaml's test_support."""
-    data = yaml.safe_load(rules_path("context", "paths.yaml").read_text("utf-8")) or {}
+    data = load_yaml(rules_path("context", "paths.yaml").read_text("utf-8")) or {}
     d = data.get("test_support") or {}
     return frozenset(d.get("frameworks") or ()), int(d.get("max_files", 5000))
 

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from functools import cache
 
 from secscan.core.model import Category, Finding, Package
-from secscan.core.resources import rules_path
+from secscan.core.resources import load_yaml, rules_path
 
 
 class _UnionFind:
@@ -62,9 +62,8 @@ def _cwes(f: Finding) -> set[str]:
 @cache
 def equivalence() -> dict[str, frozenset[str]]:
     """rule id (or "category:secret") -> the names of the weakness groups it belongs to (rules/)."""
-    import yaml
 
-    data = yaml.safe_load(rules_path("equivalence.yaml").read_text("utf-8")) or {}
+    data = load_yaml(rules_path("equivalence.yaml").read_text("utf-8")) or {}
     out: dict[str, set[str]] = {}
     for group, rules in (data.get("groups") or {}).items():
         for rule in rules:

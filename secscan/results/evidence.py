@@ -24,7 +24,7 @@ from functools import cache
 from typing import Any
 
 from secscan.core.model import Category, Finding, ScannerResult, Severity, Status
-from secscan.core.resources import rules_path
+from secscan.core.resources import load_yaml, rules_path
 
 KEEP = "keep"
 SEMGREP = "semgrep"
@@ -76,9 +76,8 @@ def table_from(data: Mapping[str, Any]) -> Table:
 @cache
 def table() -> Table:
     """The shipped table."""
-    import yaml
 
-    return table_from(yaml.safe_load(rules_path("severity", "evidence.yaml").read_text("utf-8")))
+    return table_from(load_yaml(rules_path("severity", "evidence.yaml").read_text("utf-8")))
 
 
 def evidence_kind(f: Finding, t: Table) -> str:

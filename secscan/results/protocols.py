@@ -13,10 +13,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import yaml
-
 from secscan.core.model import Finding, Severity
-from secscan.core.resources import rules_path
+from secscan.core.resources import load_yaml, rules_path
 from secscan.results.enrich import read_lines
 
 _DEF = re.compile(r"^(\s*)(?:async\s+)?def\s+\w+\s*\(")
@@ -42,7 +40,7 @@ class ProtocolContext:
 @cache
 def table() -> tuple[ProtocolContext, ...]:
     """rules/context/protocols.yaml, read once."""
-    data = yaml.safe_load(rules_path("context", "protocols.yaml").read_text("utf-8"))
+    data = load_yaml(rules_path("context", "protocols.yaml").read_text("utf-8"))
     return tuple(
         ProtocolContext(d["id"], frozenset(d["rules"]), Severity.from_label(d["severity"]), d["reason"],
                         re.compile(d["line"]) if d.get("line") else None,

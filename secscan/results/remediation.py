@@ -15,15 +15,14 @@ from collections.abc import Iterable, Sequence
 
 from secscan.analyzers.advisories.versions import key_for_all, norm_ecosystem, norm_name
 from secscan.core.model import Action, Category, Finding, Severity
-from secscan.core.resources import rules_path
+from secscan.core.resources import load_yaml, rules_path
 
 SECRET_REMEDIATION = "rotate the credential, remove it from the code and purge it from git history"  # noqa: S105
 
 def _load_bandit_fixes() -> dict[str, tuple[str, str]]:
     """bandit test id -> (short name used in actions, one-line fix), from rules/remediation/bandit.yaml."""
-    import yaml
 
-    data = yaml.safe_load(rules_path("remediation", "bandit.yaml").read_text("utf-8")) or {}
+    data = load_yaml(rules_path("remediation", "bandit.yaml").read_text("utf-8")) or {}
     return {str(k): (str(v[0]), str(v[1])) for k, v in (data.get("bandit") or {}).items()}
 
 

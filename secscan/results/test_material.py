@@ -23,10 +23,8 @@ from functools import cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-import yaml
-
 from secscan.core.model import Category, Finding, Severity
-from secscan.core.resources import rules_path
+from secscan.core.resources import load_yaml, rules_path
 from secscan.results.context import Classifier
 
 SKIP_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", ".venv", "venv", ".tox", ".nox", "__pycache__"})
@@ -52,7 +50,7 @@ class Policy:
 @cache
 def policy() -> Policy:
     """The table, read once."""
-    d = yaml.safe_load(rules_path("context", "test_material.yaml").read_text("utf-8"))
+    d = load_yaml(rules_path("context", "test_material.yaml").read_text("utf-8"))
     return Policy(Severity.from_label(d["severity"]), frozenset(d["key_rules"]), tuple(d["cert_suffixes"]),
                   int(d["max_files"]), int(d["max_bytes"]), frozenset(d["test_hosts"]),
                   tuple(d["test_suffixes"]), tuple(ipaddress.ip_network(n) for n in d["test_networks"]))

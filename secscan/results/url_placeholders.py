@@ -12,10 +12,8 @@ from functools import cache
 from pathlib import Path
 from urllib.parse import unquote
 
-import yaml
-
 from secscan.core.model import Finding, Suppression
-from secscan.core.resources import rules_path
+from secscan.core.resources import load_yaml, rules_path
 from secscan.results.enrich import read_lines
 from secscan.results.test_material import is_test_name, places_of
 
@@ -29,7 +27,7 @@ _TEMPLATE = re.compile(r"^(?:\{\{?\s*[\w.]+\s*\}?\}|\$\{?\w+\}?|%\(\w+\)s|<[\w -
 @cache
 def table() -> tuple[frozenset[str], frozenset[str]]:
     """(rules, placeholder words) of rules/context/urls.yaml."""
-    d = yaml.safe_load(rules_path("context", "urls.yaml").read_text("utf-8"))
+    d = load_yaml(rules_path("context", "urls.yaml").read_text("utf-8"))
     return frozenset(d["rules"]), frozenset(w.lower() for w in d["words"])
 
 

@@ -20,7 +20,7 @@ import yaml
 
 from secscan.core.errors import ParseError
 from secscan.core.model import Category, Finding, Parsed, Status
-from secscan.core.resources import rules_path, tree_hash
+from secscan.core.resources import load_yaml, rules_path, tree_hash
 from secscan.parsers import semgrep as semgrep_parser
 from secscan.parsers.semgrep_traces import parse_traces
 from secscan.process.runner import Invocation, ProcResult
@@ -75,7 +75,7 @@ def _read_rules(rules: Path, _content_hash: str) -> RuleFolder:
     paths = sorted(rules.rglob("*.y*ml")) if rules.is_dir() else ([rules] if rules.is_file() else [])
     for path in paths:
         try:
-            data = yaml.safe_load(path.read_text("utf-8"))
+            data = load_yaml(path.read_text("utf-8"))
         except (OSError, UnicodeDecodeError, yaml.YAMLError):
             bad.append(path.name)
             continue

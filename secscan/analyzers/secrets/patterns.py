@@ -14,7 +14,7 @@ import yaml
 
 from secscan.analyzers.secrets import checksums, tokenformat
 from secscan.core.model import Severity
-from secscan.core.resources import rules_path
+from secscan.core.resources import load_yaml, rules_path
 
 PLACEHOLDER_SCOPES = ("value", "match", "none")
 _FIELDS = {"id", "title", "severity", "regex", "keywords", "ignore_case", "prefilter", "entropy",
@@ -229,7 +229,7 @@ def parse_patterns(doc: Any, source: str = "patterns", classes: dict[str, str] |
 
 def _read(file: Path) -> Any:
     try:
-        return yaml.safe_load(file.read_text(encoding="utf-8"))
+        return load_yaml(file.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise ValueError(f"cannot read secret patterns {file}: {exc}") from None
 
