@@ -1,15 +1,17 @@
 """Core data model: severities, findings, scanner outcomes and the scan result.
 
-This module imports nothing from secscan; everything else builds on it.
+This module imports nothing from secscan but core/provenance.py; everything else builds on it.
 """
 
 from __future__ import annotations
 
 import enum
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
+
+from secscan.core.provenance import MergedSource, NativeMarker, TaintTrace
 
 
 class Severity(enum.IntEnum):
@@ -181,6 +183,14 @@ class Finding:
     # why a reported finding does not count for the gate although unsuppressed (a SAST finding in test code
     # without --gate-tests); None: it counts as usual
     out_of_gate: str | None = None
+    # provenance (core/provenance.py; in the JSON under properties): where the severity came from
+    # (DEFAULT_SEVERITY: the tool gave none), the hits merged into it, the tool's inline marker that applies,
+    # the id an older secscan gave it, its taint trace
+    severity_source: str | None = None
+    merged_from: tuple[MergedSource, ...] = ()
+    native_marker: NativeMarker | None = None
+    legacy_fingerprint: str | None = None
+    taint: TaintTrace | None = None
 
     def with_(self, **changes: Any) -> Finding:
         """A copy with some fields changed."""
@@ -190,6 +200,12 @@ class Finding:
     def counts_for_gate(self) -> bool:
         """Unsuppressed and not pre-existing."""
         return not self.suppressed and not self.pre_existing
+
+    def map_provenance_texts(self, fn: Callable[[str], str]) -> Finding:
+        """A copy with the texts of its provenance passed through fn (redaction)."""
+        return replace(self, native_marker=self.native_marker.map_texts(fn) if self.native_marker else None,
+                       merged_from=tuple(m.map_texts(fn) for m in self.merged_from),
+                       taint=self.taint.map_texts(fn) if self.taint else None)
 
 
 @dataclass(frozen=True)

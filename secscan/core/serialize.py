@@ -24,6 +24,7 @@ from secscan.core.model import (
     Suppression,
     Trust,
 )
+from secscan.core.provenance import MergedSource, NativeMarker, TaintTrace
 from secscan.core.shard import read_shard_note
 
 SCHEMA_VERSION = "1"
@@ -80,7 +81,7 @@ def finding_to_dict(f: Finding) -> dict[str, Any]:
         "secret": None
         if f.secret_hash is None and f.secret_mask is None
         else {"mask": f.secret_mask, "hash": f.secret_hash},
-        "properties": dict(f.properties),
+        "properties": properties_to_dict(f),
     }
     if f.superseded_by:
         out["superseded_by"] = f.superseded_by
@@ -201,10 +202,44 @@ def _out_of_gate(r: Result) -> dict[str, Any]:
     return {"total": sum(by.values()), "by_context": by}
 
 
+PROVENANCE_KEYS = ("severity_source", "merged_from", "native_marker", "legacy_fingerprint", "taint")
+
+
+def properties_to_dict(f: Finding) -> dict[str, Any]:
+    """The report's ``properties``: the finding's own and its provenance (core/provenance.py) under the keys
+    reports have always used."""
+    out = dict(f.properties)
+    if f.severity_source is not None:
+        out["severity_source"] = f.severity_source
+    if f.merged_from:
+        out["merged_from"] = [m.to_dict() for m in f.merged_from]
+    if f.native_marker is not None:
+        out["native_marker"] = f.native_marker.to_dict()
+    if f.legacy_fingerprint is not None:
+        out["legacy_fingerprint"] = f.legacy_fingerprint
+    if f.taint is not None:
+        out["taint"] = f.taint.to_dict()
+    return out
+
+
+def provenance_from(props: Mapping[str, Any]) -> dict[str, Any]:
+    """Finding keyword arguments from a report's ``properties``: the provenance fields, and the rest."""
+    source, legacy = props.get("severity_source"), props.get("legacy_fingerprint")
+    return {
+        "severity_source": source if isinstance(source, str) else None,
+        "merged_from": MergedSource.read_all(props.get("merged_from")),
+        "native_marker": NativeMarker.read(props.get("native_marker")),
+        "legacy_fingerprint": legacy if isinstance(legacy, str) else None,
+        "taint": TaintTrace.read(props.get("taint")),
+        "properties": {k: v for k, v in props.items() if k not in PROVENANCE_KEYS},
+    }
+
+
 def finding_from_dict(d: Mapping[str, Any]) -> Finding:
     """One finding back from its JSON form (used by the report, the cache and merge)."""
     loc, pkg, sup, sec = d.get("location"), d.get("package"), d.get("suppression"), d.get("secret") or {}
     return Finding(
+        **provenance_from(d.get("properties") or {}),
         rule_id=d["rule_id"],
         title=d["title"],
         message=d["message"],
@@ -240,7 +275,6 @@ def finding_from_dict(d: Mapping[str, Any]) -> Finding:
         snippet=d.get("snippet"),
         secret_hash=sec.get("hash"),
         secret_mask=sec.get("mask"),
-        properties=dict(d.get("properties") or {}),
         superseded_by=d.get("superseded_by"),
         context=d.get("context") or "product",
         out_of_gate=d.get("out_of_gate"),

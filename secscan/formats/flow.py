@@ -1,31 +1,20 @@
-"""A taint finding's flow (``properties["taint"]``: source, lines it passes through, sink) and a pattern hit's
+"""A taint finding's flow (``Finding.taint``: source, lines it passes through, sink) and a pattern hit's
 ``superseded_by``, in the words every format uses."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from secscan.core.model import Finding
-
-
-def _line(value: Any) -> int | None:
-    line = value.get("line") if isinstance(value, Mapping) else None
-    return line if isinstance(line, int) and line >= 1 else None
 
 
 def flow_steps(f: Finding) -> list[tuple[int, str]]:
     """(line, what) from the source through each intermediate line to the sink; [] without a trace."""
-    trace = f.properties.get("taint")
-    if not isinstance(trace, Mapping) or (src := _line(trace.get("source"))) is None:
+    trace = f.taint
+    if trace is None:
         return []
-    sink = _line(trace.get("sink")) or (f.location.start_line if f.location else None)
-    code = str((trace.get("source") or {}).get("code") or "")
+    src, code = trace.source_line, trace.source_code
+    sink = trace.sink_line or (f.location.start_line if f.location else None)
     steps = [(src, f"source: {code}" if code else "source")]
-    through = trace.get("through")
-    through = through if isinstance(through, list) else []
-    steps += [(n, "flows through") for n in dict.fromkeys(through)
-              if isinstance(n, int) and n >= 1 and n not in (src, sink)]
+    steps += [(n, "flows through") for n in dict.fromkeys(trace.through) if n not in (src, sink)]
     if sink is not None:
         steps.append((sink, "sink"))
     return steps

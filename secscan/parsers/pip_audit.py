@@ -2,9 +2,9 @@
 shape and the legacy bare list of dependencies.
 
 One finding per (dependency, vulnerability). pip-audit's data carries no severity, so every finding
-gets :data:`DEFAULT_SEVERITY` (high) with ``raw_severity`` "unknown" and
-``properties["severity_source"] = "default"``; when the merge step meets a Trivy or OSV record of the
-same advisory that carries a real severity, that severity should replace the default.
+gets :data:`DEFAULT_SEVERITY` (high) with ``raw_severity`` "unknown" and ``severity_source`` "default"
+(``properties.severity_source`` in the report); when the merge step meets a Trivy or OSV record of the same
+advisory that carries a real severity, that severity should replace the default.
 
 Every dependency with a ``skip_reason`` was NOT audited: the outcome is PARTIAL (count and first
 reasons), or FAILED when nothing at all was audited (every dependency skipped, or no dependency).
@@ -17,6 +17,7 @@ from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
+from secscan.core import provenance
 from secscan.core.errors import ParseError
 from secscan.core.model import Category, Finding, Package, Parsed, Severity, Status
 from secscan.parsers.interface import as_dict, as_list, load_json, opt_str
@@ -27,7 +28,7 @@ ECOSYSTEM = "PyPI"
 #: The severity every pip-audit finding gets (the data has none), and how it is labelled.
 DEFAULT_SEVERITY = Severity.HIGH
 RAW_SEVERITY = "unknown"
-SEVERITY_SOURCE = "default"
+SEVERITY_SOURCE = provenance.DEFAULT_SEVERITY
 
 MAX_MESSAGE = 1000
 REASON_ITEMS = 3
@@ -90,7 +91,7 @@ def _vuln_findings(dep: dict[str, Any], idx: int, planned: dict[str, str], sourc
             package=Package(name, version, fixes, ECOSYSTEM),
             identifiers=tuple(dict.fromkeys((vid, *_strs(vuln.get("aliases"))))),
             remediation=_remediation(name, version, fixes, planned),
-            properties={"severity_source": SEVERITY_SOURCE},
+            severity_source=SEVERITY_SOURCE,
         ))
     return out
 

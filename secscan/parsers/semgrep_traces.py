@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from secscan.core.provenance import TaintTrace
+
 RULE_RE = re.compile(r"^\s*[\u276f]*\u2771 (\S+)\s*$")  # "   (heavy angle marks) rule.id"
 CODE_RE = re.compile(r"^\s*(\d+)\u2506 ?(.*)$")  # "   12┆ code"
 SEPARATOR_RE = re.compile(r"^\s*\u22ee\u2506-+\s*$")  # "   ⋮┆-----"
@@ -19,21 +21,6 @@ SOURCE_HEAD = "Taint comes from:"
 VIA_HEAD = "Taint flows through these intermediate variables:"
 SINK_HEAD = "This is how taint reaches the sink:"
 MAX_CODE = 200
-
-
-@dataclass(frozen=True)
-class Trace:
-    """Where the taint of one finding comes from and how it reaches the sink (1-based lines)."""
-
-    source_line: int
-    source_code: str
-    sink_line: int
-    through: tuple[int, ...] = ()
-
-    def as_property(self) -> dict[str, object]:
-        """The JSON-ready form kept in ``Finding.properties["taint"]``."""
-        return {"source": {"line": self.source_line, "code": self.source_code},
-                "sink": {"line": self.sink_line}, "through": list(self.through)}
 
 
 @dataclass
@@ -47,16 +34,16 @@ class _Open:
     sink_seen: int | None = None
 
 
-def _close(cur: _Open | None, out: dict[tuple[str, str, int], Trace]) -> None:
+def _close(cur: _Open | None, out: dict[tuple[str, str, int], TaintTrace]) -> None:
     if cur is not None and cur.source is not None:
-        out[(cur.path, cur.rule, cur.sink)] = Trace(cur.source[0], cur.source[1], cur.sink_seen or cur.sink,
-                                                    tuple(dict.fromkeys(cur.through or ())))
+        out[(cur.path, cur.rule, cur.sink)] = TaintTrace(
+            cur.source[0], cur.source[1], cur.sink_seen or cur.sink, tuple(dict.fromkeys(cur.through or ())))
 
 
-def parse_traces(text: str) -> dict[tuple[str, str, int], Trace]:
+def parse_traces(text: str) -> dict[tuple[str, str, int], TaintTrace]:
     """(path, check_id, finding start line) -> its trace, for every finding of the text report that has one.
     Anything that is not a trace block is skipped (the report may sit beside other stderr lines)."""
-    out: dict[tuple[str, str, int], Trace] = {}
+    out: dict[tuple[str, str, int], TaintTrace] = {}
     path = rule = None
     cur: _Open | None = None
     expect_match = False

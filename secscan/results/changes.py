@@ -224,7 +224,7 @@ def unhonoured_markers(findings: Sequence[Finding], changes: Changes) -> tuple[l
     for f in findings:
         sup, path = f.suppression, f.location.path if f.location else None
         marks = native_markers(f) if sup is not None and sup.reason.startswith(NATIVE_REASON) else None
-        if not marks or path is None or not any(_line_changed(changes, path, m.get("line")) for m in marks):
+        if not marks or path is None or not any(_line_changed(changes, path, m.line) for m in marks):
             out.append(f)
             continue
         where = sup.source if sup is not None and sup.source else path

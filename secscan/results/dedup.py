@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from functools import cache
 
 from secscan.core.model import Category, Finding, Package
+from secscan.core.provenance import DEFAULT_SEVERITY, MergedSource
 from secscan.core.resources import load_yaml, rules_path
 
 
@@ -213,7 +214,7 @@ def _same_secret(a: Finding, b: Finding, per_source: dict[str, int]) -> bool:
 
 def _combine(group: Sequence[Finding]) -> Finding:
     # A severity a tool only defaulted to (pip-audit has none) yields to a real one from another source.
-    rated = [f for f in group if f.properties.get("severity_source") != "default"] or list(group)
+    rated = [f for f in group if f.severity_source != DEFAULT_SEVERITY] or list(group)
     best = max(rated, key=lambda f: (f.severity, len(f.identifiers)))
     if len(group) == 1:
         return best
@@ -233,17 +234,12 @@ def _combine(group: Sequence[Finding]) -> Finding:
             pkg.manifest
             or next((f.package.manifest for f in group if f.package and f.package.manifest), None),
         )
-    props = dict(best.properties)
-    props["merged_from"] = [
-        {"source": ",".join(f.sources), "rule_id": f.rule_id, "raw_severity": f.raw_severity,
-         **({"native_marker": f.properties["native_marker"]} if f.properties.get("native_marker") else {})}
-        for f in group
-    ]
     return best.with_(
         sources=sources,
         identifiers=ids,
         package=pkg,
-        properties=props,
+        merged_from=tuple(MergedSource(",".join(f.sources), f.rule_id, f.raw_severity, f.native_marker)
+                          for f in group),
         remediation=best.remediation or next((f.remediation for f in group if f.remediation), None),
         secret_hash=best.secret_hash or next((f.secret_hash for f in group if f.secret_hash), None),
         secret_mask=best.secret_mask or next((f.secret_mask for f in group if f.secret_mask), None),

@@ -86,14 +86,11 @@ def evidence_kind(f: Finding, t: Table) -> str:
     cls = t.by_taint_rule(f.rule_id)
     if cls is None:
         return "pattern"
-    trace = f.properties.get("taint")
-    source = trace.get("source") if isinstance(trace, Mapping) else None
-    if not isinstance(source, Mapping) or not isinstance(source.get("line"), int):
+    if f.taint is None:
         return "taint-untraced"
     if not cls.code_execution:
         return "taint-other"
-    code = str(source.get("code") or "")
-    local = any(marker in code for marker in t.local_sources)
+    local = any(marker in f.taint.source_code for marker in t.local_sources)
     return "taint-local-code-execution" if local else "taint-remote-code-execution"
 
 
@@ -105,14 +102,8 @@ def severity_for(f: Finding, t: Table) -> Severity:
 
 def flow_text(f: Finding) -> str | None:
     """'from line 5 to line 9' for a finding with a taint trace (None without one)."""
-    trace = f.properties.get("taint")
-    if not isinstance(trace, Mapping):
-        return None
-    src, sink = trace.get("source") or {}, trace.get("sink") or {}
-    if not isinstance(src, Mapping) or not isinstance(src.get("line"), int):
-        return None
-    end = sink.get("line") if isinstance(sink, Mapping) else None
-    return f"from line {src['line']} to line {end if isinstance(end, int) else '?'}"
+    t = f.taint
+    return None if t is None else f"from line {t.source_line} to line {t.sink_line or '?'}"
 
 
 def order_cwes(ids: Sequence[str], t: Table) -> tuple[str, ...]:
@@ -179,10 +170,9 @@ def _promoted(f: Finding, t: Table) -> Finding:
 
 
 def _source_line(f: Finding) -> int | None:
-    trace = f.properties.get("taint")
-    src = trace.get("source") if isinstance(trace, Mapping) else None
-    line = src.get("line") if isinstance(src, Mapping) else None
-    return line if isinstance(line, int) else (f.location.start_line if f.location else None)
+    if f.taint is not None:
+        return f.taint.source_line
+    return f.location.start_line if f.location else None
 
 
 def _lines(f: Finding) -> tuple[int, int]:
@@ -196,11 +186,10 @@ def _on_flow(f: Finding, flow: Finding) -> bool:
     the input two lines above the execute())."""
     if _same_place(f, flow):
         return True
-    trace = flow.properties.get("taint")
-    through = trace.get("through") if isinstance(trace, Mapping) else None
+    through = flow.taint.through if flow.taint is not None else ()
     start, end = _lines(f)
     return (f.location is not None and flow.location is not None and f.location.path == flow.location.path
-            and isinstance(through, list) and any(isinstance(n, int) and start <= n <= end for n in through))
+            and any(start <= n <= end for n in through))
 
 
 def _same_place(a: Finding, b: Finding) -> bool:

@@ -53,12 +53,9 @@ def assign(findings: Iterable[Finding],
     for i, fp in prints.items():
         f = items[i].with_(fingerprint=fp)
         if i in legacy and legacy[i] != fp:  # secscan 0.1.0 before line keys: baselines still match it
-            f = f.with_(properties={**f.properties, LEGACY: legacy[i]})
+            f = f.with_(legacy_fingerprint=legacy[i])
         items[i] = f
     return items
-
-
-LEGACY = "legacy_fingerprint"
 
 
 def _indexed(items: list[Finding], idxs: Iterable[int],

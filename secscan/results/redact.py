@@ -91,7 +91,8 @@ class Redactor:
         return f.with_(title=self.text(f.title), message=self.text(f.message),
                        snippet=self.text(f.snippet) if f.snippet else f.snippet,
                        remediation=self.text(f.remediation) if f.remediation else f.remediation,
-                       properties=self.deep(dict(f.properties)), location=loc)
+                       properties=self.deep(dict(f.properties)), location=loc
+                       ).map_provenance_texts(self.text)
 
     def scanner(self, s: ScannerResult) -> ScannerResult:
         """A scanner's reason and evidence."""

@@ -93,8 +93,7 @@ HEADER_HASHED = frozenset({"detect-secrets.PrivateKeyDetector", "secscan.private
 def _value_key(f: Finding) -> tuple[str, ...]:
     """What makes two secret findings one secret: the value's hash, and for rules that hash a header rather
     than the value, also the place."""
-    merged = f.properties.get("merged_from") or ()
-    rules = {f.rule_id, *(m.get("rule_id") for m in merged if isinstance(m, Mapping))}
+    rules = {f.rule_id, *(m.rule_id for m in f.merged_from)}
     if rules & HEADER_HASHED and f.location is not None:
         return (f.secret_hash or "", f.location.path, str(f.location.start_line))
     return (f.secret_hash or "",)

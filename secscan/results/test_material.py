@@ -231,8 +231,7 @@ def fixture_evidence(key_path: str, test_texts: dict[str, str]) -> str | None:
 def is_key_finding(f: Finding, pol: Policy | None = None) -> bool:
     """A private-key finding of one of the policy's rules (merged ones included)."""
     pol = pol or policy()
-    merged = f.properties.get("merged_from") or ()
-    rules = {f.rule_id, *(m.get("rule_id") if isinstance(m, dict) else m for m in merged)}
+    rules = {f.rule_id, *(m.rule_id for m in f.merged_from)}
     return f.category is Category.SECRET and bool(rules & pol.key_rules) and f.location is not None
 
 

@@ -21,6 +21,7 @@ from typing import Any
 
 from secscan.core.errors import UsageError
 from secscan.core.model import Category, Finding, ScannerResult, Suppression
+from secscan.core.provenance import NativeMarker
 from secscan.results.secret_groups import place_fingerprints
 
 INLINE = re.compile(r"secscan:\s*ignore\[(?P<rules>[^\]]+)\]\s*(?P<reason>.*)$")
@@ -37,9 +38,7 @@ SUPPRESSION_KEYS = frozenset({"rule", "fingerprint", "path", "reason", "owner", 
 
 def rule_names(f: Finding) -> set[str]:
     """The rule id, identifiers, and the rule ids of every tool hit merged into this finding."""
-    merged = f.properties.get("merged_from") or []
-    extra = {str(m["rule_id"]) for m in merged if isinstance(m, dict) and m.get("rule_id")}
-    return {f.rule_id, *f.identifiers, *extra}
+    return {f.rule_id, *f.identifiers, *(m.rule_id for m in f.merged_from if m.rule_id)}
 
 
 @dataclass(frozen=True)
@@ -58,8 +57,8 @@ class Rule:
 
     def matches(self, f: Finding) -> bool:
         """Whether this entry covers the finding."""
-        legacy = f.properties.get("legacy_fingerprint")  # secret ids of secscan before line keys
-        if self.fingerprint and self.fingerprint not in (f.fingerprint, legacy, *place_fingerprints(f)):
+        if self.fingerprint and self.fingerprint not in (f.fingerprint, f.legacy_fingerprint,  # secscan 0.1.0
+                                                         *place_fingerprints(f)):
             return False
         if self.rule and self.rule not in rule_names(f):
             return False
@@ -154,15 +153,13 @@ def _inline(f: Finding, lines: Mapping[str, list[str]]) -> tuple[Rule | None, st
     return Rule("inline", reason, f.rule_id), None
 
 
-def native_markers(f: Finding) -> list[Mapping[str, Any]] | None:
+def native_markers(f: Finding) -> list[NativeMarker] | None:
     """The tool markers (``# nosec``, ``# nosemgrep``) that apply to this finding (None: none). Like
     ``# secscan: ignore[B307]``, which covers a finding when it names any rule merged into it, a tool's
     marker covers the finding when that tool's hit is merged into it (semgrep's duplicate of a bandit
     finding on a ``# nosec`` line included)."""
-    merged = f.properties.get("merged_from")
-    hits = [m.get("native_marker") for m in merged if isinstance(m, Mapping)] \
-        if isinstance(merged, list) and merged else [f.properties.get("native_marker")]
-    marks = [h for h in hits if isinstance(h, Mapping)]
+    hits = [m.native_marker for m in f.merged_from] if f.merged_from else [f.native_marker]
+    marks = [h for h in hits if h is not None]
     return marks or None
 
 
@@ -171,10 +168,9 @@ def _native(f: Finding) -> Rule | None:
     marks = native_markers(f)
     if marks is None:
         return None
-    kinds = ", ".join(dict.fromkeys(str(m.get("marker")) for m in marks))
+    kinds = ", ".join(dict.fromkeys(m.marker for m in marks))
     path = f.location.path if f.location else "?"
-    source = "; ".join(dict.fromkeys(f"{path}:{m.get('line')} {m.get('comment') or m.get('marker')}"
-                                     for m in marks))
+    source = "; ".join(dict.fromkeys(f"{path}:{m.line} {m.comment or m.marker}" for m in marks))
     return Rule("inline", f"{NATIVE_REASON} ({kinds})", f.rule_id, source=source)
 
 
@@ -183,7 +179,7 @@ def marker_note(findings: Sequence[Finding]) -> list[str]:
     by: dict[str, int] = {}
     for f in findings:
         if f.suppressed and f.suppression is not None and f.suppression.reason.startswith(NATIVE_REASON):
-            for m in dict.fromkeys(str(m.get("marker")) for m in native_markers(f) or ()):
+            for m in dict.fromkeys(mark.marker for mark in native_markers(f) or ()):
                 by[m] = by.get(m, 0) + 1
     total = sum(1 for f in findings if f.suppressed and f.suppression is not None
                 and f.suppression.reason.startswith(NATIVE_REASON))

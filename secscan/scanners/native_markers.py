@@ -1,7 +1,7 @@
 """The tools' own inline suppression markers, read the way each tool reads them.
 
 bandit runs with ``--ignore-nosec`` and semgrep with ``--disable-nosem``, so a finding on a ``# nosec`` or
-``# nosemgrep`` line is reported; each such finding is marked here (``properties["native_marker"]``) with
+``# nosemgrep`` line is reported; each such finding is marked here (``Finding.native_marker``) with
 the marker that the tool would have honoured, and triage turns it into a visible suppression "inline marker
 without reason" (``results/triage.py``) that a change cannot add unnoticed (``results/changes.py``).
 
@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from secscan.core.model import Finding
+from secscan.core.provenance import NativeMarker
 
 BANDIT = "# nosec"
 SEMGREP = "# nosemgrep"
@@ -85,7 +86,7 @@ def python_comments(text: str) -> dict[int, str]:
     return out
 
 
-def bandit_marker(comments: Mapping[int, str], f: Finding) -> dict[str, Any] | None:
+def bandit_marker(comments: Mapping[int, str], f: Finding) -> NativeMarker | None:
     """The ``# nosec`` bandit would have honoured for this finding (its line and comment), or None."""
     loc = f.location
     if loc is None or not loc.start_line:
@@ -100,7 +101,7 @@ def bandit_marker(comments: Mapping[int, str], f: Finding) -> dict[str, Any] | N
     if skipped and f.rule_id not in skipped:
         return None
     line = loc.start_line if own is not None else near[0] if near else loc.start_line
-    return {"marker": BANDIT, "line": line, "comment": comments.get(line, "").strip()[:200]}
+    return NativeMarker(BANDIT, line, comments.get(line, "").strip()[:200])
 
 
 def _ids_match(ids: str | None, check_id: str) -> bool:
@@ -110,7 +111,7 @@ def _ids_match(ids: str | None, check_id: str) -> bool:
     return any(check_id == i or check_id.endswith("." + i) for i in wanted)
 
 
-def semgrep_marker(lines: Sequence[str], f: Finding) -> dict[str, Any] | None:
+def semgrep_marker(lines: Sequence[str], f: Finding) -> NativeMarker | None:
     """The ``# nosemgrep`` semgrep would have honoured for this finding (check_id not yet stripped)."""
     loc = f.location
     if loc is None or not loc.start_line or loc.start_line > len(lines):
@@ -123,8 +124,8 @@ def semgrep_marker(lines: Sequence[str], f: Finding) -> dict[str, Any] | None:
     if hit is None or not _ids_match(hit["ids"], f.rule_id):
         return None
     text = lines[n - 1]
-    return {"marker": SEMGREP, "line": n, "comment": text[text.find("#"):].strip()[:200] if "#" in text
-            else hit.group(0).strip()}
+    return NativeMarker(SEMGREP, n, text[text.find("#"):].strip()[:200] if "#" in text
+                        else hit.group(0).strip())
 
 
 def _read(target: Path, path: str) -> str | None:
@@ -138,8 +139,8 @@ def _read(target: Path, path: str) -> str | None:
 
 
 def _mark(target: Path, findings: Sequence[Finding], prepare: Callable[[str], Any],
-          judge: Callable[[Any, Finding], dict[str, Any] | None]) -> tuple[Finding, ...]:
-    """The findings with ``properties["native_marker"]`` set where the tool's marker applies (each file read
+          judge: Callable[[Any, Finding], NativeMarker | None]) -> tuple[Finding, ...]:
+    """The findings with ``native_marker`` set where the tool's marker applies (each file read
     and prepared once)."""
     prepared: dict[str, Any] = {}
     out = []
@@ -150,7 +151,7 @@ def _mark(target: Path, findings: Sequence[Finding], prepare: Callable[[str], An
             prepared[path] = prepare(text) if text is not None else None
         data = prepared.get(path) if path else None
         found = judge(data, f) if data is not None else None
-        out.append(f.with_(properties={**f.properties, "native_marker": found}) if found else f)
+        out.append(f.with_(native_marker=found) if found else f)
     return tuple(out)
 
 
@@ -162,10 +163,10 @@ def mark_bandit(target: Path, findings: Sequence[Finding]) -> tuple[Finding, ...
 def mark_semgrep(target: Path, findings: Sequence[Finding]) -> tuple[Finding, ...]:
     """semgrep's findings (run with --disable-nosem), each marked when a ``# nosemgrep`` would have dropped
     it (or semgrep's JSON says ``is_ignored``)."""
-    def judge(lines: list[str], f: Finding) -> dict[str, Any] | None:
+    def judge(lines: list[str], f: Finding) -> NativeMarker | None:
         found = semgrep_marker(lines, f)
         if found is None and f.properties.get("is_ignored") is True and f.location is not None:
-            found = {"marker": SEMGREP, "line": f.location.start_line, "comment": "is_ignored"}
+            found = NativeMarker(SEMGREP, f.location.start_line or 0, "is_ignored")
         return found
 
     return _mark(target, findings, str.splitlines, judge)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from secscan.core.model import Category, Finding, Location, Parsed, Status
+from secscan.core.provenance import TaintTrace
 from secscan.core.version import __version__
 from secscan.scanners import canaries
 from secscan.scanners.interface import Canary, InProcessScanner, ScanContext, ScannerInfo, ScanOutput
@@ -136,30 +137,26 @@ def _moved(f: Finding, books: dict[str, _Book], folder: Path) -> Finding | None:
     if book is None or place is None:
         return None
     where = f"cell {place.cell}, line {place.cell_line}"
-    props = {k: v for k, v in f.properties.items() if k != "taint"}
-    taint = _taint(f.properties.get("taint"), book.converted)
-    if taint is not None:
-        props["taint"] = taint
-    props["notebook"] = {"cell": place.cell, "line": place.cell_line}
+    props = {**f.properties, "notebook": {"cell": place.cell, "line": place.cell_line}}
     return f.with_(location=Location(book.path, place.file_line, place.file_line),
-                   message=f"{f.message} (notebook {where})", properties=props)
+                   message=f"{f.message} (notebook {where})", properties=props,
+                   taint=_taint(f.taint, book.converted))
 
 
-def _taint(trace: Any, conv: Converted) -> dict[str, Any] | None:
+def _taint(trace: TaintTrace | None, conv: Converted) -> TaintTrace | None:
     """semgrep's trace with the lines of the notebook file (None: no trace, or a step on a generated line)."""
-    if not isinstance(trace, dict):
+    if trace is None:
         return None
-    try:
-        def at(line: Any) -> int:
-            place = conv.place(line if isinstance(line, int) else None)
-            if place is None:
-                raise LookupError(line)
-            return place.file_line
 
-        return {**trace, "source": {**trace["source"], "line": at(trace["source"]["line"])},
-                "sink": {**trace["sink"], "line": at(trace["sink"]["line"])},
-                "through": [at(n) for n in trace.get("through", [])]}
-    except (LookupError, TypeError):
+    def at(line: int) -> int:
+        place = conv.place(line) if line >= 1 else None
+        if place is None:
+            raise LookupError(line)
+        return place.file_line
+
+    try:
+        return trace.moved(at)
+    except LookupError:
         return None
 
 

@@ -179,13 +179,13 @@ class SemgrepScanner(ToolScanner):
 
 
 def with_traces(findings: Sequence[Finding], res: ProcResult) -> tuple[Finding, ...]:
-    """Each taint finding with the trace semgrep's text report gives it (``properties["taint"]``)."""
+    """Each taint finding with the trace semgrep's text report gives it (``Finding.taint``)."""
     traces = parse_traces(res.stderr.decode("utf-8", "replace")) if res.stderr else {}
     out = []
     for f in findings:
         loc = f.location
         trace = traces.get((loc.path, f.rule_id, loc.start_line or 0)) if loc else None
-        out.append(f.with_(properties={**f.properties, "taint": trace.as_property()}) if trace else f)
+        out.append(f.with_(taint=trace) if trace else f)
     return tuple(out)
 
 

@@ -114,8 +114,8 @@ def test_the_scanner_finds_cells_shell_injection_and_output_tokens(tmp_path: Pat
     assert ("B301", 2, 3) in at  # pickle.loads in cell 2, line 3
     assert any(r.endswith("taint-command-injection") and c == 3 and ln == 3 for r, c, ln in at)
     flow = next(f for f in real if f.rule_id.endswith("taint-command-injection"))
-    if "taint" in flow.properties:  # semgrep's trace, moved to the notebook's lines
-        assert flow.properties["taint"]["sink"]["line"] == flow.location.start_line  # type: ignore[union-attr]
+    if flow.taint is not None:  # semgrep's trace, moved to the notebook's lines
+        assert flow.taint.sink_line == flow.location.start_line  # type: ignore[union-attr]
     tokens = [f for f in real if f.category is Category.SECRET]
     assert tokens and tokens[0].properties["notebook"] == {"cell": 2, "part": "output 1"}
     assert all(f.location and f.location.path == "analysis.ipynb" for f in real)

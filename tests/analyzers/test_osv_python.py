@@ -270,7 +270,7 @@ def test_audit_requirements_end_to_end(tmp_path: Path, db) -> None:
     # the PYSEC record and its GHSA twin (shared CVE) are one finding, rated by the GHSA's CVSS vector
     assert f.identifiers == ("PYSEC-2018-28", "GHSA-x84v-xcm2-53pg", "CVE-2018-18074", "CWE-522")
     assert (f.severity, f.raw_severity) == (Severity.HIGH, "HIGH")
-    assert f.properties["cvss_score"] == 7.5 and f.properties["severity_source"] == "cvss_v3"
+    assert f.properties["cvss_score"] == 7.5 and f.severity_source == "cvss_v3"
     assert f.category is Category.DEPENDENCY and f.sources == ("osv-db",) and f.fingerprint == ""
     assert f.package.fixed_versions == ("2.20.0",) and f.package.ecosystem == "PyPI"
     assert f.package.manifest == "requirements.txt" and f.location.path == "requirements.txt"
@@ -282,7 +282,7 @@ def test_audit_requirements_end_to_end(tmp_path: Path, db) -> None:
     assert dj["GHSA-p64x-8rxx-wf6q"].package.fixed_versions == ("3.2.14", "4.0.6")
     assert {f.severity for f in dj.values()} == {Severity.CRITICAL}
     st = next(f for f in p.findings if f.package.name == "setuptools")
-    got = (st.severity, st.properties["cvss_score"], st.properties["severity_source"])
+    got = (st.severity, st.properties["cvss_score"], st.severity_source)
     assert got == (Severity.HIGH, 7.7, "cvss_v4")
 
 
@@ -290,7 +290,7 @@ def test_record_without_any_severity_gets_the_default(tmp_path: Path, db) -> Non
     write(tmp_path, "requirements.txt", "requests==2.5.0\n")
     p = audit_python(tmp_path, ["requirements.txt"], db)
     f = next(f for f in p.findings if f.rule_id == "PYSEC-2015-17")
-    got = (f.severity, f.raw_severity, f.properties["severity_source"])
+    got = (f.severity, f.raw_severity, f.severity_source)
     assert got == (Severity.HIGH, "unrated", "default")
 
 

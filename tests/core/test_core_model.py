@@ -82,7 +82,7 @@ def test_merge_dependency_by_alias() -> None:
         category=Category.DEPENDENCY,
         package=Package("requests", "2.19.1", ("2.20.0",)),
         identifiers=("PYSEC-2018-28", "CVE-2018-18074"),
-        properties={"severity_source": "default"},
+        severity_source="default",
     )
     tv = mk(
         "CVE-2018-18074",

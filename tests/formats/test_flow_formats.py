@@ -10,6 +10,7 @@ import pytest
 from report_fixtures import build, scanners
 
 from secscan.core.model import Category, Finding, Location, Severity
+from secscan.core.provenance import TaintTrace
 from secscan.formats.flow import flow_steps, flow_text, superseded_text
 from secscan.formats.html import findings_data
 from secscan.formats.json_report import dumps, validate
@@ -24,7 +25,7 @@ TAINT = {"source": {"line": 9, "code": 'host = request.args["h"]'}, "sink": {"li
 def flow() -> Finding:
     return Finding(CMD, "taint-command-injection", "input reaches a shell", Severity.CRITICAL, "ERROR",
                    Category.SAST, ("semgrep",), Location("app.py", 11, 11), identifiers=("CWE-78",),
-                   fingerprint="f" * 32, properties={"taint": TAINT})
+                   fingerprint="f" * 32, taint=TaintTrace.read(TAINT))
 
 
 def superseded() -> Finding:
@@ -39,7 +40,7 @@ def test_flow_words() -> None:
     assert flow_text(flow()) == "taint from line 9 to line 11"
     assert flow_text(superseded()) is None and superseded_text(flow()) is None
     assert superseded_text(superseded()) == f"superseded by {CMD}: counts for the gate only at --fail-on low"
-    broken = flow().with_(properties={"taint": {"source": {"line": "9"}}})
+    broken = flow().with_(taint=TaintTrace.read({"source": {"line": "9"}}))
     assert flow_steps(broken) == [] and flow_text(broken) is None
 
 

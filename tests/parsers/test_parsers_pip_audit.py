@@ -59,7 +59,7 @@ def test_every_sample_keeps_every_record(path: Path) -> None:
         assert f.package is not None and (f.package.name, f.package.version) == (dep["name"], dep["version"])
         assert f.package.fixed_versions == tuple(vuln["fix_versions"]) and f.package.ecosystem == "PyPI"
         assert f.severity is Severity.HIGH and f.raw_severity == "unknown"
-        assert f.properties["severity_source"] == "default"
+        assert f.severity_source == "default" and "severity_source" not in f.properties
         assert f.category is Category.DEPENDENCY and f.fingerprint == "" and f.sources == ("pip-audit",)
         assert len(f.message) <= 1000
     skipped = sum(1 for d in _deps(data) if "skip_reason" in d)

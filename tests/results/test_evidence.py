@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from secscan.core.model import Category, Finding, Location, ScannerResult, Severity, Status
+from secscan.core.provenance import TaintTrace
 from secscan.core.serialize import finding_from_dict, finding_to_dict
 from secscan.parsers.semgrep_traces import parse_traces
 from secscan.results import evidence
@@ -24,9 +25,9 @@ LOADED = frozenset({CMD, XSS, "secscan.python.reach-command-injection"})
 def finding(rule: str, line: int = 11, severity: Severity = Severity.HIGH, source: str = "semgrep",
             taint: dict[str, Any] | None = None, ids: tuple[str, ...] = ("CWE-78",), end: int | None = None,
             **props: Any) -> Finding:
-    properties = {**props, **({"taint": taint} if taint else {})}
     return Finding(rule, rule, "m", severity, "ERROR", Category.SAST, (source,),
-                   Location("app.py", line, end or line), identifiers=ids, properties=properties)
+                   Location("app.py", line, end or line), identifiers=ids, properties=props,
+                   taint=TaintTrace.read(taint))
 
 
 def trace(code: str, src: int = 9, sink: int = 11) -> dict[str, Any]:
@@ -150,7 +151,7 @@ def test_traces_from_semgreps_text_report() -> None:
     assert web.source_code == 'host = request.args["h"]'
     assert (local.source_line, local.sink_line) == (15, 15) and "sys.argv" in local.source_code
     assert len(traces) == 2  # the pattern rule's finding has no trace
-    assert web.as_property() == {"source": {"line": 9, "code": 'host = request.args["h"]'},
+    assert web.to_dict() == {"source": {"line": 9, "code": 'host = request.args["h"]'},
                                  "sink": {"line": 11}, "through": [9, 10]}
 
 

@@ -17,6 +17,7 @@ from run_cli import run_cli
 
 from secscan.config import changed
 from secscan.core.model import Category, Finding, Location, Severity
+from secscan.core.provenance import MergedSource, NativeMarker
 from secscan.results import triage
 
 pytestmark = pytest.mark.slow
@@ -142,9 +143,8 @@ def test_a_marker_of_a_tool_that_did_not_report_the_finding_suppresses_nothing()
     secret = Finding("KeywordDetector", "t", "m", Severity.HIGH, "high", Category.SECRET, ("detect-secrets",),
                      location=Location("app.py", 5, 5))
     assert triage.native_markers(secret) is None
-    mark = {"marker": "# nosec", "line": 5, "comment": "# nosec"}
-    marked = secret.with_(properties={"native_marker": mark})
-    merged = secret.with_(properties={"merged_from": [{"source": "detect-secrets", "rule_id": "K"}]})
+    marked = secret.with_(native_marker=NativeMarker("# nosec", 5, "# nosec"))
+    merged = secret.with_(merged_from=(MergedSource("detect-secrets", "K", "high"),))
     assert triage.native_markers(marked) and triage.native_markers(merged) is None
 
 
@@ -153,9 +153,8 @@ def test_secscan_entries_win_and_an_expired_one_leaves_the_marker(tmp_path: Path
 
     from secscan.results import changes
 
-    mark = {"marker": "# nosec", "line": 5, "comment": "# nosec B307"}
     f = Finding("B307", "t", "m", Severity.HIGH, "MEDIUM", Category.SAST, ("bandit",),
-                location=Location("app.py", 5, 5), properties={"native_marker": mark})
+                location=Location("app.py", 5, 5), native_marker=NativeMarker("# nosec", 5, "# nosec B307"))
     entry = triage.Rule("config", "reviewed", "B307")
     (kept,), _stale, notes = triage.apply([f], [entry], tmp_path, today=date(2026, 1, 1))
     assert kept.suppression is not None and kept.suppression.reason == "reviewed" and not notes

@@ -13,6 +13,7 @@ from secret_samples import positive_samples
 
 import secscan
 from secscan.core.model import Category, Finding, Location, Severity
+from secscan.core.provenance import MergedSource
 from secscan.formats.markdown import render_markdown
 from secscan.formats.places import places_text
 from secscan.formats.sarif import SarifFormat
@@ -128,8 +129,8 @@ def test_private_keys_of_one_kind_are_never_one_secret_by_their_header_hash() ->
     rule = "detect-secrets.PrivateKeyDetector"
     keys = [replace(secret(p, 1, header, source="detect-secrets"), rule_id=rule)
             for p in ("tests/certs/a.key", "tests/certs/b.key")]
-    merged_key = replace(secret("c.key", 1, header), rule_id="secscan.aws-access-key-id",
-                         properties={"merged_from": [{"rule_id": "detect-secrets.PrivateKeyDetector"}]})
+    from_ds = MergedSource("detect-secrets", "detect-secrets.PrivateKeyDetector", "high")
+    merged_key = replace(secret("c.key", 1, header), rule_id="secscan.aws-access-key-id", merged_from=(from_ds,))
     out = group([*keys, merged_key])
     assert [f.location.path for f in out] == ["tests/certs/a.key", "tests/certs/b.key", "c.key"]  # type: ignore[union-attr]
     assert all(f.properties["place_count"] == 1 for f in out)

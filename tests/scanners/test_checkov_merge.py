@@ -25,7 +25,7 @@ def test_real_trivy_ds002_merges_with_checkov_root_user() -> None:
     merged = merge([*ckv, *trv])
     root = [f for f in merged if "trivy" in f.sources]
     assert len(root) == 1 and set(root[0].sources) == {"checkov", "trivy"}
-    rules = {root[0].rule_id, *(m["rule_id"] for m in root[0].properties.get("merged_from", []))}
+    rules = {root[0].rule_id, *(m.rule_id for m in root[0].merged_from)}
     assert "CKV_DOCKER_3" in rules
     assert len(merged) == len(ckv)  # the other checkov findings stay as they are
 

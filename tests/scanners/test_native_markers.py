@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from secscan.core.model import Category, Finding, Location, Severity
+from secscan.core.provenance import NativeMarker
 from secscan.core.resources import rules_path
 from secscan.parsers import bandit as bandit_parser
 from secscan.parsers import semgrep as semgrep_parser
@@ -80,7 +81,7 @@ def test_nosec_comments_as_bandit_reads_them() -> None:
     comments = python_comments('x = "# nosec"\ny = 1  # nosec B101\n')
     assert comments == {2: "# nosec B101"}
     found = bandit_marker(comments, sast("B101", 2))
-    assert found == {"marker": "# nosec", "line": 2, "comment": "# nosec B101"}
+    assert found == NativeMarker("# nosec", 2, "# nosec B101")
     assert bandit_marker(comments, sast("B307", 2)) is None
     assert bandit_marker(comments, sast("B101", 1)) is None
     assert bandit_marker({3: "# nosec"}, sast("B307", 2, 3)) is not None  # anywhere in the node's lines
@@ -89,12 +90,12 @@ def test_nosec_comments_as_bandit_reads_them() -> None:
 def test_nosemgrep_comments_as_semgrep_reads_them() -> None:
     lines = ["a()  # nosemgrep: rule-x", "# nosemgrep", "b()", "c()  # nosem=other"]
 
-    def at(line: int, rule: str = "p.secscan.rule-x") -> dict[str, object] | None:
+    def at(line: int, rule: str = "p.secscan.rule-x") -> NativeMarker | None:
         return semgrep_marker(lines, sast(rule, line))
 
-    assert at(1) == {"marker": "# nosemgrep", "line": 1, "comment": "# nosemgrep: rule-x"}
+    assert at(1) == NativeMarker("# nosemgrep", 1, "# nosemgrep: rule-x")
     assert at(1, "p.secscan.rule-y") is None
-    assert at(3) == {"marker": "# nosemgrep", "line": 2, "comment": "# nosemgrep"}  # alone on the line above
+    assert at(3) == NativeMarker("# nosemgrep", 2, "# nosemgrep")  # alone on the line above
     assert at(4) is None and at(4, "x.other") is not None
 
 
@@ -109,7 +110,7 @@ def test_marked_findings_are_exactly_those_real_bandit_drops(tmp_path: Path) -> 
 
     everything, kept = run(IGNORE_NOSEC), run()
     marked = {f.location.start_line for f in mark_bandit(tmp_path, everything)
-              if f.location and "native_marker" in f.properties}
+              if f.location and f.native_marker is not None}
     dropped = {f.location.start_line for f in everything if f.location} - {
         f.location.start_line for f in kept if f.location}
     assert marked == dropped == {2, 3, 4, 6, 7, 9, 13, 16}
@@ -128,7 +129,7 @@ def test_marked_findings_are_exactly_those_real_semgrep_drops(tmp_path: Path) ->
 
     everything, kept = run(DISABLE_NOSEM), run()
     marked = {f.location.start_line for f in mark_semgrep(tmp_path, everything)
-              if f.location and "native_marker" in f.properties}
+              if f.location and f.native_marker is not None}
     dropped = {f.location.start_line for f in everything if f.location} - {
         f.location.start_line for f in kept if f.location}
     assert marked == dropped == {5, 7, 8, 11, 12, 13, 14, 15}

@@ -100,7 +100,7 @@ def finding_for(dep: Dep, group: list[tuple[OsvRecord, list[Affected]]]) -> Find
     message = f"{dep.name} {dep.version} is affected by {primary} ({fix_text})"
     if summary or details:
         message += f": {_first_paragraph(details or summary)}"
-    props: dict[str, Any] = {"severity_source": rating.source, "osv_ids": ids}
+    props: dict[str, Any] = {"osv_ids": ids}
     if rating.score is not None:
         props["cvss_score"] = rating.score
     if rating.vector:
@@ -123,6 +123,7 @@ def finding_for(dep: Dep, group: list[tuple[OsvRecord, list[Affected]]]) -> Find
         package=Package(dep.name, dep.version, tuple(fixed), dep.ecosystem, dep.manifest),
         identifiers=tuple(dict.fromkeys([primary, *ids, *aliases, *cwes])),
         properties=props,
+        severity_source=rating.source,
     )
 
 

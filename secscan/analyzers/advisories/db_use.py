@@ -71,12 +71,13 @@ def enrich(findings: Sequence[Finding], db: OsvDatabase, ecosystem: str) -> tupl
             out.append(f)
             continue
         raw = rating.word or (f"CVSS {rating.score:.1f}" if rating.score is not None else f.raw_severity)
-        props = {**f.properties, "severity_source": rating.source, "severity_from": f"secscan db {db.path}"}
+        props = {**f.properties, "severity_from": f"secscan db {db.path}"}
         if rating.score is not None:
             props["cvss_score"] = rating.score
         if rating.vector:
             props["cvss_vector"] = rating.vector
-        out.append(f.with_(severity=rating.severity, raw_severity=raw, properties=props))
+        out.append(f.with_(severity=rating.severity, raw_severity=raw, properties=props,
+                           severity_source=rating.source))
     return tuple(out)
 
 
