@@ -64,14 +64,17 @@ class Redactor:
     def __init__(self, values: Iterable[str]) -> None:
         ordered = sorted({v for v in values if len(v) >= MIN_VALUE}, key=len, reverse=True)
         self._rx = re.compile("|".join(re.escape(v) for v in ordered)) if ordered else None
+        self._done: dict[str, str] = {}  # text -> cleaned: reports repeat titles, messages and fix texts
 
     def text(self, value: str) -> str:
-        """One text, cleaned."""
+        """One text, cleaned (each distinct text once)."""
         if not value:
             return value
-        if self._rx is not None:
-            value = self._rx.sub(lambda m: mask(m.group(0)), value)
-        return redact_text(value)
+        done = self._done.get(value)
+        if done is None:
+            done = self._rx.sub(lambda m: mask(m.group(0)), value) if self._rx is not None else value
+            done = self._done[value] = redact_text(done)
+        return done
 
     def deep(self, value: Any) -> Any:
         """Strings inside mappings, lists and tuples, cleaned (keys too)."""

@@ -106,3 +106,53 @@ def test_the_text_cache_gives_what_a_fresh_redaction_gives() -> None:
         assert first == again == fresh
     assert token not in r.redact_text(texts[0]) and token not in r.redact_text(texts[3])
     assert r._redact_cached.cache_info().maxsize == 4096  # bounded, in memory only
+
+
+def _slow_spans(text: str) -> list[tuple[int, int]]:
+    """spans() with the RE2 keyword set switched off: every keyword looked up with ``in``."""
+    from secscan.analyzers.secrets import redact as r
+
+    table = r._table()
+    kset, table.keyword_set = table.keyword_set, None
+    try:
+        return r.spans(text)
+    finally:
+        table.keyword_set = kset
+
+
+def test_the_keyword_set_is_re2_and_names_the_same_patterns_as_the_slow_look_up() -> None:
+    import random
+
+    from secscan.analyzers.secrets import redact as r
+
+    table = r._table()
+    assert table.keyword_set is not None  # google-re2 is a dependency: the fast path is the one that runs
+    rng = random.Random(24)
+    texts = [s.line for s in SAMPLES] + [f"{i}: {s.line.upper()} ☃ {s.line}" for i, s in enumerate(SAMPLES)]
+    for _ in range(300):  # keyword fragments, case changes, non-ASCII and glued words
+        words = rng.choices(table.words, k=rng.randint(0, 4)) + rng.choices(["x", "é", "K", "=", " "], k=3)
+        rng.shuffle(words)
+        texts.append("".join(w.upper() if rng.random() < 0.3 else w for w in words))
+    for text in texts:
+        low = text.lower()
+        assert sorted(table.present(low)) == [i for i, k in enumerate(table.words) if k in low]
+        assert r.spans(text) == _slow_spans(text)
+
+
+def test_a_text_re2_cannot_take_is_still_masked_by_the_slow_look_up() -> None:
+    from secscan.analyzers.secrets import redact as r
+
+    gh = next(s for s in SAMPLES if s.pattern == "github-pat")
+    text = f"lone surrogate \ud800 then {gh.line}"  # not encodable as UTF-8: RE2 refuses it
+    with pytest.raises(UnicodeEncodeError):
+        text.encode("utf-8")
+    assert r.spans(text) == _slow_spans(text) != []
+    assert gh.value not in r._redact(text)
+
+
+@pytest.mark.parametrize("sample", SAMPLES[:40], ids=lambda s: s.pattern)
+def test_without_re2_every_type_is_still_masked(sample, monkeypatch: pytest.MonkeyPatch) -> None:
+    from secscan.analyzers.secrets import redact as r
+
+    monkeypatch.setattr(r._table(), "keyword_set", None)
+    assert sample.value not in r._redact(f"said: {sample.line} (end)")

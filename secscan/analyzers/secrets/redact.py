@@ -5,6 +5,10 @@ from __future__ import annotations
 import hashlib
 import re
 from functools import cache, lru_cache
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from secscan.analyzers.secrets.patterns import Pattern
 
 MASK_MIN_PARTIAL = 12  # shorter values are masked entirely
 MASK_MIN_FULL_HINT = 20  # from this length, first 4 and last 2 characters are shown
@@ -42,21 +46,77 @@ def mask(value: str) -> str:
     return _visible(value[:4]) + "*" * _STARS + _visible(value[-2:]) + f" ({n} chars)"
 
 
-@cache
-def _compiled() -> tuple[tuple[re.Pattern[str], tuple[str, ...]], ...]:
-    from secscan.analyzers.secrets.patterns import load_patterns
+class _Table:
+    """The redaction patterns and their keywords, built once: a pattern is tried on a text only when one
+    of its keywords is in the lower-cased text (a pattern without keywords always). Which keywords are
+    present is found in one pass by an RE2 set of the keywords as literals; when RE2 cannot take a text
+    (or is missing) every keyword is looked up with ``in``: the same answer, slower. Regexes compile on
+    first use, so a run whose texts hold no keyword compiles none."""
 
-    own = tuple((p.compiled_str(), p.keywords) for p in load_patterns())
-    return (*own, (_ASSIGNMENT, _ASSIGNMENT_KEYWORDS))
+    def __init__(self) -> None:
+        from secscan.analyzers.secrets.patterns import load_patterns
+
+        own = load_patterns()
+        self.patterns: list[Pattern | None] = [*own, None]  # None: the credential-assignment regex
+        keywords = [*(p.keywords for p in own), _ASSIGNMENT_KEYWORDS]
+        self.always = frozenset(i for i, kws in enumerate(keywords) if not kws)
+        owners: dict[str, set[int]] = {}
+        for i, kws in enumerate(keywords):
+            for k in kws:
+                owners.setdefault(k, set()).add(i)
+        self.words = sorted(owners)
+        self.owners = [frozenset(owners[k]) for k in self.words]
+        self.keyword_set = _keyword_set(self.words)
+
+    def regex(self, i: int) -> re.Pattern[str]:
+        p = self.patterns[i]
+        return _ASSIGNMENT if p is None else p.compiled_str()
+
+    def present(self, low: str) -> list[int]:
+        """Indices into ``words`` of the keywords in low."""
+        if self.keyword_set is not None:
+            try:
+                return list(self.keyword_set.Match(low) or ())
+            except Exception:  # noqa: S110 - e.g. a lone surrogate RE2 cannot encode: the exact slow path
+                pass
+        return [i for i, k in enumerate(self.words) if k in low]
+
+    def candidates(self, text: str) -> list[int]:
+        """The patterns to try on text, in pattern order."""
+        found = set(self.always)
+        for w in self.present(text.lower()):
+            found |= self.owners[w]
+        return sorted(found)
+
+
+def _keyword_set(words: list[str]) -> Any:
+    """An RE2 set of the keywords as literals (every character not a letter or digit as ``\\x{..}``), or
+    None when RE2 is unavailable."""
+    try:
+        import re2
+
+        opts = re2.Options()
+        opts.log_errors = False
+        kset = re2.Set.SearchSet(opts)
+        for w in words:
+            kset.Add("".join(c if c.isascii() and c.isalnum() else f"\\x{{{ord(c):x}}}" for c in w))
+        kset.Compile()
+        return kset
+    except Exception:  # any RE2 problem: the exact pure-Python look-up
+        return None
+
+
+@cache
+def _table() -> _Table:
+    return _Table()
 
 
 def spans(text: str) -> list[tuple[int, int]]:
     """Where secret patterns (and credential assignments) match in text: the value's span each."""
-    low = text.lower()
+    table = _table()
     out: list[tuple[int, int]] = []
-    for rx, keywords in _compiled():
-        if keywords and not any(k in low for k in keywords):
-            continue
+    for i in table.candidates(text):
+        rx = table.regex(i)
         for m in rx.finditer(text):
             for g in range(1, (rx.groups or 0) + 1):
                 if m.start(g) >= 0 and m.end(g) > m.start(g):
