@@ -1,5 +1,7 @@
 """Normalize detect-secrets JSON: ``scan`` output, a baseline file and ``detect-secrets-hook --json``
 (one shape: ``{"version", "plugins_used", "results": {file: [...]}}``), and ``audit --report``.
+detect-secrets' GitHub and GitLab plugins hash only the token's prefix (:data:`PREFIX_HASHED`): that hash
+is not kept as the secret's.
 
 Severity and rule id come from the secret ``type`` through :data:`TYPE_TABLE`; the type is kept in
 ``raw_severity`` (detect-secrets has no severity of its own). A secret detect-secrets verified as live
@@ -61,6 +63,16 @@ VERIFIED_SEVERITY = Severity.CRITICAL
 RULE_PREFIX = "detect-secrets."
 
 _SHA1 = re.compile(r"[0-9a-f]{40}")
+
+#: Plugins whose regex captures the token's prefix, so detect-secrets hashes the prefix ("ghp"), the same for
+#: every token of a kind: such a hash is not the secret's (it would make every GitHub token one secret).
+#: The finding gets no secret_hash and ``properties.hashed_prefix``; the results layer reads the token.
+PREFIX_HASHED: dict[str, tuple[str, ...]] = {
+    "GitHub Token": ("ghp", "gho", "ghu", "ghs", "ghr"),
+    "GitLab Token": ("glpat", "gldt", "glft", "glsoat", "glrt"),
+}
+_PREFIX_OF = {hashlib.sha1(p.encode(), usedforsecurity=False).hexdigest(): p
+              for prefixes in PREFIX_HASHED.values() for p in prefixes}
 _LINE = re.compile(r"[0-9]{1,9}")
 
 
@@ -106,6 +118,8 @@ def _scan_entry(item: Any, key: str, where: str, source: str) -> Finding:
     digest = digest.lower() if isinstance(digest, str) and _SHA1.fullmatch(digest.lower()) else None
     verified = rec.get("is_verified") is True
     props: dict[str, Any] = {"is_verified": verified}
+    if digest in _PREFIX_OF and secret_type in PREFIX_HASHED:
+        props["hashed_prefix"], digest = _PREFIX_OF[digest], None
     if isinstance(rec.get("is_secret"), bool):
         props["is_secret"] = rec["is_secret"]
     return _finding(secret_type, path, opt_int(rec.get("line_number")), digest, props, verified)
@@ -147,6 +161,8 @@ def _report_entry(item: Any, idx: int, source: str) -> list[Finding]:
     props: dict[str, Any] = {"is_verified": verified}
     if category:
         props["audit_category"] = category
+    if digest in _PREFIX_OF and any(t in PREFIX_HASHED for t in types):
+        props["hashed_prefix"], digest = _PREFIX_OF[digest], None
     lines: list[int | None] = list(_report_lines(rec.get("lines"))) or [None]
     names = [t for t in types if isinstance(t, str) and t]
     path = norm_path(filename)

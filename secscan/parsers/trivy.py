@@ -4,12 +4,15 @@ Three shapes are read: SchemaVersion 2 (``{"SchemaVersion": 2, "ArtifactName", "
 "Results": [...]}``), the legacy bare list of results (before SchemaVersion 2), and the ``trivy k8s`` report
 (``{"ClusterName", "Resources" | "Vulnerabilities" | "Misconfigurations": [{"Namespace", "Kind", "Name",
 "Results": [...]}]}``). Every result's Vulnerabilities, Misconfigurations (FAIL only), Secrets and Licenses
-become findings. Secret ``Match`` and ``Code`` lines are never read. ``version`` is ``Trivy.Version`` when
+become findings. A secret's ``Match`` (the masked line) is read only for its shape: where its ``*`` runs
+are, its length and a SHA-256 (``properties.trivy_mask``, for results/trivy_secrets.py to find and hash the
+secret in the scanned file); its text and ``Code`` lines are never kept. ``version`` is ``Trivy.Version`` when
 the report carries it (newer Trivy), else None. A k8s resource with an ``Error`` makes the outcome PARTIAL.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -69,6 +72,7 @@ MISCONF_NOT_FAILED: dict[str, str] = {
 }
 
 _OS_SUFFIX = re.compile(r"\s+\([^()]*\)$")
+_STARS = re.compile(rb"\*+")
 
 
 class _R(Reader):
@@ -260,8 +264,16 @@ def _misconfiguration(r: _R, ctx: _Ctx, m: dict[str, Any], where: str) -> Findin
     )
 
 
+def mask_shape(match: str, offset: int | None) -> dict[str, Any]:
+    """The shape of Trivy's masked ``Match``, never its text: the byte runs of ``*`` (start, length), its
+    length in bytes, its SHA-256, and Trivy's byte ``Offset`` of the secret in the file (newer Trivy)."""
+    data = match.encode("utf-8", "surrogatepass")
+    runs = [[m.start(), m.end() - m.start()] for m in _STARS.finditer(data)]
+    return {"offset": offset, "runs": runs, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+
+
 def _secret(r: _R, ctx: _Ctx, s: dict[str, Any], where: str) -> Finding:
-    # Deliberately never reads s["Match"] or s["Code"]: they hold (partly masked) secret text.
+    # s["Code"] is never read, s["Match"] only for its shape (mask_shape): they hold the line around a secret.
     rule = r.text(s, "RuleID", where, required=True)
     raw = r.text(s, "Severity", where) or "UNKNOWN"
     title = r.text(s, "Title", where) or str(rule)
@@ -273,8 +285,17 @@ def _secret(r: _R, ctx: _Ctx, s: dict[str, Any], where: str) -> Finding:
         message=f"{title} ({kind})" if kind else title, severity=severity_for(raw, []), raw_severity=raw,
         category=Category.SECRET, sources=(TOOL,),
         location=_location(ctx, path, start, end, _layer(r, s, where)),
-        secret_hash=None, properties={"secret_category": kind} if kind else {},
+        secret_hash=None, properties=_secret_props(r, s, where, kind),
     )
+
+
+def _secret_props(r: _R, s: dict[str, Any], where: str, kind: str | None) -> dict[str, Any]:
+    props: dict[str, Any] = {"secret_category": kind} if kind else {}
+    match = r.text(s, "Match", where)
+    offset = r.num(s, "Offset", where)
+    if match and "*" in match:
+        props["trivy_mask"] = mask_shape(match, int(offset) if offset is not None and offset >= 0 else None)
+    return props
 
 
 def _license(r: _R, ctx: _Ctx, lic: dict[str, Any], where: str) -> Finding:

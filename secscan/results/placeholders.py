@@ -18,6 +18,7 @@ from pathlib import Path, PurePosixPath
 from secscan.analyzers.secrets.filters import is_placeholder
 from secscan.analyzers.secrets.redact import secret_hash
 from secscan.core.model import Category, Finding, Suppression
+from secscan.results import secret_checks
 from secscan.results.enrich import read_lines, secret_text
 from secscan.results.redact import _candidates
 
@@ -88,7 +89,7 @@ def apply(findings: Sequence[Finding], root: Path) -> tuple[list[Finding], list[
     cache: dict[str, list[str] | None] = {}
     out: list[Finding] = []
     counts: dict[str, int] = {}
-    for f in findings:
+    for f in secret_checks.prepare(findings, root):  # hash-less hits (Trivy...): their secret's hash
         loc = f.location
         if f.category is not Category.SECRET or f.suppressed or not loc or not loc.start_line or loc.image:
             out.append(f)
@@ -105,6 +106,8 @@ def apply(findings: Sequence[Finding], root: Path) -> tuple[list[Finding], list[
             reason = PLACEHOLDER  # the own engine's placeholder hit (its own filters, the same policy)
         if reason is None and not f.secret_hash and any(k in raw for k in KNOWN_EXAMPLES):
             reason = PLACEHOLDER  # a tool that reports no hash (Trivy): a documented example on the line
+        if reason is None and value is not None:
+            f, reason = secret_checks.judge(f, value)  # the own engine's checksum verdict, for every source
         if reason is None:
             out.append(f)
             continue

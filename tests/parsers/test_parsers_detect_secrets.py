@@ -354,3 +354,20 @@ def test_fuzz_mutated_samples(name: str, data: st.DataObject) -> None:
 @given(st.binary(max_size=200))
 def test_fuzz_random_bytes(blob: bytes) -> None:
     _check(blob)
+
+
+@pytest.mark.parametrize("secret_type,prefix", [("GitHub Token", "ghp"), ("GitHub Token", "ghs"),
+                                                ("GitLab Token", "glpat")])
+def test_a_hash_of_the_token_prefix_is_not_the_secrets(secret_type: str, prefix: str) -> None:
+    """detect-secrets' GitHub/GitLab plugins hash their regex group, the token's prefix: the same for every
+    token of a kind, so it is not kept as the secret's hash (it would make all of them one secret)."""
+    def doc(digest: str) -> str:
+        return json.dumps({"version": "1.5.0", "plugins_used": [{"name": "GitHubTokenDetector"}], "results": {
+            "a.env": [{"type": secret_type, "filename": "a.env", "hashed_secret": digest,
+                       "is_verified": False, "line_number": 3}]}})
+
+    f = ds.parse(doc(hashlib.sha1(prefix.encode()).hexdigest())).findings[0]
+    assert f.secret_hash is None and f.properties["hashed_prefix"] == prefix
+    other = hashlib.sha1(b"some-other-value").hexdigest()
+    g = ds.parse(doc(other)).findings[0]
+    assert g.secret_hash == other and "hashed_prefix" not in g.properties
