@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -35,7 +35,7 @@ SCOPE_VERSION = "v2"
 IRRELEVANT_OPTIONS = frozenset({
     "require_pqc", "no_containers", "pqc_algs", "pqc_python", "mtls_target",
     "mtls_ca", "mtls_cert", "mtls_key", "mtls_server_name", "mtls_pq", "mtls_require_pq", "mtls_timeout",
-    "mtls_target_skipped", "output_dir", "history", "history_since", "history_cache"})
+    "mtls_target_skipped", "history", "history_since", "history_cache"})
 
 
 def _tree_stats(root: Path) -> list[tuple[str, int, int]]:
@@ -73,7 +73,7 @@ class _RunHashes:
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.run: dict[str, Any] | None = None  # held, so its id cannot be reused by a later scan
+        self.run: Mapping[str, Any] | None = None  # held, so its id cannot be reused by a later scan
         self.hashes: dict[str, str | None] = {}
 
     def get(self, ctx: ScanContext, rel: str) -> str | None:
@@ -116,8 +116,10 @@ def tool_identity(scanner: Scanner, ctx: ScanContext, runner: Runner) -> str:
 
 
 def relevant_options(ctx: ScanContext) -> dict[str, Any]:
-    """The context options that may change results (unknown options count: the safe side)."""
-    return {k: v for k, v in ctx.options.items() if k not in IRRELEVANT_OPTIONS}
+    """The context settings that may change results (unknown options count: the safe side)."""
+    run = {"trust_tree_config": ctx.trust_tree_config, "advisory_max_age_days": ctx.advisory_max_age_days,
+           "PATH": ctx.tool_path}
+    return {**{k: v for k, v in ctx.options.items() if k not in IRRELEVANT_OPTIONS}, **run}
 
 
 def scope_of(scanner: Scanner, ctx: ScanContext, runner: Runner) -> str:
@@ -279,7 +281,7 @@ def _whole_tree(scanner: Scanner, ctx: ScanContext, files: Sequence[str], runner
     if ctx.osv_db is not None:  # an installed database's age decides partial: fresh and stale are not one key
         from secscan.analyzers.advisories.db_use import freshness
 
-        fresh = freshness(ctx.osv_db, ctx.options.get("advisory_max_age_days"))
+        fresh = freshness(ctx.osv_db, ctx.advisory_max_age_days)
         source = f"osv-db:{_db_identity(ctx.osv_db)}{fresh}"
     key = digest(scope_of(scanner, ctx, runner), source, ctx.offline,
                  [(p, _input_hash(ctx, Path(p), walked)) for p in inputs], canary_dir is not None)

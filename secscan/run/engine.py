@@ -12,6 +12,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from types import MappingProxyType
 
 from secscan.core.model import Finding, Result, ScannerResult, SkipCause, Status
 from secscan.core.options import ScanOptions
@@ -72,13 +73,8 @@ def plan(opts: ScanOptions) -> list[str]:
 def make_context(opts: ScanOptions, runner: Runner) -> ScanContext:
     """The context scanners see."""
     options = dict(opts.extra)
-    options.update(
-        require_pqc=opts.require_pqc,
-        no_containers=opts.no_containers,
-        trust_tree_config=opts.trust_tree_config,
-        PATH=runner.env_path,
-        output_dir=str(opts.output_dir) if opts.output_dir is not None else None,
-    )
+    age = options.pop("advisory_max_age_days", None)
+    options["require_pqc"] = opts.require_pqc
     if options.get("history"):  # secscan-history: the commits after --changed-since REF, its blob cache
         cache = str(opts.cache_dir or default_dir(opts.target)) if opts.use_cache else None
         options.update(history_since=opts.changed_since, history_cache=cache)
@@ -89,7 +85,12 @@ def make_context(opts: ScanOptions, runner: Runner) -> ScanContext:
         osv_db=opts.osv_db,
         images=opts.images,
         excludes=opts.excludes,
-        options=options,
+        options=MappingProxyType(options),
+        trust_tree_config=opts.trust_tree_config,
+        no_containers=opts.no_containers,
+        output_dir=opts.output_dir,
+        advisory_max_age_days=int(age) if age is not None else None,
+        tool_path=runner.env_path,
     )
 
 

@@ -200,7 +200,7 @@ class DetectSecretsScanner(ToolScanner):
         time spent making the copies counts in the result's duration."""
         started = time.monotonic()
         try:
-            if ctx.options.get("prefilter") is False:
+            if not prefilter_on(ctx):
                 raise Unavailable("--no-prefilter")
             cond = derive(read_baseline(ctx.target))
             stats = ds_stage.stage(ctx.target, names, tmp / "copies", cond)
@@ -286,9 +286,14 @@ def read_baseline(target: Path) -> dict[str, Any] | None:
     return data
 
 
+def prefilter_on(ctx: ScanContext) -> bool:
+    """detect-secrets' own setting ``prefilter`` (config/declare.py; ``--no-prefilter`` turns it off)."""
+    return ctx.options.get("prefilter") is not False
+
+
 def prefilter_salt(ctx: ScanContext) -> str:
     """The cache salt part for the prefilter: whether it may run, its version and detect-secrets'."""
-    if ctx.options.get("prefilter") is False:
+    if not prefilter_on(ctx):
         return "prefilter off"
     try:
         from detect_secrets.__version__ import VERSION as version

@@ -146,7 +146,15 @@ class ScanContext:
     osv_db: Path | None = None
     images: tuple[str, ...] = ()
     excludes: tuple[str, ...] = ()
-    options: dict[str, Any] = field(default_factory=dict)
+    # the settings scanners declare for themselves (config/declare.py: pqc_*, mtls_*, semgrep_rules,
+    # prefilter, history*, the secret engine's limits), each read by its scanner's own settings type
+    options: Mapping[str, Any] = field(default_factory=dict)
+    # settings of the run that several scanners read
+    trust_tree_config: bool = False  # the tree's own tool settings (.npmrc) may be used
+    no_containers: bool = False  # image scanning turned off
+    output_dir: Path | None = None  # the report folder (never part of what is scanned)
+    advisory_max_age_days: int | None = None  # an installed advisory database older than this is partial
+    tool_path: str | None = None  # the PATH tools are looked up on (part of the cache scope)
     # Cores one scanner may use while the others run beside it (0: the tool's own default). It never
     # changes results, so it is not part of a cache key.
     cpu_share: int = 0

@@ -52,7 +52,7 @@ def trusted_npmrc(ctx: ScanContext) -> bool:
     """Whether npm may read the tree's .npmrc: its registry and auth settings choose what npm contacts and
     which token it sends (a ``${NPM_TOKEN}`` there is expanded from secscan's environment), so only when the
     caller trusts the tree's configuration (--trust-tree-config)."""
-    return bool(ctx.options.get("trust_tree_config"))
+    return ctx.trust_tree_config
 
 
 NPM_TOOL = Tool("npm", install="Node.js ships npm: https://nodejs.org/en/download, or a package manager "
@@ -106,7 +106,7 @@ class NpmAuditScanner(ToolScanner):
 
         db = osv.load_db(ctx.osv_db)
         p = db_use.with_age(npm_lockfile.audit_npm(ctx.target, lockfiles, db), db,
-                            ctx.options.get("advisory_max_age_days"))
+                            ctx.advisory_max_age_days)
         canary = audit_canaries(npm_lockfile.audit_npm, db, canary_files, ctx.target) if canary_files else ()
         return ScanOutput(
             Parsed(

@@ -86,7 +86,7 @@ class PipAuditScanner(ToolScanner):
 
         db = osv.load_db(ctx.osv_db)
         parsed = python_deps.audit_python(ctx.target, manifests, db)
-        parsed = db_use.with_age(parsed, db, ctx.options.get("advisory_max_age_days"))
+        parsed = db_use.with_age(parsed, db, ctx.advisory_max_age_days)
         canary = audit_canaries(python_deps.audit_python, db, canary_files, ctx.target) \
             if canary_files else ()
         return ScanOutput(Parsed(self.name, (*parsed.findings, *canary), parsed.status, parsed.reason,

@@ -111,8 +111,8 @@ class SemgrepScanner(ToolScanner):
         """The rules folder: ctx.rules_dir, else the ``semgrep_rules`` option, else the bundled one."""
         if ctx.rules_dir is not None:
             return ctx.rules_dir
-        custom = ctx.options.get("semgrep_rules")
-        return Path(custom) if custom else rules_path("semgrep")
+        custom = ctx.options.get("semgrep_rules")  # semgrep's own setting (config/declare.py)
+        return Path(str(custom)) if custom else rules_path("semgrep")
 
     def applies(self, ctx: ScanContext, files: Sequence[str]) -> str | None:
         return None if files else "no files semgrep's bundled rules cover (Python)"

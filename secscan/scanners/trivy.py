@@ -61,7 +61,7 @@ class TrivyFsScanner(ToolScanner):
         """trivy fs reads the whole folder, git-ignored and excluded files included: every file under it
         is part of the cache key (but secscan's own canary folders and report folder; a folder of the tree
         merely named like a canary folder counts)."""
-        skip = {os.path.realpath(ctx.options["output_dir"])} if ctx.options.get("output_dir") else set()
+        skip = {os.path.realpath(ctx.output_dir)} if ctx.output_dir is not None else set()
         skip |= {os.path.realpath(ctx.target / d) for d in ctx.canary_dirs}
         out: list[Path] = []
         for folder, dirs, names in os.walk(ctx.target):
@@ -116,7 +116,7 @@ class TrivyImageScanner(ToolScanner):
     def applies(self, ctx: ScanContext, files: Sequence[str]) -> str | Skip | None:
         if not ctx.images:
             return Skip("no --image given", SkipCause.NOT_REQUESTED)
-        if ctx.options.get("no_containers"):
+        if ctx.no_containers:
             return Skip("image scanning disabled by --no-containers", SkipCause.TURNED_OFF)
         return None
 

@@ -46,3 +46,21 @@ def test_a_skipped_target_is_kept_only_as_a_mapping() -> None:
     skipped = {"target": "h:1", "reason": "--offline"}
     assert MtlsSettings.from_options({"mtls_target_skipped": skipped}, 5.0).target_skipped == skipped
     assert MtlsSettings.from_options({"mtls_target_skipped": "h:1"}, 5.0).target_skipped is None
+
+
+def test_run_settings_are_typed_fields_and_scanner_options_read_only(tmp_path: Path) -> None:
+    """What several scanners read is a typed field of the context; ``options`` holds only the settings the
+    scanners declare for themselves, and no scanner can change it for the others."""
+    import pytest
+
+    out = tmp_path / "reports"
+    opts = build_options(tmp_path, command="all", trust_tree_config=True, no_containers=True,
+                         output_dir=str(out), advisory_max_age_days=3, semgrep_rules=str(tmp_path))
+    ctx = make_context(opts, Runner())
+    assert (ctx.trust_tree_config, ctx.no_containers, ctx.advisory_max_age_days) == (True, True, 3)
+    assert ctx.output_dir is not None and ctx.output_dir.name == "reports"
+    assert not {"trust_tree_config", "no_containers", "output_dir", "advisory_max_age_days", "PATH"} & set(
+        ctx.options)
+    assert ctx.options["semgrep_rules"] == str(tmp_path)
+    with pytest.raises(TypeError):
+        ctx.options["prefilter"] = False  # type: ignore[index]
