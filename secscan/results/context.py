@@ -172,11 +172,22 @@ def python_files(root: Path, limit: int) -> list[str]:
     out."""
     out: list[str] = []
     for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not (Path(folder) / d).is_symlink())
-        out += [(Path(folder) / n).relative_to(root).as_posix() for n in sorted(files) if n.endswith(".py")]
+        dirs[:] = sorted(d for d in dirs
+                         if d not in SKIP_DIRS and not os.path.islink(os.path.join(folder, d)))
+        rel = Path(folder).relative_to(root).as_posix()
+        prefix = "" if rel == "." else rel + "/"
+        out += [prefix + n for n in sorted(files) if n.endswith(".py")]
         if len(out) >= limit:
             return out[:limit]
     return out
+
+
+def _parts(path: str) -> tuple[str, ...]:
+    """PurePosixPath(path).parts, by a split when the path is already normal (the usual case)."""
+    if not path or path[0] == "/" or path[-1] == "/" or "//" in path or path == "." or path.startswith("./") \
+            or path.endswith("/.") or "/./" in path:
+        return PurePosixPath(path).parts
+    return tuple(path.split("/"))
 
 
 class Classifier:
@@ -190,6 +201,8 @@ class Classifier:
         # test folders beyond the conventions that decided a context: folder -> (file, line, why)
         self.widened: dict[str, tuple[str, int | None, str]] = {}
         self._support: dict[str, str] | None = None  # top-level folder -> why it is test support
+        self._by_convention: dict[str, str | None] = {}
+        self._classified: dict[str, str] = {}  # path -> context (classify's side effects are idempotent)
 
     def _has_conftest(self, folder: str) -> bool:
         if self.root is None:
@@ -206,24 +219,30 @@ class Classifier:
 
     def by_convention(self, path: str) -> str | None:
         """The context the path conventions alone give (None: product)."""
-        p = PurePosixPath(path)
-        folders = [part.lower() for part in p.parts[:-1]]
+        if path in self._by_convention:
+            return self._by_convention[path]
+        parts = _parts(path)
+        folders = [part.lower() for part in parts[:-1]]
+        base = parts[-1] if parts and parts != ("/",) else ""
+        found = None
         for name in ORDER:
             rule = self.rules[name]
             if any(f in rule.folders for f in folders) \
-                    or any(fnmatch.fnmatchcase(p.name, pat) for pat in rule.files) \
-                    or p.name.lower().endswith(rule.suffixes or ("\0",)):
-                return name
-        return None
+                    or any(fnmatch.fnmatchcase(base, pat) for pat in rule.files) \
+                    or base.lower().endswith(rule.suffixes or ("\0",)):
+                found = name
+                break
+        self._by_convention[path] = found
+        return found
 
     def configured_test(self, path: str) -> str | None:
         """The test folder of the project's configuration (testpaths, a conftest.py below the root) holding
         path, or None."""
-        p = PurePosixPath(path)
+        parts = _parts(path)
         for folder in self.config.folders:
-            if p.is_relative_to(folder):
+            if parts[:len(fp := _parts(folder))] == fp:  # PurePosixPath.is_relative_to
                 return folder
-        parents = [q.as_posix() for q in p.parents if q.as_posix() != "."]
+        parents = ["/".join(parts[:i]).replace("//", "/", 1) for i in range(len(parts) - 1, 0, -1)]
         return next((f for f in parents if self._has_conftest(f)), None)
 
     def support(self) -> dict[str, str]:
@@ -246,13 +265,19 @@ class Classifier:
             if text is None:
                 continue
             top = rel.split("/", 1)[0] if "/" in rel else None
+            wanted = tops - {top}
+            if top in tops and top not in uses_framework:
+                wanted |= frameworks
+            if not any(w in text for w in wanted):  # an imported name is a substring of the text
+                continue
             names = set(_IMPORT.findall(text))
             if top in tops and names & frameworks:
                 uses_framework.add(top)
+            users = (names & tops) - {top}
+            if not users:
+                continue
             is_test = self.by_convention(rel) == "test" or self.configured_test(rel) is not None
-            for name in names & tops:
-                if name == top:
-                    continue
+            for name in users:
                 if is_test:
                     test_users.setdefault(name, rel)
                 else:
@@ -263,7 +288,12 @@ class Classifier:
         return self._support
 
     def classify(self, path: str) -> str:
-        """product, test, example, docs, generated or vendored."""
+        """product, test, example, docs, generated or vendored (each path decided once)."""
+        if path not in self._classified:
+            self._classified[path] = self._classify(path)
+        return self._classified[path]
+
+    def _classify(self, path: str) -> str:
         found = self.by_convention(path)
         if found in ("vendored", "generated"):
             return found

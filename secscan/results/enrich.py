@@ -119,7 +119,9 @@ def redact_findings(findings: Sequence[Finding]) -> list[Finding]:
         loc = f.location
         if loc is not None and (path := redact_text(loc.path)) != loc.path:  # a token in a file name
             loc = replace(loc, path=path)
-        out.append(f.with_(message=msg, snippet=snippet, title=redact_text(title), location=loc))
+        title = redact_text(title)
+        same = msg == f.message and snippet == f.snippet and title == f.title and loc is f.location
+        out.append(f if same else f.with_(message=msg, snippet=snippet, title=title, location=loc))
     return out
 
 

@@ -91,11 +91,13 @@ class Redactor:
         loc = f.location  # a path is never value-masked (suppressions, baselines and fingerprints use it);
         if loc is not None and (path := redact_text(loc.path)) != loc.path:  # a token in a file name is
             loc = replace(loc, path=path)  # masked by the patterns, as before
-        return f.with_(title=self.text(f.title), message=self.text(f.message),
-                       snippet=self.text(f.snippet) if f.snippet else f.snippet,
-                       remediation=self.text(f.remediation) if f.remediation else f.remediation,
-                       properties=self.deep(dict(f.properties)), location=loc
-                       ).map_provenance_texts(self.text)
+        changes = {"title": self.text(f.title), "message": self.text(f.message),
+                   "snippet": self.text(f.snippet) if f.snippet else f.snippet,
+                   "remediation": self.text(f.remediation) if f.remediation else f.remediation,
+                   "properties": self.deep(dict(f.properties)), "location": loc}
+        if all(v == getattr(f, k) for k, v in changes.items()):  # the usual case: one copy, not two
+            return f.map_provenance_texts(self.text)
+        return f.with_(**changes).map_provenance_texts(self.text)
 
     def scanner(self, s: ScannerResult) -> ScannerResult:
         """A scanner's reason and evidence."""

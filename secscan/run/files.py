@@ -70,7 +70,8 @@ def _dir_reason(entry: os.DirEntry[str], rel: str, excludes: Sequence[str], skip
     has_tracked = tracked is not None and rel in tracked
     if entry.name in VCS_DIRS:
         return VCS
-    if os.path.realpath(entry.path) in skip_real:
+    # a folder that is no link ends in its own name: realpath (costly) only for a name of a skipped folder
+    if any(r.endswith("/" + entry.name) for r in skip_real) and os.path.realpath(entry.path) in skip_real:
         return OUTPUT
     if _excluded(rel, entry.name, excludes):
         return CONFIG

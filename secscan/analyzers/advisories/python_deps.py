@@ -59,6 +59,8 @@ def find_python_manifests(root: str | Path, files: Sequence[str]) -> list[str]:
     out = set()
     for f in files:
         rel = norm_path(f)
+        if ".toml" not in rel and ".lock" not in rel and ".txt" not in rel.lower():
+            continue  # every name is_python_manifest takes has one of these (the name is part of rel)
         if not EXCLUDED_DIRS.intersection(PurePosixPath(rel).parts[:-1]) and is_python_manifest(rel):
             out.add(rel)
     return sorted(out)
