@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from secscan.core.provenance import MergedSource, NativeMarker, TaintTrace
+from secscan.core.provenance import HistoryInfo, MergedSource, NativeMarker, Place, TaintTrace
 
 
 class Severity(enum.IntEnum):
@@ -185,12 +185,15 @@ class Finding:
     out_of_gate: str | None = None
     # provenance (core/provenance.py; in the JSON under properties): where the severity came from
     # (DEFAULT_SEVERITY: the tool gave none), the hits merged into it, the tool's inline marker that applies,
-    # the id an older secscan gave it, its taint trace
+    # the id an older secscan gave it, its taint trace; a secret's places (how many: place_count) and history
     severity_source: str | None = None
     merged_from: tuple[MergedSource, ...] = ()
     native_marker: NativeMarker | None = None
     legacy_fingerprint: str | None = None
     taint: TaintTrace | None = None
+    places: tuple[Place, ...] = ()
+    place_count: int = 0
+    history: HistoryInfo | None = None
 
     def with_(self, **changes: Any) -> Finding:
         """A copy with some fields changed."""
@@ -205,7 +208,10 @@ class Finding:
         """A copy with the texts of its provenance passed through fn (redaction)."""
         return replace(self, native_marker=self.native_marker.map_texts(fn) if self.native_marker else None,
                        merged_from=tuple(m.map_texts(fn) for m in self.merged_from),
-                       taint=self.taint.map_texts(fn) if self.taint else None)
+                       taint=self.taint.map_texts(fn) if self.taint else None,
+                       places=tuple(replace(p, path=fn(p.path)) for p in self.places),
+                       history=replace(self.history, paths=tuple(fn(p) for p in self.history.paths))
+                       if self.history else None)
 
 
 @dataclass(frozen=True)

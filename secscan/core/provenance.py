@@ -109,3 +109,80 @@ class TaintTrace:
         """The same trace with every line mapped (a generated file's lines back to the original's)."""
         return TaintTrace(line_of(self.source_line), self.source_code, line_of(self.sink_line),
                           tuple(line_of(n) for n in self.through))
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+@dataclass(frozen=True)
+class Place:
+    """One place of a secret found at several (results/secret_groups.py): file, lines, the tools that found
+    it there, its own fingerprint, and the commit that added it when found in git history."""
+
+    path: str
+    start_line: int | None = None
+    end_line: int | None = None
+    sources: tuple[str, ...] = ()
+    fingerprint: str | None = None
+    commit: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report's form."""
+        out: dict[str, Any] = {"path": self.path, "start_line": self.start_line, "end_line": self.end_line}
+        if self.commit is not None:
+            out["commit"] = self.commit
+        if self.sources:
+            out["sources"] = list(self.sources)
+        if self.fingerprint is not None:
+            out["fingerprint"] = self.fingerprint
+        return out
+
+    @staticmethod
+    def read_all(data: Any) -> tuple[Place, ...]:
+        """From the report's list (entries without a path are left out)."""
+        if not isinstance(data, list | tuple):
+            return ()
+        return tuple(Place(d["path"], _int(d.get("start_line")), _int(d.get("end_line")),
+                           tuple(str(s) for s in d.get("sources") or () if isinstance(s, str)),
+                           _str(d.get("fingerprint")), _str(d.get("commit")))
+                     for d in data if isinstance(d, Mapping) and isinstance(d.get("path"), str))
+
+
+@dataclass(frozen=True)
+class HistoryInfo:
+    """Where in git history a secret was found (analyzers/history/)."""
+
+    first_commit: str
+    first_date: str | None
+    last_commit: str
+    last_date: str | None
+    paths: tuple[str, ...]
+    path_count: int
+    blobs: int
+    present_at_head: bool
+    first_commit_index: int
+    after: str | None = None  # only the commits after --changed-since REF were read
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report's form."""
+        out: dict[str, Any] = {
+            "first_commit": self.first_commit, "first_date": self.first_date, "last_commit": self.last_commit,
+            "last_date": self.last_date, "paths": list(self.paths), "path_count": self.path_count,
+            "blobs": self.blobs, "present_at_head": self.present_at_head,
+            "first_commit_index": self.first_commit_index}
+        if self.after is not None:
+            out["after"] = self.after
+        return out
+
+    @staticmethod
+    def read(data: Any) -> HistoryInfo | None:
+        """From the report's form (None when absent or without its commits)."""
+        if not isinstance(data, Mapping) or not isinstance(data.get("first_commit"), str):
+            return None
+        paths = tuple(p for p in data.get("paths") or () if isinstance(p, str))
+        return HistoryInfo(data["first_commit"], _str(data.get("first_date")),
+                           str(data.get("last_commit") or data["first_commit"]), _str(data.get("last_date")),
+                           paths, _int(data.get("path_count")) or len(paths), _int(data.get("blobs")) or 0,
+                           bool(data.get("present_at_head")), _int(data.get("first_commit_index")) or 0,
+                           _str(data.get("after")))

@@ -24,7 +24,7 @@ from secscan.core.model import (
     Suppression,
     Trust,
 )
-from secscan.core.provenance import MergedSource, NativeMarker, TaintTrace
+from secscan.core.provenance import HistoryInfo, MergedSource, NativeMarker, Place, TaintTrace
 from secscan.core.shard import read_shard_note
 
 SCHEMA_VERSION = "1"
@@ -202,7 +202,8 @@ def _out_of_gate(r: Result) -> dict[str, Any]:
     return {"total": sum(by.values()), "by_context": by}
 
 
-PROVENANCE_KEYS = ("severity_source", "merged_from", "native_marker", "legacy_fingerprint", "taint")
+PROVENANCE_KEYS = ("severity_source", "merged_from", "native_marker", "legacy_fingerprint", "taint", "places",
+                   "place_count", "history")
 
 
 def properties_to_dict(f: Finding) -> dict[str, Any]:
@@ -219,18 +220,28 @@ def properties_to_dict(f: Finding) -> dict[str, Any]:
         out["legacy_fingerprint"] = f.legacy_fingerprint
     if f.taint is not None:
         out["taint"] = f.taint.to_dict()
+    if f.places:
+        out["places"] = [p.to_dict() for p in f.places]
+    if f.place_count:
+        out["place_count"] = f.place_count
+    if f.history is not None:
+        out["history"] = f.history.to_dict()
     return out
 
 
 def provenance_from(props: Mapping[str, Any]) -> dict[str, Any]:
     """Finding keyword arguments from a report's ``properties``: the provenance fields, and the rest."""
     source, legacy = props.get("severity_source"), props.get("legacy_fingerprint")
+    count = props.get("place_count")
     return {
         "severity_source": source if isinstance(source, str) else None,
         "merged_from": MergedSource.read_all(props.get("merged_from")),
         "native_marker": NativeMarker.read(props.get("native_marker")),
         "legacy_fingerprint": legacy if isinstance(legacy, str) else None,
         "taint": TaintTrace.read(props.get("taint")),
+        "places": Place.read_all(props.get("places")),
+        "place_count": count if isinstance(count, int) and not isinstance(count, bool) else 0,
+        "history": HistoryInfo.read(props.get("history")),
         "properties": {k: v for k, v in props.items() if k not in PROVENANCE_KEYS},
     }
 

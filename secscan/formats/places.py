@@ -1,36 +1,30 @@
-"""The other places of a secret found at several (``properties.places``, results/secret_groups.py): a line for
+"""The other places of a secret found at several (``Finding.places``, results/secret_groups.py): a line for
 the Markdown and HTML reports, related locations for SARIF. Data only: paths, lines and commits."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from secscan.core.model import Finding
+from secscan.core.provenance import Place
 
 SHOWN = 3  # places named in the text; the count says how many there are
 
 
-def other_places(f: Finding) -> list[Mapping[str, Any]]:
+def other_places(f: Finding) -> list[Place]:
     """The places of a finding besides its own location (in the order the finding lists them)."""
-    listed = f.properties.get("places")
-    if not isinstance(listed, list):
-        return []
     loc = f.location
     here = (loc.path, loc.start_line) if loc else None
-    others = [p for p in listed if isinstance(p, Mapping) and (p.get("path"), p.get("start_line")) != here]
-    return others
+    return [p for p in f.places if (p.path, p.start_line) != here]
 
 
-def _where(p: Mapping[str, Any]) -> str:
-    where = f"{p.get('path')}:{p['start_line']}" if p.get("start_line") else str(p.get("path"))
-    return f"{where} (commit {str(p['commit'])[:12]})" if p.get("commit") else where
+def _where(p: Place) -> str:
+    where = f"{p.path}:{p.start_line}" if p.start_line else p.path
+    return f"{where} (commit {p.commit[:12]})" if p.commit else where
 
 
 def places_text(f: Finding) -> str | None:
     """"also at N places: a.py:3, b.ini:1, ..." (None: found at one place)."""
     others = other_places(f)
-    total = int(f.properties.get("place_count") or 0) - 1
+    total = f.place_count - 1
     count = max(len(others), total)
     if count <= 0:
         return None

@@ -163,10 +163,10 @@ def _related(f: Finding) -> list[dict[str, Any]]:
     """The other places of a secret found at several (its value masked as everywhere)."""
     out = []
     for n, p in enumerate(other_places(f), start=1):
-        phys: dict[str, Any] = {"artifactLocation": _artifact(str(p.get("path") or "unknown"))}
-        if isinstance(p.get("start_line"), int) and p["start_line"] >= 1:
-            phys["region"] = {"startLine": p["start_line"]}
-        text = f"also in commit {p['commit']}" if p.get("commit") else "the same secret value"
+        phys: dict[str, Any] = {"artifactLocation": _artifact(p.path or "unknown")}
+        if p.start_line is not None and p.start_line >= 1:
+            phys["region"] = {"startLine": p.start_line}
+        text = f"also in commit {p.commit}" if p.commit else "the same secret value"
         out.append({"id": n, "physicalLocation": phys, "message": {"text": text}})
     return out
 

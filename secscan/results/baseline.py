@@ -20,9 +20,7 @@ DEFAULT_REASON = "accepted when the baseline was created"
 
 def _path_of(f: Finding, fingerprint: str) -> str | None:
     """The path of the place of a secret that has this fingerprint."""
-    places = f.properties.get("places") or []
-    return next((p.get("path") for p in places
-                 if isinstance(p, dict) and p.get("fingerprint") == fingerprint), None)
+    return next((p.path for p in f.places if p.fingerprint == fingerprint), None)
 
 
 def entries_for(

@@ -11,6 +11,7 @@ from typing import Any
 
 from secscan.core.errors import UsageError
 from secscan.core.model import Category, Finding, Location
+from secscan.core.provenance import Place
 from secscan.process.git import GitError, git_text, run_git
 from secscan.process.runner import Runner
 
@@ -60,11 +61,10 @@ class Changes:
             return any(PurePosixPath(p).name.startswith(DEPENDENCY_FILES) for p in self.lines)
         if f.location is None or not f.location.path:
             return True  # not tied to code (pqc, mtls): always counts
-        if (f.properties.get("history") or {}).get("after"):
+        if f.history is not None and f.history.after:
             return True  # found in the commits after REF (--history with --changed-since): in the change
-        places = f.properties.get("places")
-        if isinstance(places, list) and len(places) > 1:  # one secret at several places: any of them counts
-            return any(self.touches(_at(f, p)) for p in places if isinstance(p, dict))
+        if len(f.places) > 1:  # one secret at several places: any of them counts
+            return any(self.touches(_at(f, p)) for p in f.places)
         path = f.location.path
         if self._in_tree(path):
             return True
@@ -77,10 +77,9 @@ class Changes:
         return any(line in changed for line in range(f.location.start_line, end + 1))
 
 
-def _at(f: Finding, place: dict[str, Any]) -> Finding:
+def _at(f: Finding, place: Place) -> Finding:
     """The finding at one of its places (a secret listed at several)."""
-    loc = Location(str(place.get("path") or ""), place.get("start_line"), place.get("end_line"))
-    return f.with_(location=loc, properties={k: v for k, v in f.properties.items() if k != "places"})
+    return f.with_(location=Location(place.path, place.start_line, place.end_line), places=())
 
 
 def unquote(name: str) -> str:

@@ -1,5 +1,5 @@
 """One finding per leaked secret: the same value (by its hash) at several places, in files or in git history,
-whichever tool found it, is one finding with every place listed (``properties.places``). The gate counts it
+whichever tool found it, is one finding with every place listed (``Finding.places``). The gate counts it
 once. Its fingerprint is its first place's (working tree before history, then path and line): the
 tool-independent id of a secret's place (results/fingerprint.py), so a baseline made with other tools still
 matches; every place keeps its own fingerprint, and a suppression or baseline entry that names any of them
@@ -9,47 +9,40 @@ covers the finding (results/triage.py), so adding or removing places never makes
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import replace
 
 from secscan.core.model import Category, Finding
+from secscan.core.provenance import Place
 
 MAX_PLACES = 100  # places listed per finding; ``place_count`` says how many there are
 
 
 def place_fingerprints(f: Finding) -> list[str]:
     """The fingerprints of a finding's places (empty: it lists none)."""
-    listed = f.properties.get("places")
-    if not isinstance(listed, list):
-        return []
-    return [str(p["fingerprint"]) for p in listed if isinstance(p, Mapping) and p.get("fingerprint")]
+    return [p.fingerprint for p in f.places if p.fingerprint]
 
 
-def _place(f: Finding) -> dict[str, Any]:
+def _place(f: Finding) -> Place:
     """A finding's own place (its file and lines, the tools that found it there)."""
     loc = f.location
-    out: dict[str, Any] = {"path": loc.path if loc else "", "start_line": loc.start_line if loc else None,
-                           "end_line": loc.end_line if loc else None, "sources": list(f.sources)}
-    if f.fingerprint:
-        out["fingerprint"] = f.fingerprint
-    return out
+    return Place(loc.path if loc else "", loc.start_line if loc else None, loc.end_line if loc else None,
+                 f.sources, f.fingerprint or None)
 
 
-def _places(f: Finding) -> list[dict[str, Any]]:
+def _places(f: Finding) -> list[Place]:
     """Every place a finding stands for: its own, or the places a history finding already lists."""
-    listed = f.properties.get("places")
-    if isinstance(listed, list) and listed:
-        out = [{**p, "sources": list(f.sources)} for p in listed if isinstance(p, Mapping)]
-        if out and f.fingerprint and not out[0].get("fingerprint"):
-            out[0]["fingerprint"] = f.fingerprint  # a history finding's id (rule and value: stable)
+    if f.places:
+        out = [replace(p, sources=f.sources) for p in f.places]
+        if f.fingerprint and not out[0].fingerprint:
+            out[0] = replace(out[0], fingerprint=f.fingerprint)  # a history finding's id (rule and value)
         return out
     return [_place(f)]
 
 
 def _order(f: Finding) -> tuple[int, str, int]:
     """Working-tree places first (history-only ones after), then by path and line."""
-    hist = f.properties.get("history")
-    in_history_only = isinstance(hist, Mapping) and not hist.get("present_at_head")
+    in_history_only = f.history is not None and not f.history.present_at_head
     loc = f.location
     return (1 if in_history_only else 0, loc.path if loc else "", (loc.start_line or 0) if loc else 0)
 
@@ -57,31 +50,25 @@ def _order(f: Finding) -> tuple[int, str, int]:
 def _merge(members: list[Finding]) -> Finding:
     members.sort(key=_order)
     first = members[0]
-    places: list[dict[str, Any]] = []
-    seen: dict[tuple[Any, ...], dict[str, Any]] = {}
+    seen: dict[tuple[str, int | None], Place] = {}
     for f in members:
         for p in _places(f):
-            key = (p.get("path"), p.get("start_line"))
+            key = (p.path, p.start_line)
             known = seen.get(key)
             if known is None:
-                seen[key] = dict(p)
-                places.append(seen[key])
+                seen[key] = p
             else:  # one place seen in the files and in history: one entry, with its commit and both sources
-                if p.get("commit"):
-                    known.setdefault("commit", p["commit"])
-                known["sources"] = list(dict.fromkeys([*known.get("sources", []), *p.get("sources", [])]))
-    counted = sum(int(f.properties.get("place_count") or 1) - len(_places(f)) for f in members)
+                both = tuple(dict.fromkeys((*known.sources, *p.sources)))
+                seen[key] = replace(known, commit=known.commit or p.commit, sources=both)
+    places = list(seen.values())
+    counted = sum((f.place_count or 1) - len(_places(f)) for f in members)
     sources = tuple(dict.fromkeys(s for f in members for s in f.sources))
-    props: dict[str, Any] = {**first.properties, "places": places[:MAX_PLACES],
-                             "place_count": len(places) + max(counted, 0)}
-    hist = next((f.properties["history"] for f in members
-                 if isinstance(f.properties.get("history"), Mapping)), None)
-    if hist is not None:
-        props["history"] = hist
+    hist = next((f.history for f in members if f.history is not None), None)
     worst = max(members, key=lambda f: f.severity)
     return first.with_(severity=worst.severity, raw_severity=worst.raw_severity, sources=sources,
                        identifiers=tuple(dict.fromkeys(i for f in members for i in f.identifiers)),
-                       properties=props)
+                       places=tuple(places[:MAX_PLACES]), place_count=len(places) + max(counted, 0),
+                       history=hist or first.history)
 
 
 # Rules whose reported "secret" is not the value: detect-secrets hashes a private key's BEGIN line, the same
@@ -116,5 +103,5 @@ def group(findings: Sequence[Finding]) -> list[Finding]:
 def aside(findings: Sequence[Finding]) -> tuple[list[Finding], list[Finding]]:
     """(the other findings, the history findings): history findings skip the merge by place (it would keep
     one finding's properties and lose their commits and places) and join in :func:`group`."""
-    hist = [f for f in findings if isinstance(f.properties.get("history"), Mapping)]
-    return [f for f in findings if not isinstance(f.properties.get("history"), Mapping)], hist
+    hist = [f for f in findings if f.history is not None]
+    return [f for f in findings if f.history is None], hist

@@ -265,13 +265,11 @@ def _test_texts(root: Path, classifier: Classifier, pol: Policy) -> dict[str, st
 
 
 def places_of(f: Finding) -> list[tuple[str, int | None]]:
-    """The finding's own place and the other places of the same secret (``properties.places``)."""
+    """The finding's own place and the other places of the same secret (``Finding.places``)."""
     out = [(f.location.path, f.location.start_line)] if f.location is not None else []
-    for p in f.properties.get("places") or ():
-        if isinstance(p, dict) and isinstance(p.get("path"), str):
-            where = (p["path"], p.get("start_line") if isinstance(p.get("start_line"), int) else None)
-            if where not in out:
-                out.append(where)
+    for p in f.places:
+        if (p.path, p.start_line) not in out:
+            out.append((p.path, p.start_line))
     return out
 
 

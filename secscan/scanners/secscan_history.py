@@ -12,6 +12,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -63,8 +64,6 @@ class SecscanHistoryScanner(InProcessScanner):
     def execute(self, ctx: ScanContext, files: Sequence[str], canary_files: Sequence[Path],
                 runner: Runner) -> ScanOutput:
         """Walk the target's history, then the canary repository's."""
-        from dataclasses import replace
-
         from secscan.analyzers.history import findings as hfind
         from secscan.analyzers.history.scan import run
         from secscan.process.git import GitError, git_text
@@ -116,7 +115,7 @@ class SecscanHistoryScanner(InProcessScanner):
             shutil.rmtree(folder, ignore_errors=True)
         where = str(path)
         return [f.with_(location=Location(where, f.location.start_line if f.location else None))
-                for f in hfind.findings(hist) if not f.properties["history"]["present_at_head"]]
+                for f in hfind.findings(hist) if f.history is not None and not f.history.present_at_head]
 
 
 def _inside(f: Finding, prefix: str) -> bool:
@@ -129,9 +128,8 @@ def _relative(f: Finding, prefix: str) -> Finding:
     if not prefix or f.location is None:
         return f
     cut = len(prefix)
-    places = [{**p, "path": p["path"][cut:]} for p in f.properties.get("places", ())
-              if p["path"].startswith(prefix)]
-    hist = {**f.properties["history"], "paths": [p[cut:] for p in f.properties["history"]["paths"]
-                                                  if p.startswith(prefix)]}
+    places = tuple(replace(p, path=p.path[cut:]) for p in f.places if p.path.startswith(prefix))
+    kept = tuple(p[cut:] for p in f.history.paths if p.startswith(prefix)) if f.history else ()
+    hist = replace(f.history, paths=kept) if f.history else None
     return f.with_(location=Location(f.location.path[cut:], f.location.start_line, f.location.end_line),
-                   properties={**f.properties, "places": places, "history": hist})
+                   places=places, history=hist)

@@ -14,6 +14,7 @@ from secscan.analyzers.history import findings as hfind
 from secscan.analyzers.history.scan import HistoryOptions, HistoryScan, run
 from secscan.analyzers.history.walk import check_range, parse_log
 from secscan.core.model import Status
+from secscan.core.serialize import properties_to_dict as report_props
 from secscan.process.runner import Runner
 from secscan.scanners.interface import ScanContext
 from secscan.scanners.secscan_history import SecscanHistoryScanner
@@ -63,7 +64,7 @@ def test_a_secret_added_then_deleted_is_found_with_its_commits(tmp_path: Path) -
     removed = commit(root, "remove settings")
     hist = scan(root)
     [f] = hfind.findings(hist)
-    info = f.properties["history"]
+    info = report_props(f)["history"]
     assert (f.rule_id, f.location.path, f.location.start_line) == (RULE, "settings.py", 2)  # type: ignore[union-attr]
     assert (info["first_commit"], info["last_commit"]) == (added, removed)
     assert info["present_at_head"] is False and info["paths"] == ["settings.py"]
@@ -81,10 +82,10 @@ def test_still_present_at_head_and_the_same_secret_in_two_versions_is_one_findin
     (root / "a.py").write_text("# moved down\n" + _line(), "utf-8")  # a second blob, same secret
     last = commit(root, "a2")
     [f] = hfind.findings(scan(root))
-    info = f.properties["history"]
+    info = report_props(f)["history"]
     assert info["present_at_head"] is True and info["blobs"] == 2
     assert (info["first_commit"], info["last_commit"]) == (first, last)
-    assert {(p["path"], p["start_line"]) for p in f.properties["places"]} == {("a.py", 1), ("a.py", 2)}
+    assert {(p["path"], p["start_line"]) for p in report_props(f)["places"]} == {("a.py", 1), ("a.py", 2)}
 
 
 def test_a_rename_keeps_one_blob_with_both_paths(tmp_path: Path) -> None:
@@ -95,8 +96,8 @@ def test_a_rename_keeps_one_blob_with_both_paths(tmp_path: Path) -> None:
     commit(root, "rename")
     hist = scan(root)
     [f] = hfind.findings(hist)
-    assert f.properties["history"]["paths"] == ["new.cfg", "old.cfg"]
-    assert f.properties["history"]["blobs"] == 1 and f.properties["place_count"] == 2
+    assert report_props(f)["history"]["paths"] == ["new.cfg", "old.cfg"]
+    assert report_props(f)["history"]["blobs"] == 1 and report_props(f)["place_count"] == 2
     assert hfind.coverage(hist)["blobs"] == 2  # README and the one secret blob: read once
 
 
@@ -115,9 +116,9 @@ def test_merges_a_branch_secret_and_one_made_resolving_a_conflict(tmp_path: Path
     (root / "conf.txt").write_text("resolved\n" + _line(2), "utf-8")  # the secret exists only in the merge
     merge = commit(root, "merge feature")
     by_path = {f.location.path: f for f in hfind.findings(scan(root))}  # type: ignore[union-attr]
-    assert by_path["feature.py"].properties["history"]["first_commit"] == on_branch
-    assert by_path["conf.txt"].properties["history"]["first_commit"] == merge
-    assert by_path["conf.txt"].properties["history"]["present_at_head"] is True
+    assert report_props(by_path["feature.py"])["history"]["first_commit"] == on_branch
+    assert report_props(by_path["conf.txt"])["history"]["first_commit"] == merge
+    assert report_props(by_path["conf.txt"])["history"]["present_at_head"] is True
 
 
 def test_binary_and_over_size_blobs_are_counted_and_the_large_one_makes_it_partial(tmp_path: Path) -> None:
@@ -178,7 +179,7 @@ def test_changed_since_reads_only_the_commits_after_ref(tmp_path: Path) -> None:
     commit(root, "and removes it")
     found = hfind.findings(scan(root, since=base), since=base)
     assert [f.location.path for f in found] == ["pr.py"]  # type: ignore[union-attr]
-    assert found[0].properties["history"]["after"] == base
+    assert report_props(found[0])["history"]["after"] == base
     from secscan.results.changes import Changes
 
     assert Changes().touches(found[0])  # counts as in the change although no file of the diff holds it

@@ -60,3 +60,20 @@ def test_redaction_reaches_the_texts_of_the_provenance() -> None:
                 merged_from=(MergedSource("semgrep", "R", "ERROR", NativeMarker("# nosec", 1, value)),))
     text = str(finding_to_dict(Redactor([value]).finding(f)))
     assert value not in text and "key = '" in text
+
+
+def test_places_and_history_round_trip() -> None:
+    places = [{"path": "a.py", "start_line": 3, "end_line": 3, "sources": ["secscan-secrets"],
+               "fingerprint": "a" * 32},
+              {"path": "old/a.py", "start_line": 3, "end_line": 3, "commit": "c" * 40,
+               "sources": ["secscan-history"]}]
+    history = {"first_commit": "c" * 40, "first_date": "2026-01-01T00:00:00Z", "last_commit": "d" * 40,
+               "last_date": None, "paths": ["old/a.py"], "path_count": 1, "blobs": 1,
+               "present_at_head": False, "first_commit_index": 0, "after": "main"}
+    entry = older_report_entry()
+    entry["properties"] = {"places": places, "place_count": 7, "history": history}
+    f = finding_from_dict(entry)
+    assert [p.path for p in f.places] == ["a.py", "old/a.py"] and f.places[1].commit == "c" * 40
+    assert f.place_count == 7 and f.history is not None and f.history.after == "main"
+    assert f.properties == {}
+    assert finding_to_dict(f)["properties"] == entry["properties"]

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from secscan.core.model import Category, Finding, Location, Severity
+from secscan.core.serialize import provenance_from
 from secscan.results import url_placeholders
 
 # the password part of each real-looking URL is built here, so this file holds no literal a scanner reports
@@ -48,7 +49,8 @@ def test_documentation_urls_value_by_value(line: str, want: bool | None) -> None
 
 def finding(path: str, line: int, rule: str = "secscan.url-basic-auth", **props: object) -> Finding:
     return Finding(rule, "Credentials in a URL", "m", Severity.HIGH, "high", Category.SECRET,
-                   ("secscan-secrets",), Location(path, line, line), fingerprint="b" * 32, properties=props)
+                   ("secscan-secrets",), Location(path, line, line), fingerprint="b" * 32,
+                   **provenance_from(props))
 
 
 def test_placeholder_policy_kept_in_the_report(tmp_path: Path) -> None:

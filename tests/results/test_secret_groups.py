@@ -14,6 +14,8 @@ from secret_samples import positive_samples
 import secscan
 from secscan.core.model import Category, Finding, Location, Severity
 from secscan.core.provenance import MergedSource
+from secscan.core.serialize import properties_to_dict as report_props
+from secscan.core.serialize import provenance_from
 from secscan.formats.markdown import render_markdown
 from secscan.formats.places import places_text
 from secscan.formats.sarif import SarifFormat
@@ -47,9 +49,9 @@ def test_same_value_in_three_files_is_one_finding_with_every_place() -> None:
     one = out[0]
     assert one.location.path == "a.py" and one.severity is Severity.CRITICAL  # type: ignore[union-attr]
     assert set(one.sources) == {"secscan-secrets", "detect-secrets"}
-    assert [(p["path"], p["start_line"]) for p in one.properties["places"]] == [("a.py", 9), ("b.ini", 2),
+    assert [(p["path"], p["start_line"]) for p in report_props(one)["places"]] == [("a.py", 9), ("b.ini", 2),
                                                                                 ("c.env", 1)]
-    assert one.properties["place_count"] == 3 and one.fingerprint == "fp-a.py-9"  # the first place's
+    assert report_props(one)["place_count"] == 3 and one.fingerprint == "fp-a.py-9"  # the first place's
     assert place_fingerprints(one) == ["fp-a.py-9", "fp-b.ini-2", "fp-c.env-1"]
     assert places_text(one) == "also at 2 other places: b.ini:2, c.env:1"
     assert out[2].fingerprint == "fp-a.py-1" and places_text(out[2]) is None  # a lone secret keeps its id
@@ -67,15 +69,15 @@ def test_an_accepted_secret_stays_accepted_when_a_place_is_added_or_removed() ->
 
 
 def test_a_history_finding_joins_the_working_tree_finding_of_the_same_value() -> None:
-    hist = secret("old/a.py", 3, "h", source="secscan-history").with_(properties={
+    hist = secret("old/a.py", 3, "h", source="secscan-history").with_(**provenance_from({
         "history": {"first_commit": "c1" * 20, "present_at_head": True},
         "places": [{"path": "old/a.py", "start_line": 3, "end_line": 3, "commit": "c1" * 20},
                    {"path": "a.py", "start_line": 3, "end_line": 3, "commit": "c2" * 20}],
-        "place_count": 2})
+        "place_count": 2}))
     [one] = group([hist, secret("a.py", 3, "h")])
     assert one.location.path == "a.py"  # type: ignore[union-attr]
-    assert one.properties["history"]["first_commit"] == "c1" * 20
-    assert {p["path"] for p in one.properties["places"]} == {"a.py", "old/a.py"}
+    assert report_props(one)["history"]["first_commit"] == "c1" * 20
+    assert {p["path"] for p in report_props(one)["places"]} == {"a.py", "old/a.py"}
     assert "commit c1c1c1c1c1c1" in (places_text(one) or "")
 
 
@@ -107,7 +109,7 @@ def test_a_scan_groups_across_files_and_commits_and_the_gate_counts_once(tmp_pat
     secrets = [f for f in report.result.findings if f.category is Category.SECRET]
     assert len(secrets) == 1, secrets
     one = secrets[0]
-    assert {p["path"] for p in one.properties["places"]} == {"app.py", "deploy.ini", "conf/settings.py",
+    assert {p["path"] for p in report_props(one)["places"]} == {"app.py", "deploy.ini", "conf/settings.py",
                                                              "old.cfg"}
     assert set(one.sources) == {"secscan-secrets", "secscan-history"}
     assert report.summary["counts"]["high"] == 1 and report.exit_code == 1
@@ -130,10 +132,11 @@ def test_private_keys_of_one_kind_are_never_one_secret_by_their_header_hash() ->
     keys = [replace(secret(p, 1, header, source="detect-secrets"), rule_id=rule)
             for p in ("tests/certs/a.key", "tests/certs/b.key")]
     from_ds = MergedSource("detect-secrets", "detect-secrets.PrivateKeyDetector", "high")
-    merged_key = replace(secret("c.key", 1, header), rule_id="secscan.aws-access-key-id", merged_from=(from_ds,))
+    merged_key = replace(secret("c.key", 1, header), rule_id="secscan.aws-access-key-id",
+                         merged_from=(from_ds,))
     out = group([*keys, merged_key])
     assert [f.location.path for f in out] == ["tests/certs/a.key", "tests/certs/b.key", "c.key"]  # type: ignore[union-attr]
-    assert all(f.properties["place_count"] == 1 for f in out)
+    assert all(report_props(f)["place_count"] == 1 for f in out)
     # the same key at one place reported by two tools is still one finding
     twice = group([keys[0], replace(keys[0], sources=("secscan-secrets",))])
     assert len(twice) == 1 and set(twice[0].sources) == {"detect-secrets", "secscan-secrets"}

@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from secscan.core.model import Category, Finding, Location, Severity
+from secscan.core.serialize import provenance_from
 from secscan.results import context, test_material
 
 NOW = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
@@ -197,7 +198,7 @@ def test_a_key_reported_at_several_places_needs_evidence_at_each(tmp_path: Path)
     write(tmp_path, "tests/a/server.pem", cert_pem(cert(k, "localhost", ["localhost"])))
     write(tmp_path, "deploy/prod.key", key_pem(other))
     places = [{"path": "tests/a/server.key", "start_line": 1}, {"path": "deploy/prod.key", "start_line": 1}]
-    f = key_finding("tests/a/server.key").with_(properties={"places": places, "place_count": 2})
+    f = key_finding("tests/a/server.key").with_(**provenance_from({"places": places, "place_count": 2}))
     (g,) = run(tmp_path, [f])
     assert g.severity is Severity.CRITICAL  # one place has no evidence: the key keeps its severity
     write(tmp_path, "deploy/prod.pem", cert_pem(cert(other, "localhost", ["127.0.0.1"])))

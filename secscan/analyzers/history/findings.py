@@ -8,10 +8,10 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from secscan.analyzers.history.scan import LARGE, MISSING, HistoryScan
 from secscan.core.model import Finding, Location
+from secscan.core.provenance import HistoryInfo, Place
 
 SOURCE = "secscan-history"
 MAX_PLACES = 100  # places listed per finding (the count says how many there are)
@@ -44,7 +44,7 @@ def findings(hist: HistoryScan, since: str | None = None) -> list[Finding]:
             seen = _Seen(oid, places.first, places.last, line, end)
             groups[(f.rule_id, f.secret_hash or "")].append((seen, f))
     out = [_one(hist, members, since) for members in groups.values()]
-    return sorted(out, key=lambda f: (f.properties["history"]["first_commit_index"], f.rule_id))
+    return sorted(out, key=lambda f: (f.history.first_commit_index if f.history else 0, f.rule_id))
 
 
 def _one(hist: HistoryScan, members: list[tuple[_Seen, Finding]], since: str | None) -> Finding:
@@ -58,21 +58,15 @@ def _one(hist: HistoryScan, members: list[tuple[_Seen, Finding]], since: str | N
     at_head = any(m[0].oid in hist.at_head for m in members)
     places = _places(hist, [m[0] for m in members])
     paths = sorted({p for m in members for p in walk.blobs[m[0].oid].paths})
-    info: dict[str, Any] = {
-        "first_commit": first_sha, "first_date": _iso(first_when),
-        "last_commit": last_sha, "last_date": _iso(last_when),
-        "paths": paths[:MAX_PLACES], "path_count": len(paths), "blobs": len({m[0].oid for m in members}),
-        "present_at_head": at_head, "first_commit_index": first.first,
-    }
-    if since is not None:
-        info["after"] = since  # only commits after --changed-since REF were read: all of it is new
+    info = HistoryInfo(first_sha, _iso(first_when), last_sha, _iso(last_when), tuple(paths[:MAX_PLACES]),
+                       len(paths), len({m[0].oid for m in members}), at_head, first.first,
+                       after=since)  # only commits after --changed-since REF were read: all of it is new
     where = "still present at HEAD" if at_head else "no longer at HEAD (history only)"
     message = (f"{sample.title} in git history: first in commit {first_sha[:12]} ({path}:{first.line}), "
                f"last touched in {last_sha[:12]}; {where}; {len(paths)} path(s) (value masked)")
-    props = {**sample.properties, "history": info, "places": places, "place_count": _count(hist, members)}
     key = f"history\x1f{sample.rule_id}\x1f{sample.secret_hash or ''}"
     return sample.with_(location=Location(path, first.line, first.end_line), message=message,
-                        sources=(SOURCE,), properties=props,
+                        sources=(SOURCE,), history=info, places=places, place_count=_count(hist, members),
                         fingerprint=hashlib.sha256(key.encode()).hexdigest()[:32])
 
 
@@ -88,9 +82,8 @@ def _pairs(hist: HistoryScan, seen: Sequence[_Seen]) -> list[tuple[str, int, int
     return out
 
 
-def _places(hist: HistoryScan, seen: Sequence[_Seen]) -> list[dict[str, Any]]:
-    return [{"path": p, "start_line": line, "end_line": end, "commit": sha}
-            for p, line, end, sha in _pairs(hist, seen)[:MAX_PLACES]]
+def _places(hist: HistoryScan, seen: Sequence[_Seen]) -> tuple[Place, ...]:
+    return tuple(Place(p, line, end, commit=sha) for p, line, end, sha in _pairs(hist, seen)[:MAX_PLACES])
 
 
 def _count(hist: HistoryScan, members: list[tuple[_Seen, Finding]]) -> int:
