@@ -19,7 +19,7 @@ from secscan.core.resources import load_yaml, rules_path
 PLACEHOLDER_SCOPES = ("value", "match", "none")
 _FIELDS = {"id", "title", "severity", "regex", "keywords", "ignore_case", "prefilter", "entropy",
            "min_length", "placeholder", "test_words", "code_refs", "class", "provider", "revoke", "checksum",
-           "format", "context", "lead"}
+           "format", "context", "lead", "doc"}
 RULE_FILES = ("patterns.yaml", "providers.yaml")
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
@@ -44,6 +44,7 @@ class Pattern:
     klass: str = ""  # the secret's class (severity.yaml): private-key, cloud, vcs, provider, generic, ...
     provider: str = ""
     revoke: str = ""  # where the provider revokes or rotates it
+    doc: str = ""  # the page the format was checked against (provider documentation, else a second reference)
     checksum: str | None = None  # a checksums.CHECKS name
     format: str = ""  # the token format (tokenformat), when the regex was built from one
     context: tuple[str, ...] = ()
@@ -191,7 +192,8 @@ def _one(raw: Any, where: str, classes: dict[str, str]) -> Pattern:
         min_length=int(raw.get("min_length", minimum)), placeholder=scope,
         test_words=bool(raw.get("test_words", False)), code_refs=bool(raw.get("code_refs", False)),
         klass=str(raw.get("class") or ""), provider=str(raw.get("provider") or ""),
-        revoke=str(raw.get("revoke") or ""), checksum=checksum, format=str(raw.get("format") or ""),
+        revoke=str(raw.get("revoke") or ""), doc=str(raw.get("doc") or ""), checksum=checksum,
+        format=str(raw.get("format") or ""),
         context=tuple(raw.get("context") or ()), lead=str(raw.get("lead") or ""),
         word_start=bool(raw.get("format")) and tokenformat.word_start(
             raw["format"], tuple(raw.get("context") or ()), str(raw.get("lead") or "")),

@@ -38,6 +38,8 @@ CHARSETS: dict[str, str] = {
     "bech32u": "".join(c for c in _UP + _DI if c not in "1BIO"),  # bech32: no 1, b, i, o
     "azs": _UP + _LO + _DI + "_~.-",
     "urlq": _UP + _LO + _DI + "%",
+    "slug": _LO + _DI + "_-",  # a lower-case name (Doppler's config segment)
+    "b64x": _UP + _LO + _DI + "+/_-",  # base64 in either alphabet
 }
 _PIECE = re.compile(r"\{([^{}]*)\}")
 _SPEC = re.compile(r"^(\w+):(\d+)(?:-(\d+))?$")
@@ -60,6 +62,7 @@ class Piece:
 def _class(chars: str) -> str:
     """A regex character class for chars (ranges where they are whole)."""
     for name, ranged in (("b64u", "A-Za-z0-9_-"), ("b64", "A-Za-z0-9+/"), ("b62", "A-Za-z0-9"),
+                         ("slug", "a-z0-9_-"), ("b64x", "A-Za-z0-9+/_-"),
                          ("word", "A-Za-z0-9_"), ("azs", "A-Za-z0-9_~.-"), ("urlq", "A-Za-z0-9%"),
                          ("hex", "0-9a-f"), ("HEX", "0-9A-F"), ("xhex", "0-9a-fA-F"), ("digit", "0-9"),
                          ("lower", "a-z"), ("upper", "A-Z"), ("alpha", "A-Za-z"), ("lalnum", "a-z0-9"),
@@ -157,6 +160,8 @@ def _end(pieces: tuple[Piece, ...]) -> str:
     last = pieces[-1]
     if last.kind == "set":
         return f"(?:[^{_class(CHARSETS[last.charset])[1:-1]}]|$)"
+    if last.kind == "alt" and "" in last.options and len(pieces) > 1 and pieces[-2].kind == "set":
+        return f"(?:[^{_class(CHARSETS[pieces[-2].charset])[1:-1]}]|$)"  # an optional suffix: the run ends
     return ""
 
 
