@@ -16,16 +16,17 @@ from pathlib import Path
 
 from secscan.core.model import Category, Parsed
 from secscan.parsers import bandit as bandit_parser
-from secscan.process.runner import Invocation, ProcResult
+from secscan.process.runner import Invocation, ProcResult, Runner
 from secscan.scanners import canaries, native_markers
 from secscan.scanners.bandit_config import config_args, disabled_tests
-from secscan.scanners.bandit_python import newer_syntax_hint
+from secscan.scanners.bandit_python import newer_syntax_hint, parses_here, probe_newer
 from secscan.scanners.interface import (
     CachePolicy,
     Canary,
     CoverageKind,
     ScanContext,
     ScannerInfo,
+    ScanOutput,
     Tool,
     ToolScanner,
 )
@@ -83,8 +84,21 @@ class BanditScanner(ToolScanner):
         parsed = parse_tool_output(
             self.name, "bandit", bandit_parser.parse, res, accept=lambda rc: rc not in FATAL_EXIT_CODES
         )
-        failed = (parsed.evidence or {}).get("failed_files")
-        hint = newer_syntax_hint(ctx.target, failed) if isinstance(failed, dict) and parsed.reason else None
-        if hint:  # bandit's Python is older than the code: say exactly how to fix it
-            parsed = replace(parsed, reason=f"{parsed.reason}; {hint}")
         return replace(parsed, findings=native_markers.mark_bandit(ctx.target, parsed.findings))
+
+    def execute(self, ctx: ScanContext, files: Sequence[str], canary_files: Sequence[Path],
+                runner: Runner) -> ScanOutput:
+        """The default run; files bandit could not parse are checked with the newer Pythons on PATH, and
+        the reason says whether one of them parses them (and how to use it) or none does."""
+        out = super().execute(ctx, files, canary_files, runner)
+        parsed = out.parsed
+        failed = (parsed.evidence or {}).get("failed_files")
+        if not isinstance(failed, dict) or not parsed.reason:
+            return out
+        unparsed = [f for f, why in failed.items() if "syntax" in str(why).lower()
+                    and parses_here(ctx.target / f) is False]
+        probes = probe_newer(runner, ctx.target, unparsed[:200]) if unparsed else []
+        hint = newer_syntax_hint(ctx.target, failed, probes=probes)
+        if hint:  # bandit's Python is older than the code, or the file is broken: say which, and the fix
+            parsed = replace(parsed, reason=f"{parsed.reason}; {hint}")
+        return replace(out, parsed=parsed)

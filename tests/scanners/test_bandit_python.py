@@ -74,3 +74,76 @@ def test_real_bandit_on_pep701_code(tmp_path: Path) -> None:
         assert "install it into a Python 3.12 environment" in bandit["reason"]
     else:
         assert bandit["status"] == "ok" and any(f["rule_id"] == "B602" for f in report["findings"])
+
+
+def _probes(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    (tmp_path / "broken.py").write_text(BROKEN, "utf-8")
+    (tmp_path / "new.py").write_text(PEP701, "utf-8")
+    why = "syntax error while parsing AST"
+    return tmp_path, {"broken.py": why, "new.py": why}
+
+
+def test_probed_pythons_tell_newer_syntax_from_a_broken_file(tmp_path: Path) -> None:
+    from secscan.scanners.bandit_python import Probe
+
+    root, failed = _probes(tmp_path)
+    probes = [Probe("/opt/py313/bin/python3.13", (3, 13), {"broken.py": False, "new.py": True}),
+              Probe("/opt/py312/bin/python3.12", (3, 12), {"broken.py": False, "new.py": True})]
+    hint = newer_syntax_hint(root, failed, here=(3, 11), probes=probes)
+    assert hint is not None
+    assert "1 of them (new.py) do not parse with Python 3.11 (secscan's) and Python 3.12 " in hint
+    assert "(/opt/py312/bin/python3.12) parses them" in hint and "python3.12 -m venv DIR" in hint
+    assert "1 of them (broken.py) parse with no Python found (3.11, 3.13, 3.12): a syntax error" in hint
+    none_parse = [Probe("/x/python3.12", (3, 12), {"broken.py": False, "new.py": False})]
+    hint = newer_syntax_hint(root, failed, here=(3, 11), probes=none_parse)
+    assert hint is not None and "install" not in hint and "2 of them" in hint
+
+
+def test_probe_leaves_out_interpreters_that_do_not_start(tmp_path: Path) -> None:
+    """A pyenv shim for a version not selected exits with an error; a wrapper printing noise is no Python."""
+    import os
+
+    from secscan.process.runner import Runner
+    from secscan.scanners.bandit_python import probe_newer
+
+    (tmp_path / "t").mkdir()
+    root, _ = _probes(tmp_path / "t")
+    bin_ = tmp_path / "bin"
+    bin_.mkdir()
+    for name, body in (("python3.12", "echo 'pyenv: python3.12: command not found' >&2; exit 127"),
+                       ("python3.13", "echo not json")):
+        (bin_ / name).write_text(f"#!/bin/sh\n{body}\n", "utf-8")
+        (bin_ / name).chmod(0o755)
+    runner = Runner(env={**os.environ, "PATH": str(bin_)})
+    assert probe_newer(runner, root, ["broken.py", "new.py"], here=(3, 11)) == []
+
+
+def test_probe_with_the_newer_pythons_of_this_machine(tmp_path: Path) -> None:
+    """The real probe with every newer CPython installed beside this one (pyenv, /usr/bin), put on a PATH
+    of their own; without any, the reason falls back to requires-python/the general hint."""
+    import os
+
+    from secscan.process.runner import Runner
+    from secscan.scanners.bandit_python import probe_newer
+
+    (tmp_path / "t").mkdir()
+    root, failed = _probes(tmp_path / "t")
+    here = (sys.version_info.major, sys.version_info.minor)
+    bin_ = tmp_path / "bin"
+    bin_.mkdir()
+    roots = [Path(sys.base_prefix).parent, Path("/usr")]
+    for minor in range(here[1] + 1, here[1] + 8):
+        found = [p for r in roots for p in r.glob(f"*/bin/python3.{minor}") if p.is_file()] + [
+            p for p in (Path("/usr/bin") / f"python3.{minor}",) if p.is_file()]
+        if found:
+            (bin_ / f"python3.{minor}").symlink_to(found[0])
+    probes = probe_newer(Runner(env={**os.environ, "PATH": str(bin_)}), root, list(failed), here=here)
+    hint = newer_syntax_hint(root, failed, here=here, probes=probes)
+    if here >= (3, 12):  # PEP 701 parses here: only the broken file is left to judge
+        assert hint is None or "new.py" not in hint
+    elif probes:  # a newer Python is here: both verdicts exact
+        assert all(p.parses == {"broken.py": False, "new.py": True} for p in probes)
+        assert hint is not None and "1 of them (new.py) do not parse with Python" in hint
+        assert "1 of them (broken.py) parse with no Python found" in hint
+    else:
+        assert hint is not None and "no newer Python found on PATH to tell" in hint
