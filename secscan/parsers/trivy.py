@@ -285,16 +285,18 @@ def _secret(r: _R, ctx: _Ctx, s: dict[str, Any], where: str) -> Finding:
         message=f"{title} ({kind})" if kind else title, severity=severity_for(raw, []), raw_severity=raw,
         category=Category.SECRET, sources=(TOOL,),
         location=_location(ctx, path, start, end, _layer(r, s, where)),
-        secret_hash=None, properties=_secret_props(r, s, where, kind),
+        secret_hash=None, properties=_secret_props(kind, s),
     )
 
 
-def _secret_props(r: _R, s: dict[str, Any], where: str, kind: str | None) -> dict[str, Any]:
+def _secret_props(kind: str | None, s: dict[str, Any]) -> dict[str, Any]:
+    """The category, and the mask's shape when Trivy gave a masked Match (an odd Match or Offset is left out:
+    the finding stands without it, it only cannot get a hash)."""
     props: dict[str, Any] = {"secret_category": kind} if kind else {}
-    match = r.text(s, "Match", where)
-    offset = r.num(s, "Offset", where)
-    if match and "*" in match:
-        props["trivy_mask"] = mask_shape(match, int(offset) if offset is not None and offset >= 0 else None)
+    match, offset = s.get("Match"), s.get("Offset")
+    if isinstance(match, str) and "*" in match:
+        good = isinstance(offset, int) and not isinstance(offset, bool) and offset >= 0
+        props["trivy_mask"] = mask_shape(match, offset if good else None)
     return props
 
 

@@ -159,3 +159,13 @@ def test_attach_is_idempotent_and_leaves_other_findings(tmp_path: Path) -> None:
     once = ts.attach([*parsed.findings, *own], tmp_path)
     assert ts.attach(once, tmp_path) == once
     assert once[len(parsed.findings):] == own  # other sources' findings are left as they are
+
+
+@pytest.mark.parametrize("offset", ["36", -1, True, 2.5, None])
+def test_an_odd_offset_never_fails_the_report(offset: Any) -> None:
+    secret = {"RuleID": "r", "Severity": "HIGH", "StartLine": 1, "EndLine": 1, "Match": "K=****",
+              "Offset": offset}
+    f = trivy.parse(report("a.env", [secret])).findings[0]
+    assert f.properties["trivy_mask"]["offset"] is None and f.secret_hash is None
+    shape = f.properties["trivy_mask"]
+    assert shape["runs"] == [[2, 4]] and shape["bytes"] == 6 and "K=" not in json.dumps(shape)
