@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import stat
 import sys
 import tempfile
 import tomllib
@@ -26,7 +27,8 @@ _LOWER = re.compile(r">=?\s*(\d+)\.(\d+)|~=\s*(\d+)\.(\d+)|==\s*(\d+)\.(\d+)")
 def parses_here(path: Path) -> bool | None:
     """Whether this interpreter parses the file (None: unreadable or too large to try)."""
     try:
-        if path.stat().st_size > MAX_BYTES:
+        st = path.lstat()  # a regular file of the tree only: never a link to a device, never a FIFO
+        if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_BYTES:
             return None
         source = path.read_bytes()
     except OSError:

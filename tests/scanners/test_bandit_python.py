@@ -147,3 +147,13 @@ def test_probe_with_the_newer_pythons_of_this_machine(tmp_path: Path) -> None:
         assert "1 of them (broken.py) parse with no Python found" in hint
     else:
         assert hint is not None and "no newer Python found on PATH to tell" in hint
+
+
+def test_only_regular_files_are_read(tmp_path: Path) -> None:
+    """A tree's link to a device or a FIFO named like a failed file is never opened (it would never end)."""
+    import os
+
+    (tmp_path / "zero.py").symlink_to("/dev/zero")
+    os.mkfifo(tmp_path / "fifo.py")
+    assert parses_here(tmp_path / "zero.py") is None and parses_here(tmp_path / "fifo.py") is None
+    assert newer_syntax_hint(tmp_path, {"zero.py": "syntax error", "fifo.py": "syntax error"}) is None
