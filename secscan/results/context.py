@@ -171,11 +171,12 @@ def python_files(root: Path, limit: int) -> list[str]:
     """The tree's .py files (relative posix paths, at most ``limit``), version control and environments left
     out."""
     out: list[str] = []
-    for folder, dirs, files in os.walk(root):
+    base = os.fspath(root)
+    for folder, dirs, files in os.walk(base):
         dirs[:] = sorted(d for d in dirs
                          if d not in SKIP_DIRS and not os.path.islink(os.path.join(folder, d)))
-        rel = Path(folder).relative_to(root).as_posix()
-        prefix = "" if rel == "." else rel + "/"
+        rel = folder[len(base):].lstrip("/")  # os.walk joins each name to base with one "/"
+        prefix = rel + "/" if rel else ""
         out += [prefix + n for n in sorted(files) if n.endswith(".py")]
         if len(out) >= limit:
             return out[:limit]
