@@ -20,6 +20,12 @@ HEADER = "import os, subprocess  # secscan: notebook shell lines (not in the not
 _SHELL_MAGICS = ("%%bash", "%%sh", "%%script bash", "%%script sh", "%%system")
 _NOT_TEXT = ("output_type", "name", "ename", "image/png", "image/jpeg", "image/gif")  # no secret text there
 _INTERPOLATION = re.compile(r"\{[^{}]+\}|\$[A-Za-z_]\w*")
+# IPython's automagic: a line magic or shell alias called without % or ! ("pip install x", "cd data"): the
+# name, then an argument that no Python statement could continue with (not an operator, call or attribute)
+_SHELL_AUTOMAGICS = frozenset({"pip", "conda", "mamba", "ls", "cat", "cp", "mv", "rm", "mkdir", "rmdir"})
+_AUTOMAGIC = re.compile(r"(?P<name>pip|conda|mamba|ls|cat|cp|mv|rm|mkdir|rmdir|cd|env|load_ext|matplotlib"
+                        r"|time|timeit|run|who|whos|reset|history|autoreload|store|bookmark|alias|unalias)"
+                        r"[ \t]+(?![\s=(.\[,:+*/%<>&|^@]|-[=\s]|in\b|is\b|and\b|or\b|not\b|if\b|for\b)\S")
 
 
 class NotebookError(ValueError):
@@ -119,13 +125,25 @@ def _shell_call(command: str) -> str:
     return f"get_ipython().system({command!r})"
 
 
+def _is_python(line: str) -> bool:
+    """The line alone is a Python statement (then it stays Python even when it reads like a magic)."""
+    try:
+        compile(line, "<line>", "exec")
+    except (SyntaxError, ValueError):
+        return False
+    return True
+
+
 def _code_line(line: str) -> tuple[str, bool]:
     """(the Python for one code-cell line, whether it is a shell line)."""
     stripped = line.lstrip()
     indent = line[: len(line) - len(stripped)]
     if stripped.startswith("!"):
         return indent + _shell_call(stripped[1:].strip()), True
-    if stripped.startswith("%"):
+    auto = _AUTOMAGIC.match(stripped) if not _is_python(stripped) else None
+    if auto and auto["name"] in _SHELL_AUTOMAGICS:
+        return indent + _shell_call(stripped.strip()), True  # pip install {pkg}: IPython runs it like !pip
+    if stripped.startswith("%") or auto:
         return indent + "pass  # magic: " + stripped.replace("\\", "/")[:200], False
     return line, False
 

@@ -127,3 +127,19 @@ def test_the_scanner_finds_cells_shell_injection_and_output_tokens(tmp_path: Pat
 
 def test_a_tree_without_notebooks_is_nothing_to_scan(tmp_path: Path) -> None:
     assert NotebookScanner().applies(_ctx(tmp_path), ["a.py"]) == "no Jupyter notebooks in the target"
+
+
+def test_automagic_lines_are_ipython_commands_and_python_stays_python() -> None:
+    """IPython runs ``pip install x`` / ``cd data`` without % (automagic): such lines become the shell call
+    or magic they are (a real notebook's ``pip install chatterbot==1.0.2`` made bandit partial before);
+    a line that is valid Python stays Python (``time - start``, ``ls -la`` with ls a variable)."""
+    source = ["pkg = input()\n", "pip install chatterbot==1.0.2\n", "pip install {pkg}\n", "cd data\n",
+              "time - start\n", "ls -la\n", "matplotlib inline\n", "timeit x = 1\n", "pip.main(['list'])"]
+    conv = convert({"cells": [{"cell_type": "code", "source": source}]})
+    lines = conv.python.splitlines()
+    assert "get_ipython().system('pip install chatterbot==1.0.2')" in lines
+    assert 'subprocess.run(f"pip install {pkg}", shell=True)' in lines  # input into a shell: taint sees it
+    assert "pass  # magic: cd data" in lines and "pass  # magic: timeit x = 1" in lines
+    assert {"time - start", "ls -la", "pip.main(['list'])"} <= set(lines)
+    assert conv.shell_lines == 2
+    compile(conv.python, "generated", "exec")
