@@ -371,3 +371,12 @@ def test_a_hash_of_the_token_prefix_is_not_the_secrets(secret_type: str, prefix:
     other = hashlib.sha1(b"some-other-value").hexdigest()
     g = ds.parse(doc(other)).findings[0]
     assert g.secret_hash == other and "hashed_prefix" not in g.properties
+
+
+def test_an_audit_report_of_a_token_prefix_keeps_no_hash() -> None:
+    """``audit --report`` holds the value detect-secrets found: for a GitHub token only its prefix."""
+    doc = json.dumps({"results": [{"category": "UNVERIFIED", "filename": "a.env", "lines": {"3": "x"},
+                                   "secrets": "ghp", "types": ["GitHub Token"]}]})
+    f = ds.parse(doc).findings[0]
+    assert f.secret_hash is None and f.properties["hashed_prefix"] == "ghp"
+    assert f.location is not None and f.location.start_line == 3
