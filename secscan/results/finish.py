@@ -8,7 +8,7 @@ from pathlib import Path
 from secscan.core.model import Finding, Result, ScannerResult, Severity
 from secscan.core.options import ScanOptions
 from secscan.results import changes as changes_mod
-from secscan.results import code_context, evidence, fingerprint, placeholders, triage, weakened
+from secscan.results import code_context, evidence, fingerprint, placeholders, secret_checks, triage, weakened
 from secscan.results.dedup import merge, sort_findings
 from secscan.results.enrich import enrich_snippets, redact_findings, secret_line_keys
 from secscan.results.gate import evaluate
@@ -60,6 +60,7 @@ def finish(opts: ScanOptions, findings: Sequence[Finding], scanners: Sequence[Sc
     from secscan.results.remediation import apply_remediation, top_actions
 
     target = target_root(opts.target)
+    findings = secret_checks.prepare(findings, target)  # hash-less secret hits (Trivy): their value's hash
     secret_lines = secret_line_keys(findings, target)
     values = frozenset(values) if values is not None else secret_values(findings, target)  # in memory only
     early = Redactor(values)

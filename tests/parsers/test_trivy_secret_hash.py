@@ -169,3 +169,29 @@ def test_an_odd_offset_never_fails_the_report(offset: Any) -> None:
     assert f.properties["trivy_mask"]["offset"] is None and f.secret_hash is None
     shape = f.properties["trivy_mask"]
     assert shape["runs"] == [[2, 4]] and shape["bytes"] == 6 and "K=" not in json.dumps(shape)
+
+
+def test_a_scan_with_an_imported_trivy_report_has_one_finding_per_secret(tmp_path: Path) -> None:
+    """End to end (secscan.scan with --import trivy=FILE): one value Trivy reports in two files (a custom
+    rule the own engine has no pattern for) is one finding with both places, because its hash is read from
+    the tree before findings are merged and grouped (results/finish)."""
+    import secscan
+
+    value = "".join(RNG.choice(string.ascii_letters + string.digits) for _ in range(24))
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    hits = []
+    for name in ("a.cfg", "b.cfg"):
+        text = f"token: {value}\n"
+        (tree / name).write_text(text)
+        data = text.encode()
+        at = data.index(value.encode())
+        hits.append({"Target": name, "Class": "secret",
+                     "Secrets": censor_like_trivy(data, [(at, at + len(value))])})
+    doc = {"SchemaVersion": 2, "ArtifactName": ".", "ArtifactType": "filesystem", "Results": hits}
+    (tmp_path / "trivy.json").write_text(json.dumps(doc))
+    rep = secscan.scan(tree, command="secrets", scanners="secscan-secrets",
+                       imports=[f"trivy={tmp_path / 'trivy.json'}"], use_cache=False, fail_on="never")
+    found = [f for f in rep.result.findings if "trivy" in f.sources]
+    assert len(found) == 1 and found[0].secret_hash == sha1(value), found
+    assert {p.path for p in found[0].places} == {"a.cfg", "b.cfg"}
