@@ -227,7 +227,7 @@ def _vulnerability(r: _R, ctx: _Ctx, v: dict[str, Any], where: str) -> Finding:
     purl = r.text(r.obj(ident, f"{where}.PkgIdentifier"), "PURL", where) if ident is not None else None
     props: dict[str, Any] = {
         "cvss_score": max(v3, default=None), "primary_url": r.text(v, "PrimaryURL", where),
-        "severity_source": r.text(v, "SeveritySource", where), "status": r.text(v, "Status", where),
+        "status": r.text(v, "Status", where),
         "pkg_path": r.text(v, "PkgPath", where), "purl": purl, "k8s_resource": ctx.resource,
     }
     if raw.strip().upper() not in SEVERITY_TABLE:
@@ -238,6 +238,7 @@ def _vulnerability(r: _R, ctx: _Ctx, v: dict[str, Any], where: str) -> Finding:
         raw_severity=raw, category=Category.CONTAINER if ctx.is_image else Category.DEPENDENCY,
         sources=(TOOL,), location=_location(ctx, ctx.target, layer=_layer(r, v, where)), package=pkg,
         identifiers=tuple(dict.fromkeys(idents)), properties=_clean(props),
+        severity_source=r.text(v, "SeveritySource", where) or None,  # Trivy's vendor ("ghsa", "nvd")
     )
 
 

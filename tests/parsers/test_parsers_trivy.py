@@ -298,7 +298,7 @@ def test_filesystem_vulnerability_fields() -> None:
     )
     assert f.location is not None and f.location.image is None and f.location.path == "Java"
     assert f.properties["cvss_score"] == 5.3  # the V3 score; the V4 one does not count
-    assert f.properties["severity_source"] == "ghsa"
+    assert f.severity_source == "ghsa"
     assert f.properties["primary_url"] == "https://avd.aquasec.com/nvd/cve-2025-66614"
 
 
