@@ -270,27 +270,48 @@ def bench_cache(tree: Path, work: Path, repeat: int, reference: dict) -> None:
     m, cold = secscan(tree, work / "cache-cold", "--cache-dir", str(cache))
     same = prints(cold) == prints(reference) if reference else None
     print(row("cold (empty cache)", m, f"{len(cold['findings'])} findings; same as --no-cache: {same}"))
-    warm_walls = []
+    warm_walls: list[float] = []
+    warm_cpus: list[float] = []
     for i in range(repeat):
         m, warm = secscan(tree, work / f"cache-warm-{i}", "--cache-dir", str(cache))
         warm_walls.append(m["wall"])
+        warm_cpus.append(m["cpu"])
         fromc = {s["name"]: s["coverage"].get("files_from_cache") for s in warm["scanners"]
                  if "files_from_cache" in s["coverage"]}
         print(row(f"warm, nothing changed (run {i + 1})", m,
                   f"same findings as cold: {prints(warm) == prints(cold)}; from cache {fromc}"))
-    edit_walls = []
+    edit_walls: list[float] = []
+    edit_cpus: list[float] = []
     for i in range(repeat):
         path = tree / EDITED[i % len(EDITED)]
         with path.open("a", encoding="utf-8") as fh:
             fh.write(EDIT.replace("_edit(", f"_edit_{i}("))
         m, edited = secscan(tree, work / f"cache-edit-{i}", "--cache-dir", str(cache))
         edit_walls.append(m["wall"])
+        edit_cpus.append(m["cpu"])
         print(row(f"one file edited (run {i + 1}: {path.name})", m, f"{len(edited['findings'])} findings"))
+        print(f"  scanner seconds (duration_s, in parallel): {scanner_times(edited)}")
     m, nocache = secscan(tree, work / "cache-edited-nocache", "--no-cache")
     print(row("edited tree, --no-cache (for comparison)", m,
               f"same findings as the last cached run: {prints(nocache) == prints(edited)}"))
-    print(f"  median warm {statistics.median(warm_walls):.1f} s (target < 3 s); median one-file edit "
-          f"{statistics.median(edit_walls):.1f} s (target < 10 s)")
+    med = statistics.median
+    print(f"  medians: warm {med(warm_walls):.1f} s wall / {med(warm_cpus):.1f} CPU-s (target < 2 s); "
+          f"one-file edit {med(edit_walls):.1f} s / {med(edit_cpus):.1f} CPU-s (target < 5 s); "
+          f"load average now {os.getloadavg()[0]:.1f}")
+
+
+def scanner_times(report: dict) -> str:
+    """Each scanner's own duration_s in a report (those that took any time), longest first."""
+    times = sorted(((s.get("duration_s") or 0.0, s["name"]) for s in report["scanners"]), reverse=True)
+    return ", ".join(f"{name} {t:.2f}" for t, name in times if t >= 0.01) or "none"
+
+
+def bytecode_note() -> str:
+    """Whether the measured processes may use Python's bytecode cache (an installed package has it)."""
+    if os.environ.get("PYTHONDONTWRITEBYTECODE"):
+        return ("bytecode cache off (PYTHONDONTWRITEBYTECODE is set): every secscan process compiles its "
+                "modules from source, which an installed package does not")
+    return "bytecode cache on"
 
 
 def bench_shards(tree: Path, work: Path, reference: dict, reference_wall: float) -> None:
@@ -327,7 +348,7 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="bench-", dir=args.work.resolve()))
     tree = fresh_tree(src, work / "django")
     print(f"Django 4.2.16: {sum(1 for _ in tree.rglob('*') if _.is_file())} files; {os.cpu_count()} CPUs; "
-          f"work in {work}")
+          f"work in {work}; load average {os.getloadavg()[0]:.1f}; {bytecode_note()}")
     if "overhead" in only:
         bench_prefilter.bench_overhead(sys.modules[__name__], work, args.repeat)
     if "prefilter-tool" in only:
