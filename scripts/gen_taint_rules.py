@@ -9,6 +9,67 @@ SRC_ATTRS = ("args|form|values|json|get_json|data|get_data|cookies|headers|files
              "base_url|query_string|environ|view_args|stream|GET|POST|COOKIES|META|FILES|body|REQUEST|"
              "query_params|path_params")
 
+# `x = <input>` overwritten at once in a branch that is always taken (semgrep's constant folding turns
+# `if 7 * 6 > 40:` or `if not False:` into `if True:`; `len("abc") == 3` or a module constant it cannot fold)
+DEAD = "$V = $E\nif True:\n  $V = $N\n  ...\n"
+DEAD_OR = "$V = $E\nif $C or True:\n  $V = $N\n  ...\n"
+# A parameter is a source only where it is a request's (semgrep: focus-metavariable on the parameter, not
+# `pattern: $P`, which matched every identifier of every function and cost more than the rest of a rule).
+# Every source names a literal (request, route, fastapi/flask, input, argv): semgrep reads a taint rule only in
+# files that hold a literal of its sources and one of its sinks, so a source without one (`@$APP.$ROUTE(...)`)
+# made every file with a sink literal (open, execute, ...) pay for the whole dataflow analysis.
+ROUTE_PARAMS = {"patterns": [
+    {"pattern-either": [
+        {"pattern-inside": "@$APP.route(...)\ndef $F(..., $P, ...):\n  ...\n"},
+        {"pattern-inside": "@$APP.route(...)\nasync def $F(..., $P, ...):\n  ...\n"},
+        {"patterns": [
+            {"pattern-either": [
+                {"pattern-inside": "from fastapi import $MOD\n...\n"},
+                {"pattern-inside": "import fastapi\n...\n"},
+                {"pattern-inside": "from flask import $MOD\n...\n"},
+                {"pattern-inside": "import flask\n...\n"},
+            ]},
+            {"pattern-either": [
+                {"pattern-inside": "@$APP.$ROUTE(...)\ndef $F(..., $P, ...):\n  ...\n"},
+                {"pattern-inside": "@$APP.$ROUTE(...)\nasync def $F(..., $P, ...):\n  ...\n"},
+            ]},
+            {"metavariable-regex": {"metavariable": "$ROUTE",
+                                    "regex": "^(get|post|put|patch|delete|api_route|websocket)$"}}]},
+    ]},
+    {"focus-metavariable": "$P"},
+]}
+VIEW_DECORATORS = ("csrf_exempt|csrf_protect|requires_csrf_token|ensure_csrf_cookie|login_required|"
+                   "permission_required|user_passes_test|staff_member_required|require_http_methods|require_GET|"
+                   "require_POST|require_safe|api_view|never_cache|cache_page|cache_control|vary_on_headers|"
+                   "vary_on_cookie|xframe_options_exempt|xframe_options_deny|xframe_options_sameorigin|"
+                   "sensitive_post_parameters|gzip_page|condition|etag|last_modified")
+VIEW_RESPONSES = ("render|render_to_response|HttpResponse|JsonResponse|redirect|HttpResponseRedirect|"
+                  "HttpResponsePermanentRedirect|TemplateResponse|FileResponse|StreamingHttpResponse|"
+                  "HttpResponseNotFound|HttpResponseBadRequest|HttpResponseForbidden|Response")
+# A Django view's URL parameters: a function whose first parameter is `request` and that is a view by a view
+# decorator, by returning a response, or by being named in the same file's urlpatterns; and the handler
+# methods of a class-based view (self, request, ...). A helper that merely takes the request (translation,
+# caching, messages, the test client) is not one.
+DJANGO_VIEW_PARAMS = {"patterns": [
+    {"pattern-either": [
+        {"patterns": [
+            {"pattern-either": [
+                {"pattern-inside": "@$DEC(...)\ndef $F(request, ..., $P, ...):\n  ...\n"},
+                {"pattern-inside": "@$DEC\ndef $F(request, ..., $P, ...):\n  ...\n"},
+            ]},
+            {"metavariable-regex": {"metavariable": "$DEC", "regex": f"^({VIEW_DECORATORS})$"}}]},
+        {"patterns": [
+            {"pattern-inside": "def $F(request, ..., $P, ...):\n  ...\n  return $RESP(...)\n"},
+            {"metavariable-regex": {"metavariable": "$RESP", "regex": f"^({VIEW_RESPONSES})$"}}]},
+        {"pattern-inside": "def $F(request, ..., $P, ...):\n  ...\n...\nurlpatterns = [..., $PATH($R, $F, ...), ...]\n"},
+        {"patterns": [
+            {"pattern-inside": "class $C(...):\n  ...\n  def $M(self, request, ..., $P, ...):\n    ...\n"},
+            {"metavariable-regex": {"metavariable": "$M",
+                                    "regex": "^(get|post|put|patch|delete|head|options|dispatch)$"}}]},
+    ]},
+    {"focus-metavariable": "$P"},
+]}
+
 WEB_SOURCES = [
     {"patterns": [
         {"pattern-either": [
@@ -18,43 +79,36 @@ WEB_SOURCES = [
         ]},
         {"metavariable-regex": {"metavariable": "$ATTR", "regex": f"^({SRC_ATTRS})$"}},
     ]},
-    {"patterns": [
-        {"pattern-either": [
-            {"pattern-inside": "@$APP.$ROUTE(...)\ndef $F(..., $P, ...):\n  ...\n"},
-            {"pattern-inside": "@$APP.$ROUTE(...)\nasync def $F(..., $P, ...):\n  ...\n"},
-        ]},
-        {"metavariable-regex": {"metavariable": "$ROUTE",
-                                "regex": "^(route|get|post|put|patch|delete|api_route|websocket)$"}},
-        {"pattern": "$P"},
-    ]},
-    {"patterns": [
-        {"pattern-inside": "def $F(request, ..., $P, ...):\n  ...\n"},
-        {"pattern": "$P"},
-    ]},
-    {"pattern": "input(...)"},
+    ROUTE_PARAMS,
+    DJANGO_VIEW_PARAMS,
+    {"patterns": [{"pattern": "input(...)"}, {"pattern-not-inside": DEAD}, {"pattern-not-inside": DEAD_OR}]},
     {"pattern": "sys.argv"},
 ]
+
+
+def checked(conditions):
+    """A variable tested by an `if` (against an allow-list, a pattern, a folder): sanitized from the test on
+    (by side effect, on the variable in the condition). Cheaper than the exact `if ...: ...` + `pattern: $X`
+    (semgrep matched $X against every expression of every file: about a fifth of the rules' time), and on
+    both branches: a value used in the else branch of a positive test counts as checked."""
+    return {"by-side-effect": True, "patterns": [
+        {"pattern-either": [{"pattern": f"if {c}:\n  ...\n"} for c in conditions]},
+        {"focus-metavariable": "$X"}]}
+
 
 COMMON_SANITIZERS = [
     {"pattern-either": [
         {"pattern": "int(...)"}, {"pattern": "float(...)"}, {"pattern": "bool(...)"}, {"pattern": "len(...)"},
         {"pattern": "uuid.UUID(...)"},
     ]},
-    {"patterns": [  # inside `if x in ALLOWED:` the value is one of the allowed constants
-        {"pattern-either": [
-            {"pattern-inside": "if $X in $ALLOW:\n  ...\n"},
-            {"pattern-inside": "if $X not in $ALLOW:\n  ...\n...\n"},
-            {"pattern-inside": "if $X.isdigit():\n  ...\n"},
-            {"pattern-inside": "if $X.isalnum():\n  ...\n"},
-            {"pattern-inside": "if re.fullmatch($RE, $X):\n  ...\n"},
-            {"pattern-inside": "if not re.fullmatch($RE, $X):\n  ...\n...\n"},
-        ]},
-        {"pattern": "$X"},
-    ]},
+    checked(["$X in $ALLOW", "$X not in $ALLOW", "$X.isdigit()", "$X.isalnum()", "re.fullmatch($RE, $X)",
+             "not re.fullmatch($RE, $X)"]),
     {"patterns": [  # a constant table looked up by the input: the value is the table's
         {"pattern-either": [{"pattern": "$TABLE[$K]"}, {"pattern": "$TABLE.get($K, ...)"}]},
         {"metavariable-regex": {"metavariable": "$TABLE", "regex": "^[A-Z][A-Z0-9_]*$"}},
     ]},
+    {"patterns": [{"pattern-either": [{"pattern": DEAD}, {"pattern": DEAD_OR}]},  # the dead value (a source
+                  {"focus-metavariable": "$E"}]},  # that is all of it, input(), wins: not-inside there)
 ]
 
 
@@ -94,8 +148,12 @@ INJECTION = [
          [focus(["$C.execute($X, ...)", "$C.executemany($X, ...)", "$C.executescript($X, ...)",
                  "$C.exec_driver_sql($X, ...)", "$M.objects.raw($X, ...)", "$Q.raw($X, ...)",
                  "$Q.extra(..., where=$X, ...)", "$Q.extra(..., select=$X, ...)", "RawSQL($X, ...)",
-                 "sqlalchemy.text($X, ...)", "text($X, ...)", "pandas.read_sql($X, ...)",
-                 "pd.read_sql($X, ...)", "pandas.read_sql_query($X, ...)", "pd.read_sql_query($X, ...)"])],
+                 "sqlalchemy.text($X, ...)", "pandas.read_sql($X, ...)",
+                 "pd.read_sql($X, ...)", "pandas.read_sql_query($X, ...)", "pd.read_sql_query($X, ...)"]),
+          {"patterns": [  # a bare text() is SQLAlchemy's only where it is imported ("text" is in every file)
+              {"pattern-inside": "from sqlalchemy import $T\n...\n"},
+              {"pattern": "text($X, ...)"},
+              {"focus-metavariable": "$X"}]}],
          [{"pattern-either": [{"pattern": "$C.mogrify(...)"}, {"pattern": "psycopg2.sql.Identifier(...)"},
                               {"pattern": "sql.Identifier(...)"}, {"pattern": "sql.Literal(...)"}]}],
          cls="code-execution"),
@@ -200,16 +258,9 @@ def web_rules():
                                   {"pattern": "werkzeug.utils.secure_filename(...)"}, {"pattern": "safe_join(...)"},
                                   {"pattern": "werkzeug.utils.safe_join(...)"},
                                   {"pattern": "send_from_directory(...)"}]},
-              {"patterns": [
-                  {"pattern-either": [
-                      {"pattern-inside": "if $X.startswith($BASE):\n  ...\n"},
-                      {"pattern-inside": "if not $X.startswith($BASE):\n  ...\n...\n"},
-                      {"pattern-inside": "if $X.is_relative_to($BASE):\n  ...\n"},
-                      {"pattern-inside": "if not $X.is_relative_to($BASE):\n  ...\n...\n"},
-                      {"pattern-inside": "if os.path.commonpath(...) == $BASE:\n  ...\n"},
-                      {"pattern-inside": "if os.path.commonpath(...) != $BASE:\n  ...\n...\n"},
-                  ]},
-                  {"pattern": "$X"}]}],
+              checked(["$X.startswith($BASE)", "not $X.startswith($BASE)", "$X.is_relative_to($BASE)",
+                       "not $X.is_relative_to($BASE)", "os.path.commonpath([$BASE, $X]) == $BASE2",
+                       "os.path.commonpath([$BASE, $X]) != $BASE2"])],
              impact="HIGH"),
         rule("xss",
              """Input from the request (or the command line) is written into an HTML response without escaping
@@ -252,15 +303,8 @@ def web_rules():
                      "HttpResponsePermanentRedirect($X, ...)", "RedirectResponse($X, ...)",
                      "django.shortcuts.redirect($X, ...)"])],
              [{"pattern-either": [{"pattern": "url_for(...)"}, {"pattern": "reverse(...)"}]},
-              {"patterns": [
-                  {"pattern-either": [
-                      {"pattern-inside": "if url_has_allowed_host_and_scheme($X, ...):\n  ...\n"},
-                      {"pattern-inside": "if not url_has_allowed_host_and_scheme($X, ...):\n  ...\n...\n"},
-                      {"pattern-inside": "if is_safe_url($X, ...):\n  ...\n"},
-                      {"pattern-inside": "if urlparse($X).netloc == $H:\n  ...\n"},
-                      {"pattern-inside": "if urlparse($X).netloc in $HS:\n  ...\n"},
-                  ]},
-                  {"pattern": "$X"}]},
+              checked(["url_has_allowed_host_and_scheme($X, ...)", "not url_has_allowed_host_and_scheme($X, ...)",
+                       "is_safe_url($X, ...)", "urlparse($X).netloc == $H", "urlparse($X).netloc in $HS"]),
               {"patterns": [  # a fixed local prefix: the host cannot change
                   {"pattern-either": [{"pattern": "$S + $Y"}, {"pattern": "\"$S\".format(...)"}, {"pattern": "$S % $Y"}]},
                   {"metavariable-regex": {"metavariable": "$S", "regex": "^[\"']/[A-Za-z0-9_-]"}}]},
@@ -301,7 +345,8 @@ def web_rules():
                             {"focus-metavariable": "$X"}]}],
              [],
              severity="WARNING", impact="MEDIUM",
-             sources=[{"patterns": [{"pattern": "random.$F(...)"},
+             sources=[{"patterns": [{"pattern": "random.$F(...)"}, {"pattern-not-inside": DEAD},
+                                    {"pattern-not-inside": DEAD_OR},
                                     {"metavariable-regex": {"metavariable": "$F",
                                                             "regex": "^(random|randint|randrange|choice|choices|sample|getrandbits|uniform|randbytes|shuffle)$"}}]}]),
         rule("weak-password-hash",
@@ -361,7 +406,17 @@ REACH_CLASSES = ("sql-injection", "command-injection", "code-injection", "deseri
 PARAM_SOURCES = [{"patterns": [
     {"pattern-either": [{"pattern-inside": "def $F(..., $P, ...):\n  ...\n"},
                         {"pattern-inside": "async def $F(..., $P, ...):\n  ...\n"}]},
-    {"pattern": "$P"}]}]
+    {"focus-metavariable": "$P"}]}]
+
+
+# A reach rule needs only the sinks of the pattern hits its class supersedes (bandit B102/B307 eval/exec,
+# B308/B703/B704 mark_safe/Markup): the taint rule's template and response sinks (compile is in every file that
+# calls re.compile, HttpResponse in most of Django) made it analyse most files with every parameter tainted.
+REACH_SINKS = {
+    "code-injection": [focus(["eval($X, ...)", "exec($X, ...)", "builtins.eval($X, ...)", "builtins.exec($X, ...)"])],
+    "xss": [focus(["Markup($X, ...)", "markupsafe.Markup($X, ...)", "mark_safe($X, ...)", "SafeString($X, ...)",
+                   "django.utils.safestring.mark_safe($X, ...)"])],
+}
 
 
 def reach_rules(rules):
@@ -375,7 +430,7 @@ def reach_rules(rules):
                     "message": (f"Evidence rule for {r['id']} (never reported on its own): a parameter of the "
                                 "enclosing function reaches this sink, so data from a caller may reach it; a "
                                 "pattern hit here is not superseded by the taint analysis."),
-                    "pattern-sources": PARAM_SOURCES})
+                    "pattern-sources": PARAM_SOURCES, "pattern-sinks": REACH_SINKS.get(cls, r["pattern-sinks"])})
     return out
 
 
