@@ -38,7 +38,7 @@ def timed(root: Path, cache: Path) -> tuple[float, dict[str, int], list[tuple[st
     hist = run(Runner(), root, HistoryOptions(cache_dir=cache, timeout=3600.0))
     found = hfind.findings(hist)
     took = time.perf_counter() - start
-    keys = sorted((f.fingerprint, f.secret_hash or "", tuple(f.properties["history"]["paths"]))
+    keys = sorted((f.fingerprint, f.secret_hash or "", tuple(f.history.paths) if f.history else ())
                   for f in found)
     return took, hfind.coverage(hist), keys
 

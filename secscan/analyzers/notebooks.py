@@ -9,10 +9,13 @@ at the real file too (the location) while its properties name the cell and the l
 
 from __future__ import annotations
 
+import io
 import json
 import json.scanner
 import re
+import tokenize
 from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -125,27 +128,55 @@ def _shell_call(command: str) -> str:
     return f"get_ipython().system({command!r})"
 
 
+MAX_MAGIC_LINE = 4000  # longer lines are never judged as IPython commands (left as they are)
+
+
 def _is_python(line: str) -> bool:
-    """The line alone is a Python statement (then it stays Python even when it reads like a magic)."""
+    """The line alone is a Python statement (then it stays Python even when it reads like a magic). Only
+    lines that read like a magic are compiled (parse only), and a pathological one counts as Python."""
+    if len(line) > MAX_MAGIC_LINE:
+        return True
     try:
-        compile(line, "<line>", "exec")
+        compile(line, "<line>", "exec", flags=0x400, dont_inherit=True)  # ast.PyCF_ONLY_AST
     except (SyntaxError, ValueError):
         return False
+    except (MemoryError, RecursionError, OverflowError):
+        return True
     return True
 
 
-def _code_line(line: str) -> tuple[str, bool]:
-    """(the Python for one code-cell line, whether it is a shell line)."""
+def _continues(before: str) -> bool:
+    """The cell's lines so far leave a statement open (a bracket, a string, a backslash): the next line is
+    its continuation, never an IPython command. Tokenized, never compiled."""
+    depth = 0
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(before).readline):
+            if tok.type == tokenize.OP and tok.string in "([{":
+                depth += 1
+            elif tok.type == tokenize.OP and tok.string in ")]}":
+                depth -= 1
+    except tokenize.TokenError:  # EOF inside a bracket, a triple-quoted string or after a backslash
+        return True
+    except SyntaxError:  # an indentation the tokenizer refuses: not an open statement
+        return False
+    return depth > 0
+
+
+def _code_line(line: str, above: Sequence[tuple[str, int]] = ()) -> tuple[str, bool]:
+    """(the Python for one code-cell line, whether it is a shell line); ``above``: the cell's lines above."""
     stripped = line.lstrip()
     indent = line[: len(line) - len(stripped)]
+    auto = _AUTOMAGIC.match(stripped)
+    if not (stripped.startswith(("!", "%")) or auto) or (above and _continues(
+            "".join(f"{raw}\n" for raw, _ in above))):
+        return line, False
     if stripped.startswith("!"):
         return indent + _shell_call(stripped[1:].strip()), True
-    auto = _AUTOMAGIC.match(stripped) if not _is_python(stripped) else None
+    if auto and _is_python(stripped):
+        return line, False
     if auto and auto["name"] in _SHELL_AUTOMAGICS:
         return indent + _shell_call(stripped.strip()), True  # pip install {pkg}: IPython runs it like !pip
-    if stripped.startswith("%") or auto:
-        return indent + "pass  # magic: " + stripped.replace("\\", "/")[:200], False
-    return line, False
+    return indent + "pass  # magic: " + stripped.replace("\\", "/")[:200], False
 
 
 def convert(nb: dict[str, Any]) -> Converted:
@@ -164,7 +195,7 @@ def convert(nb: dict[str, Any]) -> Converted:
             _shell_cell(out, number, lines)
             continue
         for i, (line, file_line) in enumerate(lines, start=1):
-            text, shell = _code_line(line)
+            text, shell = _code_line(line, lines[: i - 1])
             out.shell_lines += shell
             out.python += "\n" + text
             out.places.append(Place(number, i, file_line))

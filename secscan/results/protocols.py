@@ -122,7 +122,7 @@ def apply(findings: Sequence[Finding], root: Path | None) -> list[Finding]:
     out = []
     for f in findings:
         loc = f.location
-        traced = "taint" in f.properties
+        traced = f.taint is not None
         if root is None or f.rule_id not in rules or loc is None or not loc.start_line or traced:
             out.append(f)
             continue

@@ -38,7 +38,7 @@ PREFIX = "hashed_prefix"
 # detect-secrets' own token shapes after the prefix (its GitHub and GitLab plugins)
 _AFTER_PREFIX = {"ghp": "_[A-Za-z0-9_]{36}", "gho": "_[A-Za-z0-9_]{36}", "ghu": "_[A-Za-z0-9_]{36}",
                  "ghs": "_[A-Za-z0-9_]{36}", "ghr": "_[A-Za-z0-9_]{36}"}
-_GITLAB_TAIL = r"-[A-Za-z0-9_\-]{20,50}(?!\w)"
+_GITLAB_TAIL = r"-[A-Za-z0-9_\-]{20,50}(?:\.[0-9a-z]{2}[0-9a-z]{7})?(?![\w.])"  # routable: .01<7>
 
 
 @cache

@@ -37,6 +37,8 @@ def parses_here(path: Path) -> bool | None:
         compile(source, str(path), "exec", flags=0x400, dont_inherit=True)  # ast.PyCF_ONLY_AST: parse only
     except (SyntaxError, ValueError):
         return False
+    except (MemoryError, RecursionError, OverflowError):  # a hostile file: too deep to tell, not a crash
+        return None
     return True
 
 

@@ -143,3 +143,31 @@ def test_automagic_lines_are_ipython_commands_and_python_stays_python() -> None:
     assert {"time - start", "ls -la", "pip.main(['list'])"} <= set(lines)
     assert conv.shell_lines == 2
     compile(conv.python, "generated", "exec")
+
+
+def test_continuation_lines_and_strings_are_never_read_as_commands() -> None:
+    """Automagic applies where a statement starts: a line inside brackets or a multi-line string stays as it
+    is (``env != 'prod')`` closing a call, ``pip install ...`` in a docstring, ``!`` in a string)."""
+    cases = [["t = foo(x,\n", "    env != 'prod')\n", "subprocess.call(input(), shell=True)"],
+             ['script = """\n', "cd /tmp\n", "!ls\n", 'ls -la"""\n', "pip install x"],
+             ['doc = """\n', "pip install the package first\n", '"""']]
+    for source in cases:
+        conv = convert({"cells": [{"cell_type": "code", "source": source}]})
+        compile(conv.python, "generated", "exec")
+        body = conv.python.splitlines()[2:]
+        assert body[: len(source) - 1] == [s.rstrip("\n") for s in source[:-1]]
+    assert conv.shell_lines == 0
+
+
+def test_a_pathological_cell_does_not_stop_the_scan(tmp_path: Path) -> None:
+    """A cell line that makes the parser give up (MemoryError) is left as it is: the scan finishes, and the
+    generated file is bandit's to report as unparsable."""
+    cell = {"cell_type": "code", "source": ["x = " + "-" * 20_000 + "1\n", "pip install y\n"]}
+    conv = convert({"cells": [cell]})
+    assert "get_ipython().system('pip install y')" in conv.python.splitlines()
+    (tmp_path / "deep.ipynb").write_text(json.dumps({"cells": [cell], "nbformat": 4, "nbformat_minor": 5,
+                                                     "metadata": {}}), "utf-8")
+    ctx = ScanContext(tmp_path, timeout=300.0)
+    out = NotebookScanner().execute(ctx, ["deep.ipynb"], [], Runner())
+    assert out.parsed.status in (Status.OK, Status.PARTIAL, Status.FAILED)  # data, never an exception
+    assert out.parsed.reason is None or "could not scan" in out.parsed.reason

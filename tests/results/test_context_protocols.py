@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from secscan.core.model import Category, Finding, Location, Severity
+from secscan.core.provenance import TaintTrace
 from secscan.results import protocols
 
 DIGEST = '''
@@ -130,7 +131,9 @@ def test_the_reason_names_the_parameter(tmp_path: Path) -> None:
 
 def test_a_traced_flow_is_never_lowered(tmp_path: Path) -> None:
     (tmp_path / "mod.py").write_text(STARTUP)
-    f = finding("secscan.python.eval-injection", line_of(STARTUP, "eval("), taint={"source": {"line": "2"}})
+    untraced = finding("secscan.python.eval-injection", line_of(STARTUP, "eval("))
+    assert protocols.apply([untraced], tmp_path) != [untraced]  # the same hit without a trace is lowered
+    f = untraced.with_(taint=TaintTrace(2, "src = os.environ['PYTHONSTARTUP']", line_of(STARTUP, "eval(")))
     assert protocols.apply([f], tmp_path) == [f]
 
 

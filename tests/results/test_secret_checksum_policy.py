@@ -97,3 +97,6 @@ def test_prefix_token_is_the_one_token_of_that_prefix_on_the_line() -> None:
     assert secret_checks.prefix_token(f"X={a}", "gho") is None
     gl = "glpat-" + "".join(RNG.choice("abcdefghijkmnpqrstuvwxyzABCDEFGH0123456789") for _ in range(20))
     assert secret_checks.prefix_token(f"token: {gl}", "glpat") == gl
+    routable = "glpat-" + "".join(RNG.choice("abcdefghijkmnpqrstuvwxyz0123456789_-") for _ in range(27)) + \
+        ".01" + "".join(RNG.choice("0123456789abcdef") for _ in range(7))
+    assert secret_checks.prefix_token(f"token: {routable}", "glpat") == routable  # the whole routable token

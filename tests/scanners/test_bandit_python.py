@@ -157,3 +157,8 @@ def test_only_regular_files_are_read(tmp_path: Path) -> None:
     os.mkfifo(tmp_path / "fifo.py")
     assert parses_here(tmp_path / "zero.py") is None and parses_here(tmp_path / "fifo.py") is None
     assert newer_syntax_hint(tmp_path, {"zero.py": "syntax error", "fifo.py": "syntax error"}) is None
+
+
+def test_a_file_too_deep_to_parse_is_unknown_not_a_crash(tmp_path: Path) -> None:
+    (tmp_path / "deep.py").write_text("x = " + "-" * 20_000 + "1\n", "utf-8")
+    assert parses_here(tmp_path / "deep.py") is None
