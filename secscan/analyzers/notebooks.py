@@ -121,10 +121,10 @@ def _shell_call(command: str) -> str:
         body = re.sub(r"\$([A-Za-z_]\w*)", r"{\1}", command.replace("\\", "\\\\").replace('"', '\\"'))
         call = f'subprocess.run(f"{body}", shell=True)'
         try:
-            compile(call, "<shell line>", "eval")
+            compile(call, "<shell line>", "eval", flags=0x400, dont_inherit=True)  # parse only
             return call
-        except SyntaxError:  # braces of the shell itself (awk '{print $1}'): a constant command
-            pass
+        except (SyntaxError, ValueError, MemoryError, RecursionError):  # braces of the shell itself
+            pass  # (awk '{print $1}') or an expression too deep to parse: a constant command
     return f"get_ipython().system({command!r})"
 
 
