@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import enum
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -203,15 +203,6 @@ class Finding:
     def counts_for_gate(self) -> bool:
         """Unsuppressed and not pre-existing."""
         return not self.suppressed and not self.pre_existing
-
-    def map_provenance_texts(self, fn: Callable[[str], str]) -> Finding:
-        """A copy with the texts of its provenance passed through fn (redaction)."""
-        return replace(self, native_marker=self.native_marker.map_texts(fn) if self.native_marker else None,
-                       merged_from=tuple(m.map_texts(fn) for m in self.merged_from),
-                       taint=self.taint.map_texts(fn) if self.taint else None,
-                       places=tuple(replace(p, path=fn(p.path)) for p in self.places),
-                       history=replace(self.history, paths=tuple(fn(p) for p in self.history.paths))
-                       if self.history else None)
 
 
 @dataclass(frozen=True)

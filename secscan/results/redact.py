@@ -10,7 +10,7 @@ line that also triggers a SAST rule cannot leak through that rule's fix text or 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -58,6 +58,22 @@ def secret_values(findings: Sequence[Finding], root: Path) -> frozenset[str]:
     return frozenset(values)
 
 
+def provenance_texts(f: Finding, fn: Callable[[str], str]) -> dict[str, Any]:
+    """The texts of a finding's provenance (core/provenance.py) passed through fn, as field changes."""
+    out: dict[str, Any] = {}
+    if f.native_marker is not None:
+        out["native_marker"] = f.native_marker.map_texts(fn)
+    if f.merged_from:
+        out["merged_from"] = tuple(m.map_texts(fn) for m in f.merged_from)
+    if f.taint is not None:
+        out["taint"] = f.taint.map_texts(fn)
+    if f.places:
+        out["places"] = tuple(replace(p, path=fn(p.path)) for p in f.places)
+    if f.history is not None:
+        out["history"] = replace(f.history, paths=tuple(fn(p) for p in f.history.paths))
+    return out
+
+
 class Redactor:
     """Masks the given secret values (longest first) and the own engine's patterns in any text."""
 
@@ -94,10 +110,11 @@ class Redactor:
         changes = {"title": self.text(f.title), "message": self.text(f.message),
                    "snippet": self.text(f.snippet) if f.snippet else f.snippet,
                    "remediation": self.text(f.remediation) if f.remediation else f.remediation,
-                   "properties": self.deep(dict(f.properties)), "location": loc}
-        if all(v == getattr(f, k) for k, v in changes.items()):  # the usual case: one copy, not two
-            return f.map_provenance_texts(self.text)
-        return f.with_(**changes).map_provenance_texts(self.text)
+                   "properties": self.deep(dict(f.properties)), "location": loc,
+                   **provenance_texts(f, self.text)}
+        if all(v == getattr(f, k) for k, v in changes.items()):  # the usual case: no copy at all
+            return f
+        return f.with_(**changes)
 
     def scanner(self, s: ScannerResult) -> ScannerResult:
         """A scanner's reason and evidence."""
