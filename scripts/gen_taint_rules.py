@@ -70,7 +70,7 @@ DJANGO_VIEW_PARAMS = {"patterns": [
     {"focus-metavariable": "$P"},
 ]}
 
-WEB_SOURCES = [
+REMOTE_SOURCES = [
     {"patterns": [
         {"pattern-either": [
             {"pattern": "flask.request.$ATTR"},
@@ -81,9 +81,16 @@ WEB_SOURCES = [
     ]},
     ROUTE_PARAMS,
     DJANGO_VIEW_PARAMS,
+]
+# The local user (input(), sys.argv) is a source for the classes where a command-line tool can be attacked
+# through it (SQL, shell, eval, deserialisation, LDAP, XPath, weak hashes), not for files, HTML responses,
+# redirects or the session: a local user choosing a file or writing their own page crosses no boundary (and
+# "input" is in every Django forms file, which then paid for the analysis).
+LOCAL_SOURCES = [
     {"patterns": [{"pattern": "input(...)"}, {"pattern-not-inside": DEAD}, {"pattern-not-inside": DEAD_OR}]},
     {"pattern": "sys.argv"},
 ]
+WEB_SOURCES = [*REMOTE_SOURCES, *LOCAL_SOURCES]
 
 
 def checked(conditions):
@@ -121,6 +128,12 @@ def meta(cwe, owasp, refs, confidence="HIGH", impact="HIGH", cls=None):
 def focus(pattern, var="$X", extra=None):
     pats = [{"pattern": pattern}] if isinstance(pattern, str) else [{"pattern-either": [{"pattern": p} for p in pattern]}]
     return {"patterns": [*pats, *(extra or []), {"focus-metavariable": var}]}
+
+
+def imported(*modules):
+    """Only in a module that imports one of these (semgrep's `import lxml` also matches `from lxml.etree
+    import ...`): the sink's method names (search, find) are in every file, the module names are not."""
+    return {"pattern-either": [{"pattern-inside": f"import {m}\n...\n"} for m in modules]}
 
 
 A03 = ["A03:2021 - Injection"]
@@ -214,7 +227,7 @@ INJECTION = [
                  "$C.search_ext($B, $S, $X, ...)", "$C.search_ext_s($B, $S, $X, ...)",
                  "$C.search(..., search_filter=$X, ...)", "$C.search(..., filterstr=$X, ...)",
                  "$C.search_s(..., filterstr=$X, ...)"],
-                extra=[{"pattern-not": "$C.search($B, $S, \"...\", ...)"}]),
+                extra=[{"pattern-not": "$C.search($B, $S, \"...\", ...)"}, imported("ldap", "ldap3")]),
           {"patterns": [
               {"pattern-inside": "$C = ldap3.Connection(...)\n...\n"},
               {"pattern": "$C.search($B, $X, ...)"},
@@ -231,7 +244,8 @@ INJECTION = [
          [focus(["$T.xpath($X, ...)", "etree.XPath($X, ...)", "lxml.etree.XPath($X, ...)", "$T.findall($X, ...)",
                  "$T.iterfind($X, ...)", "$T.findtext($X, ...)", "$T.find($X, ...)",
                  "etree.ETXPath($X, ...)", "$T.evaluate($X, ...)"],
-                extra=[{"pattern-not": "re.$FN(...)"}, {"pattern-not": "$S.find($X)"},
+                extra=[imported("lxml", "xml", "defusedxml", "elementpath"),
+                       {"pattern-not": "re.$FN(...)"}, {"pattern-not": "$S.find($X)"},
                        {"pattern-not": "$S.find($X, $N)"}]),
           ]),
 ]
@@ -240,7 +254,7 @@ INJECTION = [
 def web_rules():
     return [
         rule("path-traversal",
-             """Input from the request (or the command line) names a file that is opened, sent or removed: path
+             """Input from the request names a file that is opened, sent or removed: path
              traversal ('../' leaves the folder). Keep only os.path.basename(name) (or
              werkzeug's secure_filename) and check that the resolved path stays in a fixed folder.""",
              ["CWE-22: Improper Limitation of a Pathname to a Restricted Directory ('Path Traversal')"],
@@ -261,9 +275,9 @@ def web_rules():
               checked(["$X.startswith($BASE)", "not $X.startswith($BASE)", "$X.is_relative_to($BASE)",
                        "not $X.is_relative_to($BASE)", "os.path.commonpath([$BASE, $X]) == $BASE2",
                        "os.path.commonpath([$BASE, $X]) != $BASE2"])],
-             impact="HIGH"),
+             impact="HIGH", sources=REMOTE_SOURCES),
         rule("xss",
-             """Input from the request (or the command line) is written into an HTML response without escaping
+             """Input from the request is written into an HTML response without escaping
              (a returned string, make_response, Response, HttpResponse, Markup, mark_safe): cross-site
              scripting. Render a template (autoescaped), or escape with markupsafe.escape / html.escape.""",
              ["CWE-79: Improper Neutralization of Input During Web Page Generation ('Cross-site Scripting')"], A03,
@@ -291,9 +305,9 @@ def web_rules():
                                   {"pattern": "url_for(...)"}, {"pattern": "urllib.parse.quote(...)"},
                                   {"pattern": "quote(...)"}, {"pattern": "conditional_escape(...)"},
                                   {"pattern": "django.utils.html.escape(...)"}]}],
-             impact="MEDIUM"),
+             impact="MEDIUM", sources=REMOTE_SOURCES),
         rule("open-redirect",
-             """Input from the request (or the command line) decides where redirect() sends the browser: an
+             """Input from the request decides where redirect() sends the browser: an
              open redirect (phishing through a trusted link). Redirect only to url_for(...) targets, to a fixed
              allow-list, or to paths checked with url_has_allowed_host_and_scheme.""",
              ["CWE-601: URL Redirection to Untrusted Site ('Open Redirect')"], ["A01:2021 - Broken Access Control"],
@@ -311,9 +325,9 @@ def web_rules():
               {"patterns": [
                   {"pattern": "f\"$S\""},
                   {"metavariable-regex": {"metavariable": "$S", "regex": "^/[A-Za-z0-9_-]"}}]}],
-             impact="MEDIUM"),
+             impact="MEDIUM", sources=REMOTE_SOURCES),
         rule("trust-boundary",
-             """Input from the request (or the command line) is stored in the session unchecked: the session is
+             """Input from the request is stored in the session unchecked: the session is
              trusted later, so this crosses a trust boundary. Validate the value against an allow-list or a type
              before storing it.""",
              ["CWE-501: Trust Boundary Violation"], ["A04:2021 - Insecure Design"],
@@ -324,7 +338,7 @@ def web_rules():
               {"patterns": [{"pattern-either": [{"pattern": "session[$K] = $V"}, {"pattern": "$R.session[$K] = $V"}]},
                             {"focus-metavariable": "$K"}]},
               focus(["session.update($X)", "$R.session.update($X)", "session.setdefault($K, $X)"])],
-             severity="WARNING", impact="MEDIUM"),
+             severity="WARNING", impact="MEDIUM", sources=REMOTE_SOURCES),
         rule("insecure-random",
              """A value from the random module (not a cryptographic generator) becomes a security value (a
              token, password, key, cookie or session value): predictable (CWE-330). Use secrets.token_hex(),
