@@ -9,11 +9,13 @@ with the taint rules against the rules before them on Django 4.2.16.
 2. semgrep on Django 4.2.16's django/ folder (the sdist, downloaded with pip into --work, which git ignores):
    the bundled rules as they were before the taint rules (from git, --before REF; default: the parent of
    the commit that added rules/semgrep/python-taint-injection.yaml) against today's rules with secscan's
-   flags (--dataflow-traces, text report on stderr). Median wall time of --repeat runs, -j 2. Target: at
-   most 2x. Also the number of findings and how many are critical after ``secscan sast`` (Django's own
-   source: none may be).
+   flags (--dataflow-traces, text report on stderr). Median wall and CPU time of --repeat runs, -j JOBS
+   (default 2). Target: at most 2x. CPU seconds are the steadier figure on a shared machine, and -j 1 the
+   steadiest: with -j 2 the same rules cost about twice the CPU seconds of -j 1 on a loaded machine (the
+   rules before the taint rules: 17 against 7-8). Also the number of findings and how many are critical
+   after ``secscan sast`` (Django's own source: none may be).
 
-    python scripts/bench_sast.py [--work bench-work] [--repeat 3] [--only corpus,time]
+    python scripts/bench_sast.py [--work bench-work] [--repeat 3] [--jobs 2] [--only corpus,time]
 """
 
 from __future__ import annotations
@@ -88,7 +90,7 @@ def _children_cpu() -> float:
     return use.ru_utime + use.ru_stime
 
 
-def semgrep_time(rules: Path, tree: Path, extra: tuple[str, ...], repeat: int
+def semgrep_time(rules: Path, tree: Path, extra: tuple[str, ...], repeat: int, jobs: int
                  ) -> tuple[float, float, int, int]:
     """Median wall seconds, median CPU seconds (semgrep and its children: steadier than wall time on a
     shared machine), findings, errors."""
@@ -96,8 +98,8 @@ def semgrep_time(rules: Path, tree: Path, extra: tuple[str, ...], repeat: int
     for _ in range(repeat):
         start, cpu0 = time.perf_counter(), _children_cpu()
         res = subprocess.run(["semgrep", "scan", "--config", str(rules), "--json", "--metrics=off",
-                              "--disable-version-check", "--quiet", "--no-git-ignore", "-j", "2", *extra,
-                              "django"], cwd=tree, env=ENV, capture_output=True, check=False)
+                              "--disable-version-check", "--quiet", "--no-git-ignore", "-j", str(jobs),
+                              *extra, "django"], cwd=tree, env=ENV, capture_output=True, check=False)
         walls.append(time.perf_counter() - start)
         cpus.append(_children_cpu() - cpu0)
         data = json.loads(res.stdout)
@@ -107,15 +109,17 @@ def semgrep_time(rules: Path, tree: Path, extra: tuple[str, ...], repeat: int
     return statistics.median(walls), statistics.median(cpus), found, errors
 
 
-def bench_time(work: Path, ref: str | None, repeat: int) -> None:
+def bench_time(work: Path, ref: str | None, repeat: int, jobs: int) -> None:
     tree = prepare(work)
     ref, old = rules_before(ref, work / "rules-before")
     new = ROOT / "rules" / "semgrep"
-    print(f"\n## semgrep on Django 4.2.16 django/ (median of {repeat}, -j 2)\n")
+    print(f"\n## semgrep on Django 4.2.16 django/ (median of {repeat}, -j {jobs}; load average "
+          f"{os.getloadavg()[0]:.1f} at the start)\n")
     print(f"{'rules':<44} {'wall s':>8} {'CPU s':>8} {'findings':>9} {'errors':>7}")
-    base, base_cpu, n0, e0 = semgrep_time(old, tree, (), repeat)
+    base, base_cpu, n0, e0 = semgrep_time(old, tree, (), repeat, jobs)
     print(f"{'before (' + ref + ')':<44} {base:>8.1f} {base_cpu:>8.1f} {n0:>9} {e0:>7}", flush=True)
-    now, now_cpu, n1, e1 = semgrep_time(new, tree, ("--dataflow-traces", "--text-output=/dev/null"), repeat)
+    now, now_cpu, n1, e1 = semgrep_time(new, tree, ("--dataflow-traces", "--text-output=/dev/null"), repeat,
+                                        jobs)
     print(f"{'now (taint + evidence rules, traces)':<44} {now:>8.1f} {now_cpu:>8.1f} {n1:>9} {e1:>7}")
     print(f"\nratio: wall {now / base:.2f}x, CPU {now_cpu / base_cpu:.2f}x (target <= 2x); load average "
           f"{os.getloadavg()[0]:.1f}", flush=True)
@@ -140,6 +144,7 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--before", default=None, help="git ref of the rules to compare with")
     ap.add_argument("--only", default="corpus,time")
+    ap.add_argument("--jobs", type=int, default=2, help="semgrep -j for the time comparison")
     args = ap.parse_args()
     work = Path(args.work).resolve()
     work.mkdir(parents=True, exist_ok=True)
@@ -147,7 +152,7 @@ def main() -> int:
     if "corpus" in parts:
         bench_corpus(work)
     if "time" in parts:
-        bench_time(work, args.before, args.repeat)
+        bench_time(work, args.before, args.repeat, args.jobs)
     return 0
 
 
