@@ -123,6 +123,10 @@ def read_version(runner: Runner, scanner: Scanner, ctx: ScanContext) -> str | No
     return m.group(1) if m else None
 
 
+def _version_in_output(scanner: Scanner) -> bool:
+    return isinstance(scanner, ToolScanner) and scanner.tool.version_in_output
+
+
 def check_canary(scanner: Scanner, ctx: ScanContext, canary: Canary, found: Sequence[Finding]
                  ) -> tuple[bool, str]:
     """Whether the canary was detected, and a text saying what was expected and seen."""
@@ -204,7 +208,7 @@ def execute(scanner: Scanner, ctx: ScanContext, files: Sequence[str], runner: Ru
     canary_paths = _write_canary(canary, canary_dir, scanner.name, ctx.target) if canary and canary_dir \
         else []
     try:
-        version = read_version(runner, scanner, ctx)
+        version = None if _version_in_output(scanner) else read_version(runner, scanner, ctx)
     except VersionTimeout as exc:
         spent = time.monotonic() - start
         result = ScannerResult(scanner.name, Status.TIMEOUT, None, spent, str(exc), required=required,
@@ -213,6 +217,11 @@ def execute(scanner: Scanner, ctx: ScanContext, files: Sequence[str], runner: Ru
         return ScannerRun(result, (), tuple(files))
     out = scanner.execute(ctx, files, canary_paths, runner)
     parsed = out.parsed
+    if parsed.version is None and _version_in_output(scanner):  # the output lacked it: ask the tool
+        try:
+            version = read_version(runner, scanner, ctx)
+        except VersionTimeout:
+            version = None
     findings = [f.with_(location=Location(relativize(f.location.path, ctx.target), f.location.start_line,
                                           f.location.end_line, f.location.image, f.location.layer))
                 if f.location else f for f in parsed.findings]

@@ -156,7 +156,8 @@ def _canary_note(log: ScanLog, target: Path, canary_dirs: Sequence[str]) -> str 
 class DetectSecretsScanner(ToolScanner):
     """Runs ``detect-secrets -v scan --all-files`` on the target's files plus the canary."""
 
-    info = ScannerInfo("detect-secrets", Category.SECRET, Tool("detect-secrets", package="detect-secrets"),
+    info = ScannerInfo("detect-secrets", Category.SECRET,
+                       Tool("detect-secrets", package="detect-secrets", version_in_output=True),
                        config_files=(BASELINE,), cache=CachePolicy.PER_FILE, busy=True,
                        rule_ids=(r"^detect-secrets\.",))
 

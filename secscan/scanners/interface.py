@@ -54,6 +54,9 @@ class Tool:
     # a pinned pip requirement ("checkov==3.3.30") secscan installs into an isolated environment of its own
     # on first use (scanners/managed.py): for a tool whose dependencies cannot share secscan's environment
     managed: str = ""
+    # its report names its own version (semgrep's and detect-secrets' JSON): no separate --version process
+    # unless a run's output lacks it (1.2 CPU-s of every semgrep run)
+    version_in_output: bool = False
 
     @property
     def bundled(self) -> bool:

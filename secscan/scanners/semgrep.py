@@ -103,9 +103,9 @@ class SemgrepScanner(ToolScanner):
     """Runs ``semgrep scan --json`` with the bundled rules on the target's files plus the canary."""
 
     info = ScannerInfo(
-        "semgrep", Category.SAST, Tool("semgrep", package="semgrep"), config_files=(".semgrepignore",),
-        cache=CachePolicy.PER_FILE, coverage=CoverageKind.FILES_SCANNED, busy=True,
-        file_suffixes=(".py", ".pyw"), rule_ids=(r"^secscan\.",))
+        "semgrep", Category.SAST, Tool("semgrep", package="semgrep", version_in_output=True),
+        config_files=(".semgrepignore",), cache=CachePolicy.PER_FILE, coverage=CoverageKind.FILES_SCANNED,
+        busy=True, file_suffixes=(".py", ".pyw"), rule_ids=(r"^secscan\.",))
 
     def rules(self, ctx: ScanContext) -> Path:
         """The rules folder: ctx.rules_dir, else the ``semgrep_rules`` option, else the bundled one."""
