@@ -1,6 +1,7 @@
 """Writes rules/semgrep/python-taint-injection.yaml and python-taint-web.yaml (the taint rules share their
 sources and sanitizers, kept once here), and python-taint-reach.yaml (evidence rules). Run: python scripts/gen_taint_rules.py rules/semgrep"""
 # ruff: noqa: E501  (rule patterns and messages read best on one line each)
+import re
 import sys
 
 import yaml
@@ -125,9 +126,32 @@ def meta(cwe, owasp, refs, confidence="HIGH", impact="HIGH", cls=None):
             "secscan-evidence": "taint", **({"secscan-class": cls} if cls else {})}
 
 
+CALLEE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\(")
+
+
+def call_guard(patterns):
+    """A whole-file regex that the sink's callees are called in it (`eval(`, `.execute(`). semgrep's file
+    prefilter takes a literal as a substring ("exec" is in every file calling execute, "system" in
+    FileSystemStorage): with this regex it reads the rule only where a callee is really called (Django:
+    eval/exec in 4 files, not 113)."""
+    names = sorted({m.group(1) for p in patterns for m in [CALLEE.search(p)] if m})
+    return {"pattern-regex": "(?s)\\A(?=.*?\\b(?:" + "|".join(names) + ")\\s*\\().*\\Z"}
+
+
 def focus(pattern, var="$X", extra=None):
-    pats = [{"pattern": pattern}] if isinstance(pattern, str) else [{"pattern-either": [{"pattern": p} for p in pattern]}]
-    return {"patterns": [*pats, *(extra or []), {"focus-metavariable": var}]}
+    """A sink: the value $X of the patterns, in a file that calls one of their callees (a pattern whose callee is a
+    metavariable, `subprocess.$F(...)`, goes without the file regex)."""
+    pats = [pattern] if isinstance(pattern, str) else list(pattern)
+    named = [p for p in pats if (m := CALLEE.search(p)) and not p[:m.start(1)].endswith("$")]
+    rest = [p for p in pats if p not in named]
+    out = []
+    if named:
+        out.append({"patterns": [call_guard(named), {"pattern-either": [{"pattern": p} for p in named]},
+                                 *(extra or []), {"focus-metavariable": var}]})
+    if rest:
+        out.append({"patterns": [{"pattern-either": [{"pattern": p} for p in rest]}, *(extra or []),
+                                 {"focus-metavariable": var}]})
+    return out[0] if len(out) == 1 else {"pattern-either": out}
 
 
 def imported(*modules):
