@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -116,15 +118,34 @@ def test_rule_files_are_generated(tmp_path: Path) -> None:
         assert (tmp_path / name).read_text("utf-8") == (RULES / name).read_text("utf-8"), name
 
 
-def test_every_source_names_a_literal() -> None:
-    """semgrep reads a taint rule only in files holding a literal of one of its sources and one of its
-    sinks: a source made of metavariables only (`@$APP.$ROUTE(...)`, `$P`) made most files pay for the
-    analysis."""
+def gen_module() -> ModuleType:
     sys.path.insert(0, str(ROOT / "scripts"))
     try:
         import gen_taint_rules as gen
     finally:
         sys.path.remove(str(ROOT / "scripts"))
-    for source in gen.WEB_SOURCES:
+    return gen
+
+
+def test_sink_file_regex_needs_a_real_call() -> None:
+    """The whole-file regex beside a sink's patterns asks for a call of one of its callees, not a substring:
+    semgrep's own prefilter read `exec` in `execute` and `system` in `FileSystemStorage`."""
+    gen = gen_module()
+    callees = ["exec($X, ...)", "os.system($X)", "$C.execute($X, ...)"]
+    guard = re.compile(gen.call_guard(callees)["pattern-regex"])
+    assert guard.match("import os\nos.system (cmd)\n")
+    assert guard.match("cur.execute(\n  q)\n")
+    assert guard.match("exec(code)")
+    assert not guard.match("cur.executemany(q, rows)\nstore = FileSystemStorage()\n# exec\n")
+    sink = gen.focus(["eval($X, ...)", "subprocess.$F($X, ..., shell=True, ...)"])
+    guarded, bare = sink["pattern-either"]
+    assert "pattern-regex" in guarded["patterns"][0] and "pattern-regex" not in json.dumps(bare)
+
+
+def test_every_source_names_a_literal() -> None:
+    """semgrep reads a taint rule only in files holding a literal of one of its sources and one of its
+    sinks: a source made of metavariables only (`@$APP.$ROUTE(...)`, `$P`) made most files pay for the
+    analysis."""
+    for source in gen_module().WEB_SOURCES:
         text = json.dumps(source)
         assert any(word in text for word in ("request", "route", "fastapi", "input", "argv")), text
