@@ -49,6 +49,8 @@ VIEWS = {
 FLASK_BRANCH = ("from flask import Flask, request\napp = Flask(__name__)\n\n\n@app.route('/r')\ndef run():\n"
                 "    name = request.args.get('name')\n    if {cond}:\n        name = 'uptime'\n"
                 "    os.system(name)\n")
+FLASK_BODY = ("from flask import Flask, request\napp = Flask(__name__)\n\n\n@app.route('/r')\ndef run():\n"
+              "    name = request.args.get('name')\n{body}")
 # name -> (code, still flagged?)
 BRANCHES = {
     "if_true": (FLASK_BRANCH.format(cond="True"), False),
@@ -60,6 +62,15 @@ BRANCHES = {
     "live_branch": (FLASK_BRANCH.format(cond="request.args.get('force')"), True),
     "never_taken": (FLASK_BRANCH.format(cond="False"), True),
     "not_folded": (FLASK_BRANCH.format(cond="len('abc') == 3"), True),  # a known limit, kept honest
+    "allow_list_branch": (FLASK_BODY.format(body="    if name in ALLOWED:\n        os.system(name)\n"),
+                          False),
+    "else_of_allow_list": (FLASK_BODY.format(body="    if name in ALLOWED:\n        pass\n    else:\n"
+                                                  "        os.system(name)\n"),
+                           False),  # a known limit: semgrep's `if` pattern spans the else branch too
+    "after_allow_list": (FLASK_BODY.format(body="    if name.isdigit():\n        pass\n"
+                                                "    os.system(name)\n"), True),
+    "rejecting_test": (FLASK_BODY.format(body="    if name not in ALLOWED:\n        return 'no'\n"
+                                              "    os.system(name)\n"), False),
     "used_before_overwrite": ("from flask import Flask, request\napp = Flask(__name__)\n\n\n"
                               "@app.route('/r')\ndef run():\n    name = request.args.get('name')\n"
                               "    os.system(name)\n"
