@@ -20,12 +20,12 @@ except AttributeError:  # pragma: no cover - PyYAML built without libyaml
 SUFFIXES = (".yaml", ".yml")
 
 
-class _StringLoader(_Base):
+class _StringSafeLoader(_Base):
     """SafeLoader without the implicit int/float/timestamp resolvers: those plain scalars stay str."""
 
 
 _KEPT = {"tag:yaml.org,2002:null", "tag:yaml.org,2002:bool"}
-_StringLoader.yaml_implicit_resolvers = {
+_StringSafeLoader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers if tag in _KEPT]
     for first, resolvers in _Base.yaml_implicit_resolvers.items()
 }
@@ -34,7 +34,7 @@ _StringLoader.yaml_implicit_resolvers = {
 def load_yaml(raw: bytes) -> Any:
     """The decoded YAML document (ValueError when it is not YAML)."""
     try:
-        return yaml.load(raw.decode("utf-8-sig"), Loader=_StringLoader)  # noqa: S506 - a safe loader
+        return yaml.load(raw.decode("utf-8-sig"), Loader=_StringSafeLoader)  # noqa: S506 - a safe loader
     except (yaml.YAMLError, UnicodeDecodeError, RecursionError) as exc:
         raise ValueError(f"invalid YAML: {str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__}"
                          ) from None
