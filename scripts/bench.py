@@ -136,8 +136,11 @@ def secscan(tree: Path, out: Path, *extra: str) -> tuple[dict, dict]:
 
 def sequential(tree: Path, out: Path) -> dict[str, tuple[dict, Counter[tuple[str, int]]]]:
     """Each tool with its usual command line, one after another (semgrep: --no-git-ignore, as the bench
-    tree sits in a git-ignored folder)."""
+    tree sits in a git-ignored folder; an empty .semgrepignore, so semgrep's built-in ignore list, which
+    leaves out tests/, does not hide files secscan hands it by name)."""
     out.mkdir(parents=True, exist_ok=True)
+    if not (tree / ".semgrepignore").exists():
+        (tree / ".semgrepignore").write_text("", "utf-8")
     rules = ROOT / "rules" / "semgrep"
     lines = {
         "bandit": ["bandit", "-r", ".", "-f", "json", "-q"],
@@ -162,8 +165,9 @@ def tool_places(tool: str, data: dict) -> Counter[tuple[str, int]]:
         # secscan reports a finding at the first line of its range (bandit's line_number may be a later one)
         return Counter((_rel(r["filename"]), (r.get("line_range") or [r["line_number"]])[0])
                        for r in data["results"])
-    if tool == "semgrep":
-        return Counter((_rel(r["path"]), r["start"]["line"]) for r in data["results"])
+    if tool == "semgrep":  # secscan's reach rules are evidence only, consumed and never reported
+        return Counter((_rel(r["path"]), r["start"]["line"]) for r in data["results"]
+                       if ".reach-" not in r["check_id"])
     return Counter((_rel(path), s["line_number"]) for path, items in data["results"].items() for s in items)
 
 
@@ -172,11 +176,14 @@ def secscan_places(report: dict, tool: str) -> Counter[tuple[str, int]]:
     out: Counter[tuple[str, int]] = Counter()
     for f in report["findings"]:
         places = f["properties"].get("places")
+        here = (f["location"]["path"], f["location"]["start_line"]) if f.get("location") else None
+        n = sum(1 for m in f["properties"].get("merged_from", []) if m.get("source") == tool) or 1
         if tool in f["sources"] and places:  # one finding per secret value: every place it was seen
-            out.update((pl["path"], pl["start_line"]) for pl in places if tool in pl.get("sources", [tool]))
-        elif tool in f["sources"] and f.get("location"):
-            n = sum(1 for m in f["properties"].get("merged_from", []) if m.get("source") == tool) or 1
-            out[(f["location"]["path"], f["location"]["start_line"])] += n
+            for pl in places:  # the hits merged at the finding's own place count one by one
+                if tool in pl.get("sources", [tool]):
+                    out[(pl["path"], pl["start_line"])] += n if (pl["path"], pl["start_line"]) == here else 1
+        elif tool in f["sources"] and here is not None:
+            out[here] += n
     return out
 
 
