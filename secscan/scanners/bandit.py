@@ -19,7 +19,7 @@ from secscan.parsers import bandit as bandit_parser
 from secscan.process.runner import Invocation, ProcResult, Runner
 from secscan.scanners import canaries, native_markers
 from secscan.scanners.bandit_config import config_args, disabled_tests
-from secscan.scanners.bandit_python import newer_syntax_hint, parses_here, probe_newer
+from secscan.scanners.bandit_python import newer_syntax_hint, probe_newer, unparsed_here
 from secscan.scanners.interface import (
     CachePolicy,
     Canary,
@@ -95,10 +95,9 @@ class BanditScanner(ToolScanner):
         failed = (parsed.evidence or {}).get("failed_files")
         if not isinstance(failed, dict) or not parsed.reason:
             return out
-        unparsed = [f for f, why in failed.items() if "syntax" in str(why).lower()
-                    and parses_here(ctx.target / f) is False]
+        unparsed = unparsed_here(ctx.target, failed)
         probes = probe_newer(runner, ctx.target, unparsed[:200]) if unparsed else []
-        hint = newer_syntax_hint(ctx.target, failed, probes=probes)
+        hint = newer_syntax_hint(ctx.target, failed, probes=probes, newer=unparsed)
         if hint:  # bandit's Python is older than the code, or the file is broken: say which, and the fix
             parsed = replace(parsed, reason=f"{parsed.reason}; {hint}")
         return replace(out, parsed=parsed)

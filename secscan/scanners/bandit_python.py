@@ -103,14 +103,21 @@ def probe_newer(runner: Runner, target: Path, files: Sequence[str],
     return out
 
 
+def unparsed_here(target: Path, failed: Mapping[str, str]) -> list[str]:
+    """The files bandit reported a syntax error for that this Python does not parse either."""
+    return [p for p, why in failed.items()
+            if "syntax" in str(why).lower() and parses_here(target / p) is False]
+
+
 def newer_syntax_hint(target: Path, failed: Mapping[str, str],
                       here: tuple[int, int] = (sys.version_info.major, sys.version_info.minor),
-                      probes: Sequence[Probe] | None = None) -> str | None:
+                      probes: Sequence[Probe] | None = None,
+                      newer: Sequence[str] | None = None) -> str | None:
     """What to do about files bandit could not parse that this Python does not parse either: the newer
     Python that parses them (``probes``: the ones found on PATH), or that none does (a syntax error in
-    the file), or, with no newer Python to ask, the version the target asks for. None: nothing to say."""
-    syntax = [p for p, why in failed.items() if "syntax" in why.lower()]
-    newer = [p for p in syntax if parses_here(target / p) is False]
+    the file), or, with no newer Python to ask, the version the target asks for. None: nothing to say.
+    ``newer``: :func:`unparsed_here` when the caller has it already (each file is parsed once)."""
+    newer = list(newer) if newer is not None else unparsed_here(target, failed)
     if not newer:
         return None
     wanted = required_python(target)
