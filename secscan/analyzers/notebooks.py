@@ -145,30 +145,38 @@ def _is_python(line: str) -> bool:
     return True
 
 
-def _continues(before: str) -> bool:
-    """The cell's lines so far leave a statement open (a bracket, a string, a backslash): the next line is
-    its continuation, never an IPython command. Tokenized, never compiled."""
-    depth = 0
+def _continuations(lines: Sequence[str]) -> set[int]:
+    """The 0-based indexes of a cell's lines that continue a statement begun above (inside a bracket, a
+    multi-line string, after a backslash): never an IPython command. One tokenize pass over the cell (never
+    compiled); lines after a tokenizer error at the end (an unclosed statement) continue it, lines after an
+    indentation error are judged on their own."""
+    starts: set[int] = set()
+    expect = True
     try:
-        for tok in tokenize.generate_tokens(io.StringIO(before).readline):
-            if tok.type == tokenize.OP and tok.string in "([{":
-                depth += 1
-            elif tok.type == tokenize.OP and tok.string in ")]}":
-                depth -= 1
+        for tok in tokenize.generate_tokens(io.StringIO("".join(f"{ln}\n" for ln in lines)).readline):
+            if tok.type == tokenize.NEWLINE:
+                expect = True
+            elif expect and tok.type not in _NOT_A_START:
+                starts.add(tok.start[0] - 1)
+                expect = False
     except tokenize.TokenError:  # EOF inside a bracket, a triple-quoted string or after a backslash
-        return True
-    except SyntaxError:  # an indentation the tokenizer refuses: not an open statement
-        return False
-    return depth > 0
+        pass
+    except SyntaxError as exc:  # an indentation the tokenizer refuses: the rest is not a continuation
+        starts.update(range(max((exc.lineno or 1) - 1, 0), len(lines)))
+    return {i for i, ln in enumerate(lines) if i not in starts and ln.strip()}
 
 
-def _code_line(line: str, above: Sequence[tuple[str, int]] = ()) -> tuple[str, bool]:
-    """(the Python for one code-cell line, whether it is a shell line); ``above``: the cell's lines above."""
+_NOT_A_START = frozenset({tokenize.NL, tokenize.COMMENT, tokenize.INDENT, tokenize.DEDENT,
+                          tokenize.ENDMARKER})
+
+
+def _code_line(line: str, continues: bool = False) -> tuple[str, bool]:
+    """(the Python for one code-cell line, whether it is a shell line); ``continues``: the line continues a
+    statement begun above (:func:`_continuations`)."""
     stripped = line.lstrip()
     indent = line[: len(line) - len(stripped)]
     auto = _AUTOMAGIC.match(stripped)
-    if not (stripped.startswith(("!", "%")) or auto) or (above and _continues(
-            "".join(f"{raw}\n" for raw, _ in above))):
+    if not (stripped.startswith(("!", "%")) or auto) or continues:
         return line, False
     if stripped.startswith("!"):
         return indent + _shell_call(stripped[1:].strip()), True
@@ -194,8 +202,9 @@ def convert(nb: dict[str, Any]) -> Converted:
         if shell_cell:
             _shell_cell(out, number, lines)
             continue
+        inside = _continuations([line for line, _ in lines])
         for i, (line, file_line) in enumerate(lines, start=1):
-            text, shell = _code_line(line, lines[: i - 1])
+            text, shell = _code_line(line, i - 1 in inside)
             out.shell_lines += shell
             out.python += "\n" + text
             out.places.append(Place(number, i, file_line))
