@@ -89,7 +89,7 @@ def apply(findings: Sequence[Finding], root: Path) -> tuple[list[Finding], list[
     cache: dict[str, list[str] | None] = {}
     out: list[Finding] = []
     counts: dict[str, int] = {}
-    for f in secret_checks.prepare(findings, root):  # hash-less hits (Trivy...): their secret's hash
+    for f in findings:  # hash-less hits (Trivy...) got their secret's hash first (results/finish: prepare)
         loc = f.location
         if f.category is not Category.SECRET or f.suppressed or not loc or not loc.start_line or loc.image:
             out.append(f)

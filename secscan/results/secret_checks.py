@@ -16,8 +16,8 @@ A value that no checksum rule recognises is left as it is.
 :func:`prepare` gives hash-less hits the hash of their secret where it can be read exactly: Trivy's
 (results/trivy_secrets.py) and detect-secrets' GitHub/GitLab hits, whose reported hash is only the token's
 prefix (parsers/detect_secrets.PREFIX_HASHED): the one token of that prefix on the reported line. It runs
-before findings are merged (so the same secret from every source is one finding) and again, idempotent, in
-the placeholder policy.
+once, before findings are merged (results/finish), so the same secret from every source is one finding; the
+placeholder policy then judges the hashed hits.
 """
 
 from __future__ import annotations
